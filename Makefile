@@ -1,0 +1,49 @@
+# Banshi — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NAME   ?=
+
+.PHONY: install run test bench lint schema docs check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@if [ -f package.json ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
+	  else echo "npm not found: front-end packages (htmx) are skipped; pages still work without JavaScript."; fi; \
+	fi
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/banshi db upgrade
+	$(BIN)/banshi demo load
+	@if $(BIN)/banshi --help | grep -q ' serve '; then $(BIN)/banshi serve --host 127.0.0.1 --port 8000; \
+	else echo "(the web app is not built yet: this stops after loading)"; fi
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(NAME)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check definitions rbac runtime db banshi
+	$(BIN)/mypy definitions rbac runtime
+
+schema: install
+	$(BIN)/banshi definitions schema > definitions/schema/item.schema.json
+
+docs: install
+	$(BIN)/python -m definitions.docs > docs/definition-language.md
+
+check: install
+	$(BIN)/banshi definitions check definitions/catalog
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

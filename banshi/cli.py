@@ -1,0 +1,36 @@
+"""The ``banshi`` command line. Each command group lives in banshi/commands/<group>.py."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+#: (group name, module, help). A module exposes ``app: typer.Typer``.
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("db", "banshi.commands.db", "Database: migrations."),
+    ("definitions", "banshi.commands.definitions", "Item definitions: check and schema."),
+    ("catalog", "banshi.commands.catalog", "The catalogue: reports."),
+    ("demo", "banshi.commands.demo", "Demo organisation, catalogue and cases."),
+)
+
+
+def build() -> typer.Typer:
+    app = typer.Typer(help="Banshi (办事): a county's government services platform.", no_args_is_help=True)
+    for name, module, help_text in GROUPS:
+        try:
+            sub = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        app.add_typer(sub.app, name=name, help=help_text)
+    return app
+
+
+def main() -> None:
+    build()()
+
+
+if __name__ == "__main__":
+    main()

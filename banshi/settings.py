@@ -1,0 +1,43 @@
+"""Settings from the environment (prefix ``BANSHI_``), validated at start-up.
+
+A bad value stops start-up with a message that names the environment key.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from db.engine import DEFAULT_DATABASE_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANSHI_", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database.")
+    tenant: str = Field(default="422822", pattern=r"^\d{6}$", description="Region code of this county (the tenant).")
+    demo_mode: bool = Field(default=False, description="Enable demo logins and demo data.")
+    compression_ratio: float = Field(
+        default=0.48, gt=0, le=1, description="Promised limit may be at most this share of the statutory limit."
+    )
+    yellow_card_share: float = Field(default=0.8, gt=0, lt=1, description="Share of promised time that raises a yellow card.")
+    separation_of_duties: bool = Field(default=True, description="Who accepted a case cannot decide it.")
+    secret_key: str = Field(default="dev-only-change-me-dev-only-change-me", min_length=32, description="Signs sessions and CSRF tokens.")
+    upload_dir: str = Field(default="var/uploads", description="Where uploaded files are stored by content hash.")
+    max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
+
+
+class SettingsError(Exception):
+    pass
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and check the settings; errors name the environment key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = "BANSHI_" + "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{key}: {err['msg']}")
+        raise SettingsError("设置错误 / invalid settings:\n" + "\n".join(lines)) from None

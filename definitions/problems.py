@@ -1,0 +1,53 @@
+"""Problems found in a definition: every one names the file, the JSON pointer and the rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one definition."""
+
+    file: str
+    pointer: str
+    message: str
+    rule: str
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        tag = self.rule if self.severity is Severity.ERROR else f"{self.rule}, {self.severity}"
+        return f"{self.file}:{self.pointer or '/'}: {self.message} [{tag}]"
+
+
+def escape_token(token: str | int) -> str:
+    """Escape one reference token of a JSON pointer (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    """Build a JSON pointer from its tokens: ``pointer("steps", 2, "days") == "/steps/2/days"``."""
+    return "".join("/" + escape_token(t) for t in tokens)
+
+
+def join(base: str, *tokens: str | int) -> str:
+    return base + pointer(*tokens)
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+class DefinitionError(Exception):
+    """Raised when a definition cannot be used; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
