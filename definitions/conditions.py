@@ -111,17 +111,13 @@ def _kind(value: Any) -> str:
                 return "~" + key
         return "~atom"
     if isinstance(value, BaseModel):
-        return {AllOf: "~all", AnyOf: "~any", NotOf: "~not"}.get(type(value), "~atom")
+        tags: dict[type[BaseModel], str] = {AllOf: "~all", AnyOf: "~any", NotOf: "~not"}
+        return tags.get(type(value), "~atom")
     return "~atom"
 
 
 Condition = Annotated[
-    Union[
-        Annotated[Atom, Tag("~atom")],
-        Annotated[AllOf, Tag("~all")],
-        Annotated[AnyOf, Tag("~any")],
-        Annotated[NotOf, Tag("~not")],
-    ],
+    Annotated[Atom, Tag("~atom")] | Annotated[AllOf, Tag("~all")] | Annotated[AnyOf, Tag("~any")] | Annotated[NotOf, Tag("~not")],
     Discriminator(_kind),
 ]
 

@@ -17,6 +17,7 @@ from definitions.conditions import Condition
 from definitions.fieldtypes import COMMON_KEYS, default_registry
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 #: A domain of the organisation: county, county.<dept>, county.hall, township.<name>, village.<name>
 DomainName = Annotated[
@@ -132,7 +133,7 @@ class MaterialSource(StrEnum):
 class LegalBasis(_Model):
     """One legal provision the item rests on (设定和实施依据)."""
 
-    ref: Key = Field(description="Short identifier other keys use to cite this provision.", examples=["food-safety-law-35"])
+    ref: Ref = Field(description="Short identifier other keys use to cite this provision.", examples=["food-safety-law-35"])
     title: Text = Field(description="The provision as cited in the guide.", examples=["《中华人民共和国食品安全法》第三十五条"])
     text: str | None = Field(default=None, max_length=4000, description="The provision's wording, quoted in the guide.")
 
@@ -157,7 +158,7 @@ class Limits(_Model):
 
     statutory_days: int = Field(ge=0, le=365, description="The legal limit (法定时限), in working days.", examples=[20])
     promised_days: int = Field(ge=0, le=365, description="The promised limit (承诺时限), in working days; 0 for instant items.", examples=[7])
-    basis: Key | None = Field(
+    basis: Ref | None = Field(
         default=None,
         description="`ref` of the legal basis entry that sets the statutory limit (e.g. Art. 42 of the Licensing Law).",
         examples=["licensing-law-42"],

@@ -1,0 +1,305 @@
+"""Compilation: an item definition -> the application's JSON Schema and one evaluator.
+
+:meth:`CompiledItem.evaluate` answers, for given application data, every question the
+house asks of a definition: field errors (in Chinese, with paths), visible and required
+fields, required materials, active steps, fee lines and their total. Every answer comes
+from the same compiled predicates: each condition is compiled once into JSON Schema and
+a validator, and the application schema embeds the same predicate schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from definitions.canonical import canonical_json, sha256_of
+from definitions.conditions import AnyCondition, to_schema
+from definitions.fieldtypes import FieldTypeRegistry, default_registry
+from definitions.messages import translate_error
+from definitions.models import FormField, ItemDefinition, Material, MaterialSource, Step
+from definitions.problems import pointer
+from definitions.validation import fast_validator, reference_validator
+
+JSON = dict[str, Any]
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem of the application data: the JSON pointer of the field and a Chinese message."""
+
+    path: str
+    message: str
+    label: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "label": self.label}
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialNeed:
+    material: Material
+    required: bool  # must be handed in (or is exempt) for this application
+    exempt: bool  # the government holds it or issues it: nothing to hand in
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    key: str
+    name: str
+    amount: Decimal
+    basis: str | None
+    waivable: bool
+    detail: str = ""
+
+
+@dataclass
+class Evaluation:
+    data: JSON
+    errors: list[FieldError] = field(default_factory=list)
+    visible: list[str] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)
+    materials: list[MaterialNeed] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    fees: list[FeeLine] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def fee_total(self) -> Decimal:
+        return sum((f.amount for f in self.fees), Decimal("0.00"))
+
+    @property
+    def missing_materials(self) -> list[Material]:
+        """Required materials the applicant must hand in (not exempt)."""
+        return [m.material for m in self.materials if m.required and not m.exempt]
+
+
+class _Level:
+    """The compiled fields of one form level: the top-level form or one group's row."""
+
+    def __init__(self, compiler: CompiledItem, fields: Sequence[FormField]):
+        self.fields = list(fields)
+        reg = compiler.registry
+        self.array_fields = frozenset(f.key for f in self.fields if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple))
+        self.visible_pred = {f.key: compiler.predicate(f.visible_when, self.array_fields) for f in self.fields if f.visible_when is not None}
+        self.required_pred = {f.key: compiler.predicate(f.required_when, self.array_fields) for f in self.fields if f.required_when is not None}
+        self.groups = {f.key: _Level(compiler, f.fields or []) for f in self.fields if f.type == "group"}
+
+    def clean(self, data: Mapping[str, Any]) -> JSON:
+        """Drop empty values, unknown-free copy, hidden fields (to a fixpoint), recurse into rows."""
+        out: JSON = {k: v for k, v in data.items() if v is not None and v != "" and v != []}
+        for _ in range(len(self.visible_pred) + 1):
+            hidden = [k for k, pred in self.visible_pred.items() if k in out and not pred.is_valid(out)]
+            if not hidden:
+                break
+            for k in hidden:
+                del out[k]
+        for key, level in self.groups.items():
+            rows = out.get(key)
+            if isinstance(rows, list):
+                out[key] = [level.clean(r) if isinstance(r, Mapping) else r for r in rows]
+        return out
+
+    def visible_required(self, data: Mapping[str, Any], base: str, visible: list[str], required: list[str]) -> None:
+        for f in self.fields:
+            pred = self.visible_pred.get(f.key)
+            if pred is not None and not pred.is_valid(data):
+                continue
+            path = f"{base}/{f.key}"
+            visible.append(path)
+            rpred = self.required_pred.get(f.key)
+            if f.required or (rpred is not None and rpred.is_valid(data)):
+                required.append(path)
+            level = self.groups.get(f.key)
+            rows = data.get(f.key)
+            if level is not None and isinstance(rows, list):
+                for i, row in enumerate(rows):
+                    if isinstance(row, Mapping):
+                        level.visible_required(row, f"{path}/{i}", visible, required)
+
+
+class CompiledItem:
+    """A definition compiled once: its application schema, validators and predicates."""
+
+    def __init__(self, definition: ItemDefinition, registry: FieldTypeRegistry | None = None):
+        self.definition = definition
+        self.registry = registry or default_registry()
+        self.canonical = definition.canonical()
+        self.sha256 = sha256_of(self.canonical)
+        self._predicates: dict[str, Any] = {}
+        self._predicate_schemas: dict[str, JSON] = {}
+        top_fields = definition.form.all_fields()
+        self._labels = _labels(top_fields)
+        self.top = _Level(self, top_fields)
+        self.schema: JSON = {"$schema": SCHEMA_DIALECT, "title": definition.name, **self.object_schema(top_fields)}
+        self._fast = fast_validator(self.schema, self.registry)
+        self._reference: Any = None
+        arrays = self.top.array_fields
+        self._material_preds = [
+            (m, self.predicate(m.required_when, arrays) if m.required_when is not None else None) for m in definition.materials
+        ]
+        self._step_preds = [(s, self.predicate(s.when, arrays) if s.when is not None else None) for s in definition.steps]
+        self._fee_preds = [(f, self.predicate(f.when, arrays) if f.when is not None else None) for f in definition.fees]
+
+    # -- compilation -------------------------------------------------------------------
+
+    def predicate(self, cond: AnyCondition | None, array_fields: frozenset[str]) -> Any:
+        """The compiled validator of one condition (cached by its schema)."""
+        assert cond is not None
+        schema = self.predicate_schema(cond, array_fields)
+        key = canonical_json(schema)
+        compiled = self._predicates.get(key)
+        if compiled is None:
+            compiled = fast_validator(schema, self.registry)
+            self._predicates[key] = compiled
+        return compiled
+
+    def predicate_schema(self, cond: AnyCondition, array_fields: frozenset[str]) -> JSON:
+        schema = to_schema(cond, array_fields)
+        key = canonical_json(schema)
+        return self._predicate_schemas.setdefault(key, schema)
+
+    def object_schema(self, fields: Sequence[FormField]) -> JSON:
+        reg = self.registry
+        props: JSON = {}
+        required: list[str] = []
+        rules: list[JSON] = []
+        arrays = frozenset(f.key for f in fields if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple))
+        for f in fields:
+            prop = reg[f.type].schema(f, self.object_schema)
+            props[f.key] = {"title": f.label, **prop}
+            conds: list[JSON] = []
+            if f.visible_when is not None:
+                conds.append(self.predicate_schema(f.visible_when, arrays))
+            if f.required_when is not None:
+                conds.append(self.predicate_schema(f.required_when, arrays))
+            elif not f.required:
+                continue
+            if not conds:
+                required.append(f.key)
+                continue
+            rules.append({"if": conds[0] if len(conds) == 1 else {"allOf": conds}, "then": {"required": [f.key]}})
+        schema: JSON = {"type": "object", "properties": props, "additionalProperties": False}
+        if required:
+            schema["required"] = required
+        if rules:
+            schema["allOf"] = rules
+        return schema
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def clean(self, data: Mapping[str, Any]) -> JSON:
+        """The data as it will be stored: empty and hidden fields dropped."""
+        return self.top.clean(data)
+
+    def is_valid(self, data: Any) -> bool:
+        """Fast check of already-cleaned data against the application schema."""
+        return bool(self._fast.is_valid(data))
+
+    def reference(self) -> Any:
+        if self._reference is None:
+            self._reference = reference_validator(self.schema, self.registry)
+        return self._reference
+
+    def errors(self, data: Any) -> list[FieldError]:
+        """Field errors of cleaned data, in Chinese, one per field path, in form order."""
+        if self._fast.is_valid(data):
+            return []
+        found: dict[str, FieldError] = {}
+        for err in self.reference().iter_errors(data):
+            for path, message in translate_error(err, self._label_for):
+                found.setdefault(path, FieldError(path, message, self._label_for(path)))
+        order = {p: i for i, p in enumerate(self._labels)}
+        return sorted(found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path))
+
+    def evaluate(self, data: Mapping[str, Any]) -> Evaluation:
+        cleaned = self.clean(data)
+        result = Evaluation(data=cleaned, errors=self.errors(cleaned))
+        self.top.visible_required(cleaned, "", result.visible, result.required)
+        result.materials = self.materials_for(cleaned)
+        result.steps = self.steps_for(cleaned)
+        result.fees = self.fees_for(cleaned)
+        return result
+
+    def materials_for(self, data: Mapping[str, Any]) -> list[MaterialNeed]:
+        out = []
+        for m, pred in self._material_preds:
+            required = m.required or (pred is not None and bool(pred.is_valid(data)))
+            if pred is not None and not required:
+                continue  # a conditional material that does not apply is not listed
+            exempt = m.source in (MaterialSource.SHARED, MaterialSource.ISSUED)
+            out.append(MaterialNeed(m, required, exempt))
+        return out
+
+    def steps_for(self, data: Mapping[str, Any]) -> list[Step]:
+        return [s for s, pred in self._step_preds if pred is None or pred.is_valid(data)]
+
+    def fees_for(self, data: Mapping[str, Any]) -> list[FeeLine]:
+        lines = []
+        for fee, pred in self._fee_preds:
+            if pred is not None and not pred.is_valid(data):
+                continue
+            if fee.amount is not None:
+                lines.append(FeeLine(fee.key, fee.name, fee.amount.quantize(CENT), fee.basis, fee.waivable))
+                continue
+            assert fee.per is not None
+            qty = data.get(fee.per.field)
+            if isinstance(qty, bool) or not isinstance(qty, int | float) or qty <= 0:
+                continue
+            amount = (Decimal(str(qty)) * fee.per.amount).quantize(CENT, rounding=ROUND_HALF_UP)
+            detail = f"{fee.per.amount}元 × {qty}{fee.per.unit or ''}"
+            lines.append(FeeLine(fee.key, fee.name, amount, fee.basis, fee.waivable, detail))
+        return lines
+
+    # -- labels --------------------------------------------------------------------------
+
+    def _label_for(self, path: str) -> str:
+        return self._labels.get(_shape(path), "")
+
+    def label(self, path: str) -> str:
+        return self._label_for(path)
+
+
+def _shape(path: str) -> str:
+    """Replace row indices by ``*``: /staff/3/name -> /staff/*/name."""
+    return "/".join("*" if part.isdigit() else part for part in path.split("/"))
+
+
+def _labels(fields: Sequence[FormField], base: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in fields:
+        path = base + pointer(f.key)
+        out[path] = f.label
+        if f.fields:
+            for sub_path, label in _labels(f.fields, path + "/*").items():
+                out[sub_path] = f"{f.label}：{label}"
+    return out
+
+
+class Compiler:
+    """Compiles definitions once and caches them by sha256."""
+
+    def __init__(self, registry: FieldTypeRegistry | None = None, max_entries: int = 512):
+        self.registry = registry or default_registry()
+        self.max_entries = max_entries
+        self._cache: dict[str, CompiledItem] = {}
+
+    def compile(self, definition: ItemDefinition) -> CompiledItem:
+        digest = sha256_of(definition.canonical())
+        item = self._cache.get(digest)
+        if item is None:
+            item = CompiledItem(definition, self.registry)
+            if len(self._cache) >= self.max_entries:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[digest] = item
+        return item
+
+
+def compile_item(definition: ItemDefinition) -> CompiledItem:
+    return CompiledItem(definition)

@@ -1,0 +1,294 @@
+"""The reform rules (DESIGN §9), each held once: an id, the sentence of the reform it
+enforces, a severity, and a check over one definition or over the whole catalogue.
+
+A check yields (JSON pointer, Chinese message) for an item rule, or
+(file, pointer, message) for a catalogue rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from definitions.models import (
+    Handling,
+    ItemDefinition,
+    MaterialSource,
+    NotifyEvent,
+    Role,
+    StepKind,
+)
+from definitions.problems import Severity, pointer
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    #: Promised limit at most this share of the statutory one (the pilot's 52% compression).
+    compression_ratio: float = 0.48
+
+
+ItemCheck = Callable[[ItemDefinition, RuleSettings], Iterator[tuple[str, str]]]
+CatalogCheck = Callable[[Sequence[tuple[str, ItemDefinition]], RuleSettings], Iterator[tuple[str, str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    sentence: str
+    severity: Severity
+    item_check: ItemCheck | None = None
+    catalog_check: CatalogCheck | None = None
+
+    @property
+    def scope(self) -> str:
+        return "catalog" if self.catalog_check is not None else "item"
+
+    def check(self, d: ItemDefinition, settings: RuleSettings | None = None) -> Iterator[tuple[str, str]]:
+        if self.item_check is None:
+            return iter(())
+        return self.item_check(d, settings or RuleSettings())
+
+    def check_catalog(
+        self, items: Sequence[tuple[str, ItemDefinition]], settings: RuleSettings | None = None
+    ) -> Iterator[tuple[str, str, str]]:
+        if self.catalog_check is None:
+            return iter(())
+        return self.catalog_check(items, settings or RuleSettings())
+
+
+RULES: list[Rule] = []
+
+
+def item_rule(rule_id: str, sentence: str, severity: Severity = Severity.ERROR) -> Callable[[ItemCheck], ItemCheck]:
+    def register(fn: ItemCheck) -> ItemCheck:
+        RULES.append(Rule(rule_id, sentence, severity, item_check=fn))
+        return fn
+
+    return register
+
+
+def catalog_rule(rule_id: str, sentence: str, severity: Severity = Severity.ERROR) -> Callable[[CatalogCheck], CatalogCheck]:
+    def register(fn: CatalogCheck) -> CatalogCheck:
+        RULES.append(Rule(rule_id, sentence, severity, catalog_check=fn))
+        return fn
+
+    return register
+
+
+def item_rules() -> list[Rule]:
+    return [r for r in RULES if r.item_check is not None]
+
+
+def catalog_rules() -> list[Rule]:
+    return [r for r in RULES if r.catalog_check is not None]
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for r in RULES:
+        if r.id == rule_id:
+            return r
+    raise KeyError(rule_id)
+
+
+def max_promised(statutory_days: int, settings: RuleSettings) -> int:
+    return math.floor(statutory_days * settings.compression_ratio + 1e-9)
+
+
+def counting_days(d: ItemDefinition) -> int:
+    """Working days of the steps that count toward the limit (every step, as if all run)."""
+    return sum(s.days for s in d.steps if s.counts)
+
+
+# ----------------------------------------------------------------------------- item rules
+
+
+@item_rule("compression", "承诺时限在法定时限基础上压缩52%以上（承诺时限不超过法定时限的48%）")
+def _compression(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    lim = d.limits
+    if d.handling is Handling.INSTANT:
+        return
+    if lim.promised_days > lim.statutory_days:
+        yield pointer("limits", "promised_days"), f"承诺时限 {lim.promised_days} 个工作日超过法定时限 {lim.statutory_days} 个工作日"
+        return
+    cap = max_promised(lim.statutory_days, s)
+    if lim.promised_days > cap:
+        yield (
+            pointer("limits", "promised_days"),
+            f"承诺时限 {lim.promised_days} 个工作日超过法定时限 {lim.statutory_days} 个工作日的 "
+            f"{s.compression_ratio:.0%}（最多 {cap} 个工作日）",
+        )
+    if lim.promised_days == 0:
+        yield pointer("limits", "promised_days"), "非即办件的承诺时限不能为 0；当场办结的事项应为即办件（instant）"
+
+
+@item_rule("step-days", "各环节时限之和不超过承诺时限（不计时的特别程序另计）")
+def _step_days(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if d.handling is Handling.INSTANT:
+        return
+    total = counting_days(d)
+    if total > d.limits.promised_days:
+        yield pointer("steps"), f"计入时限的环节共 {total} 个工作日，超过承诺时限 {d.limits.promised_days} 个工作日"
+
+
+@item_rule("instant", "即办件当场办结：不计时限，办理环节不超过两个")
+def _instant(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if d.handling is not Handling.INSTANT:
+        return
+    if d.limits.promised_days != 0:
+        yield pointer("limits", "promised_days"), "即办件的承诺时限必须为 0（当场办结）"
+    if len(d.steps) > 2:
+        yield pointer("steps"), f"即办件最多两个环节，现有 {len(d.steps)} 个"
+    for i, step in enumerate(d.steps):
+        if step.days != 0:
+            yield pointer("steps", i, "days"), "即办件的环节不计时，days 必须为 0"
+        if step.kind is StepKind.SPECIAL:
+            yield pointer("steps", i), "即办件不能有特别程序"
+
+
+@item_rule("chief-decides", "首席代表对本部门审批事项全权负责，部门负责人不再直接审批")
+def _chief_decides(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    for i, step in enumerate(d.steps):
+        if step.role is Role.DEPARTMENT_HEAD:
+            yield pointer("steps", i, "role"), "部门负责人不再直接办理审批环节"
+        if step.kind in (StepKind.DECIDE, StepKind.COUNTERSIGN) and step.role is not Role.CHIEF_REPRESENTATIVE:
+            yield pointer("steps", i, "role"), f"{step.kind.value} 环节必须由首席代表（chief_representative）办理"
+        if step.kind is StepKind.DECIDE:
+            allowed = {"owner"} | ({"window"} if d.levels.decide == "township" else set())
+            if step.at not in allowed and step.at != d.owner:
+                yield pointer("steps", i, "at"), "决定环节必须由主办部门（owner）的首席代表办理（下放乡镇决定的事项在受理窗口所在乡镇）"
+    if d.handling is not Handling.INSTANT and not any(st.kind is StepKind.DECIDE for st in d.steps):
+        yield pointer("steps"), "非即办件必须有决定（decide）环节"
+
+
+@item_rule("window-only", "窗口是申请人唯一的接触点：首个环节在窗口受理，最后环节在窗口办结或送达")
+def _window_only(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    first, last = d.steps[0], d.steps[-1]
+    if first.kind is not StepKind.ACCEPT or first.at != "window" or first.when is not None:
+        yield pointer("steps", 0), "第一个环节必须是窗口无条件受理（kind accept, at window）"
+    if first.role is not Role.WINDOW_CLERK:
+        yield pointer("steps", 0, "role"), "受理环节由窗口工作人员（window_clerk）办理"
+    if last.kind not in (StepKind.COMPLETE, StepKind.DELIVER) or last.at != "window" or last.when is not None:
+        yield pointer("steps", len(d.steps) - 1), "最后一个环节必须是窗口无条件办结或送达（complete/deliver, at window）"
+    if last.role is not Role.WINDOW_CLERK:
+        yield pointer("steps", len(d.steps) - 1, "role"), "办结/送达环节由窗口工作人员（window_clerk）办理"
+
+
+@item_rule("route-ends", "每一条办理路径都能到达办结或送达")
+def _route_ends(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    terminal = (StepKind.COMPLETE, StepKind.DELIVER)
+    if not any(st.kind in terminal and st.when is None for st in d.steps):
+        yield pointer("steps"), "办理路径不能办结：没有无条件的办结（complete）或送达（deliver）环节"
+
+
+@item_rule("special-off-window", "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口")
+def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    for i, step in enumerate(d.steps):
+        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.at == "window":
+            yield pointer("steps", i, "at"), "审查和特别程序由部门办理，不在窗口"
+        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.role not in (Role.REVIEWER, Role.CHIEF_REPRESENTATIVE):
+            yield pointer("steps", i, "role"), "审查和特别程序由审查人员（reviewer）或首席代表办理"
+
+
+@item_rule("fee-basis", "收费必须有法定依据，没有依据不得收费")
+def _fee_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    refs = d.basis_refs()
+    for i, fee in enumerate(d.fees):
+        if not fee.basis or not fee.basis.strip():
+            yield pointer("fees", i, "basis"), f"收费项“{fee.name}”没有法定依据"
+        elif fee.basis in refs or "《" in fee.basis:
+            continue
+        else:
+            yield pointer("fees", i, "basis"), f"收费项“{fee.name}”的依据“{fee.basis}”既不是 basis 中的 ref，也不是法规名称"
+
+
+@item_rule("devolution", "下放事项可在乡镇受理；委托乡镇决定的事项由乡镇首席代表决定")
+def _devolution(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    townships = [p for p in d.levels.accept if p.startswith("township.")]
+    if d.levels.decide == "township":
+        if not townships:
+            yield pointer("levels", "decide"), "委托乡镇决定的事项必须允许乡镇受理（levels.accept 包含 township.*）"
+        for i, step in enumerate(d.steps):
+            if step.kind is StepKind.DECIDE and step.at != "window":
+                yield pointer("steps", i, "at"), "委托乡镇决定的事项由受理乡镇决定（at 应为 window）"
+    if d.handling is Handling.REPORTED and not townships:
+        yield pointer("levels", "accept"), "上报件由乡镇受理后上报，levels.accept 必须包含乡镇"
+
+
+@item_rule("reported-forward", "上报件由下级受理、上报县级主管部门决定")
+def _reported(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if d.handling is not Handling.REPORTED:
+        return
+    for i, step in enumerate(d.steps):
+        if step.kind is StepKind.FORWARD and step.to not in ("owner", d.owner):
+            yield pointer("steps", i, "to"), "上报环节应上报主办部门（to: owner）"
+        if step.kind is StepKind.FORWARD and step.when is not None:
+            yield pointer("steps", i, "when"), "上报环节不能是有条件的"
+
+
+@item_rule("limit-basis", "法定时限必须注明设定依据")
+def _limit_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if d.limits.statutory_days > 0 and d.limits.basis is None:
+        yield pointer("limits", "basis"), "法定时限没有注明依据（limits.basis 应引用 basis 中的一条）"
+
+
+@item_rule("guide-disclosure", "办事指南公开依据、条件、程序、时限、收费和联系方式（政府信息公开条例第二十条）")
+def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if not d.disclosure.guide:
+        yield pointer("disclosure", "guide"), "依申请事项必须公开办事指南"
+    if d.category == "administrative_license" and not d.disclosure.publish_results:
+        yield pointer("disclosure", "publish_results"), "行政许可结果应当公开（公示）"
+    if d.disclosure.publish_results and not d.disclosure.result_fields:
+        yield pointer("disclosure", "result_fields"), "公示结果必须列出公开的字段"
+    personal = {"id_card", "mobile", "address"}
+    fields = {f.key: f for f in d.form.all_fields()}
+    for i, key in enumerate(d.disclosure.result_fields):
+        f = fields.get(key)
+        if f is not None and f.type in personal:
+            yield pointer("disclosure", "result_fields", i), f"公示结果不得公开个人信息字段“{f.label}”（{f.type}）"
+
+
+@item_rule("notify", "受理、办结和特别程序等关键环节短信告知申请人")
+def _notify(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    needed = {NotifyEvent.ACCEPTED, NotifyEvent.COMPLETED}
+    if any(st.kind is StepKind.SPECIAL for st in d.steps):
+        needed.add(NotifyEvent.SPECIAL_STARTED)
+    missing = sorted(e.value for e in needed - set(d.notify))
+    if missing:
+        yield pointer("notify"), "缺少必须的短信告知：" + "、".join(missing)
+
+
+@item_rule("one-visit", "最多跑一次：申请人到窗口的次数不超过承诺", Severity.WARNING)
+def _one_visit(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    if d.service.max_visits > 2:
+        yield pointer("service", "max_visits"), f"到窗口次数 {d.service.max_visits} 次，超过“最多跑两次”"
+
+
+# -------------------------------------------------------------------------- catalogue rules
+
+
+@catalog_rule("shared-materials", "政府部门已掌握的材料，不再要求申请人提供")
+def _shared_materials(items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings) -> Iterator[tuple[str, str, str]]:
+    held: dict[str, str] = {}
+    for _file, d in items:
+        for m in d.materials:
+            if m.source is MaterialSource.SHARED:
+                held.setdefault(m.doc_type, f"{d.code}")
+    for file, d in items:
+        for i, m in enumerate(d.materials):
+            if m.source is MaterialSource.APPLICANT and m.doc_type in held:
+                yield (
+                    file,
+                    pointer("materials", i, "source"),
+                    f"材料“{m.name}”政府已掌握（见 {held[m.doc_type]}），不得再要求申请人提供（source 应为 shared）",
+                )
+
+
+@catalog_rule("unique-code", "事项编码全省统一、唯一")
+def _unique_code(items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings) -> Iterator[tuple[str, str, str]]:
+    seen: dict[str, str] = {}
+    for file, d in items:
+        if d.code in seen:
+            yield file, pointer("code"), f"事项编码 {d.code} 与 {seen[d.code]} 重复"
+        else:
+            seen[d.code] = file
