@@ -365,6 +365,8 @@ class Disclosure(_Model):
 
 
 class FaqEntry(_Model):
+    """One question and answer of the guide."""
+
     question: Text = Field(description="The question.")
     answer: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(description="The answer.")
 
