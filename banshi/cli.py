@@ -12,11 +12,17 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("definitions", "banshi.commands.definitions", "Item definitions: check and schema."),
     ("catalog", "banshi.commands.catalog", "The catalogue: reports."),
     ("demo", "banshi.commands.demo", "Demo organisation, catalogue and cases."),
+    ("org", "banshi.commands.org", "Organisation: load a file, show the tree, the audit log."),
+    ("user", "banshi.commands.user", "People: users, roles and acting delegations."),
+    ("authz", "banshi.commands.authz", "Permissions: explain allow or deny."),
+    ("calendar", "banshi.commands.calendar", "Working-day calendar: holidays and 调休."),
 )
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Banshi (办事): a county's government services platform.", no_args_is_help=True)
+    app = typer.Typer(
+        help="Banshi (办事): a county's government services platform.", no_args_is_help=True
+    )
     for name, module, help_text in GROUPS:
         try:
             sub = importlib.import_module(module)

@@ -14,16 +14,33 @@ from db.engine import DEFAULT_DATABASE_URL
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BANSHI_", extra="ignore")
 
-    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database.")
-    tenant: str = Field(default="422822", pattern=r"^\d{6}$", description="Region code of this county (the tenant).")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database."
+    )
+    tenant: str = Field(
+        default="422822", pattern=r"^\d{6}$", description="Region code of this county (the tenant)."
+    )
     demo_mode: bool = Field(default=False, description="Enable demo logins and demo data.")
     compression_ratio: float = Field(
-        default=0.48, gt=0, le=1, description="Promised limit may be at most this share of the statutory limit."
+        default=0.48,
+        gt=0,
+        le=1,
+        description="Promised limit may be at most this share of the statutory limit.",
     )
-    yellow_card_share: float = Field(default=0.8, gt=0, lt=1, description="Share of promised time that raises a yellow card.")
-    separation_of_duties: bool = Field(default=True, description="Who accepted a case cannot decide it.")
-    secret_key: str = Field(default="dev-only-change-me-dev-only-change-me", min_length=32, description="Signs sessions and CSRF tokens.")
-    upload_dir: str = Field(default="var/uploads", description="Where uploaded files are stored by content hash.")
+    yellow_card_share: float = Field(
+        default=0.8, gt=0, lt=1, description="Share of promised time that raises a yellow card."
+    )
+    separation_of_duties: bool = Field(
+        default=True, description="Who accepted a case cannot decide it."
+    )
+    secret_key: str = Field(
+        default="dev-only-change-me-dev-only-change-me",
+        min_length=32,
+        description="Signs sessions and CSRF tokens.",
+    )
+    upload_dir: str = Field(
+        default="var/uploads", description="Where uploaded files are stored by content hash."
+    )
     max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
 
 

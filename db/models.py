@@ -9,7 +9,7 @@ import importlib
 
 from db.base import Base
 
-TABLE_MODULES: tuple[str, ...] = ("rbac.tables", "runtime.tables")
+TABLE_MODULES: tuple[str, ...] = ("rbac.tables", "runtime.tables", "runtime.case_tables")
 
 
 def load_all() -> type[Base]:

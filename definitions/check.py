@@ -65,26 +65,52 @@ class _Checker:
         self.check_unique("fees", [f.key for f in d.fees], "收费项")
         for i, m in enumerate(d.materials):
             if m.required and m.required_when is not None:
-                self.add(pointer("materials", i), "required 与 required_when 不能同时给出", "required-conflict")
+                self.add(
+                    pointer("materials", i),
+                    "required 与 required_when 不能同时给出",
+                    "required-conflict",
+                )
             if m.required_when is not None:
-                self.check_condition(m.required_when, top_fields, pointer("materials", i, "required_when"), f"材料“{m.name}”", kinds)
+                self.check_condition(
+                    m.required_when,
+                    top_fields,
+                    pointer("materials", i, "required_when"),
+                    f"材料“{m.name}”",
+                    kinds,
+                )
         for i, s in enumerate(d.steps):
             if s.when is not None:
-                self.check_condition(s.when, top_fields, pointer("steps", i, "when"), f"环节“{s.key}”", kinds)
+                self.check_condition(
+                    s.when, top_fields, pointer("steps", i, "when"), f"环节“{s.key}”", kinds
+                )
         for i, fee in enumerate(d.fees):
             if fee.when is not None:
-                self.check_condition(fee.when, top_fields, pointer("fees", i, "when"), f"收费项“{fee.name}”", kinds)
+                self.check_condition(
+                    fee.when, top_fields, pointer("fees", i, "when"), f"收费项“{fee.name}”", kinds
+                )
             if fee.per is not None:
                 target = top_fields.get(fee.per.field)
                 if target is None or self.reg[target.type].value_kind not in ("number", "integer"):
-                    self.add(pointer("fees", i, "per", "field"), f"按量收费须引用表单中的数值字段，“{fee.per.field}”不是", "fee-per-field")
+                    self.add(
+                        pointer("fees", i, "per", "field"),
+                        f"按量收费须引用表单中的数值字段，“{fee.per.field}”不是",
+                        "fee-per-field",
+                    )
         for i, key in enumerate(d.disclosure.result_fields):
             if key not in top_fields:
-                self.add(pointer("disclosure", "result_fields", i), f"公示字段“{key}”不在表单中", "result-fields")
+                self.add(
+                    pointer("disclosure", "result_fields", i),
+                    f"公示字段“{key}”不在表单中",
+                    "result-fields",
+                )
         refs = d.basis_refs()
         self.check_unique("basis", [b.ref for b in d.basis], "依据", attr="ref")
         if d.limits.basis is not None and d.limits.basis not in refs:
-            self.add(pointer("limits", "basis"), f"法定时限引用的依据“{d.limits.basis}”不在 basis 中", "basis-ref")
+            self.add(
+                pointer("limits", "basis"),
+                f"法定时限引用的依据“{d.limits.basis}”不在 basis 中",
+                "basis-ref",
+            )
         self.check_steps()
         return self.problems
 
@@ -115,41 +141,64 @@ class _Checker:
         self.check_cycles(fields)
 
     def check_condition(
-        self, cond: AnyCondition, scope: dict[str, FormField], ptr: str, owner: str, kinds: dict[str, str]
+        self,
+        cond: AnyCondition,
+        scope: dict[str, FormField],
+        ptr: str,
+        owner: str,
+        kinds: dict[str, str],
     ) -> None:
         ok = True
         for atom in atoms(cond):
             f = scope.get(atom.field)
             if f is None:
-                self.add(ptr, f"{owner}的条件引用了不存在的字段“{atom.field}”（条件只能引用同一层级的字段）", "condition-field")
+                self.add(
+                    ptr,
+                    f"{owner}的条件引用了不存在的字段“{atom.field}”（条件只能引用同一层级的字段）",
+                    "condition-field",
+                )
                 ok = False
                 continue
             plugin = self.reg[f.type]
             if not plugin.comparable:
-                self.add(ptr, f"{owner}的条件比较了不能比较的字段“{atom.field}”（{f.type}）", "condition-type")
+                self.add(
+                    ptr,
+                    f"{owner}的条件比较了不能比较的字段“{atom.field}”（{f.type}）",
+                    "condition-type",
+                )
                 ok = False
                 continue
             op = atom.op
             values = atom.value if op == "in" else [atom.value]
             if op in ("gt", "gte", "lt", "lte") and plugin.value_kind not in ("number", "integer"):
-                self.add(ptr, f"{owner}的条件对非数值字段“{atom.field}”使用了 {op}", "condition-type")
+                self.add(
+                    ptr, f"{owner}的条件对非数值字段“{atom.field}”使用了 {op}", "condition-type"
+                )
                 ok = False
                 continue
             bad = [v for v in values if not plugin.condition_value_ok(f, v)]
             if bad:
-                self.add(ptr, f"{owner}的条件把字段“{atom.field}”（{f.type}）与类型或取值不符的值 {bad[0]!r} 比较", "condition-type")
+                self.add(
+                    ptr,
+                    f"{owner}的条件把字段“{atom.field}”（{f.type}）与类型或取值不符的值 {bad[0]!r} 比较",
+                    "condition-type",
+                )
                 ok = False
         if ok and satisfiable(cond, kinds) is False:
             self.add(ptr, f"{owner}的条件永远不能成立", "condition-unsatisfiable")
 
     def check_cycles(self, fields: list[tuple[str, FormField]]) -> None:
-        deps = {f.key: {a.field for a in atoms(f.visible_when)} for _, f in fields if f.visible_when is not None}
+        deps = {
+            f.key: {a.field for a in atoms(f.visible_when)}
+            for _, f in fields
+            if f.visible_when is not None
+        }
         ptrs = {f.key: p for p, f in fields}
         state: dict[str, int] = {}
 
         def visit(k: str, trail: list[str]) -> list[str] | None:
             if state.get(k) == 1:
-                return [*trail[trail.index(k):], k] if k in trail else [k, k]
+                return [*trail[trail.index(k) :], k] if k in trail else [k, k]
             if state.get(k) == 2:
                 return None
             state[k] = 1
@@ -163,7 +212,11 @@ class _Checker:
         for key in sorted(deps):
             cycle = visit(key, [])
             if cycle:
-                self.add(ptrs[cycle[0]] + "/visible_when", "显示条件循环依赖：" + " → ".join(cycle), "condition-cycle")
+                self.add(
+                    ptrs[cycle[0]] + "/visible_when",
+                    "显示条件循环依赖：" + " → ".join(cycle),
+                    "condition-cycle",
+                )
                 return
 
     # -- steps ----------------------------------------------------------------------------
@@ -181,21 +234,40 @@ class _Checker:
                     self.add(f"{ptr}/departments/{j}", f"会签部门“{dep}”不在组织中", "step-at")
                 if dep == d.owner:
                     self.add(f"{ptr}/departments/{j}", "会签部门不应包含主办部门本身", "step-at")
-            if s.kind in (StepKind.ACCEPT, StepKind.COMPLETE, StepKind.DELIVER, StepKind.FORWARD) and s.at != "window":
-                self.add(ptr + "/at", f"{s.kind.value} 环节只能在受理窗口办理（at 应为 window）", "step-at")
+            if (
+                s.kind in (StepKind.ACCEPT, StepKind.COMPLETE, StepKind.DELIVER, StepKind.FORWARD)
+                and s.at != "window"
+            ):
+                self.add(
+                    ptr + "/at",
+                    f"{s.kind.value} 环节只能在受理窗口办理（at 应为 window）",
+                    "step-at",
+                )
         # Routes: steps run in order, skipping those whose condition is false. A route ends
         # when it reaches an unconditional complete/deliver step; what comes after the last
         # such step that is not a delivery is unreachable.
-        end = next((i for i, s in enumerate(d.steps) if s.kind in terminal and s.when is None), None)
+        end = next(
+            (i for i, s in enumerate(d.steps) if s.kind in terminal and s.when is None), None
+        )
         if end is not None:
             for j in range(end + 1, len(d.steps)):
                 s = d.steps[j]
-                if s.kind is not StepKind.DELIVER or any(t.kind is StepKind.DELIVER and t.when is None for t in d.steps[end + 1 : j]):
-                    self.add(pointer("steps", j), f"环节“{s.key}”在办结之后，永远不会执行", "route-unreachable")
+                if s.kind is not StepKind.DELIVER or any(
+                    t.kind is StepKind.DELIVER and t.when is None for t in d.steps[end + 1 : j]
+                ):
+                    self.add(
+                        pointer("steps", j),
+                        f"环节“{s.key}”在办结之后，永远不会执行",
+                        "route-unreachable",
+                    )
         kinds = {f.key: _kind(self.reg, f) for f in d.form.all_fields()}
         for i, s in enumerate(d.steps):
             if s.when is not None and satisfiable(s.when, kinds) is False:
-                self.add(pointer("steps", i, "when"), f"环节“{s.key}”的条件永远不能成立，该环节不可达", "route-unreachable")
+                self.add(
+                    pointer("steps", i, "when"),
+                    f"环节“{s.key}”的条件永远不能成立，该环节不可达",
+                    "route-unreachable",
+                )
         decided = False
         for i, s in enumerate(d.steps):
             if s.kind is StepKind.DECIDE:
@@ -209,11 +281,15 @@ class _Checker:
                 self.add(pointer("steps"), "上报件必须有上报（forward）环节", "reported-forward")
             elif dec and fwd[0] > dec[0]:
                 self.add(pointer("steps", fwd[0]), "上报环节必须在决定环节之前", "reported-forward")
-        if d.handling is Handling.JOINT and not any(s.kind is StepKind.COUNTERSIGN for s in d.steps):
+        if d.handling is Handling.JOINT and not any(
+            s.kind is StepKind.COUNTERSIGN for s in d.steps
+        ):
             self.add(pointer("steps"), "联办件必须有会签（countersign）环节", "joint-countersign")
 
 
-def check_definition(definition: ItemDefinition, file: str = "<definition>", ctx: CheckContext | None = None) -> list[Problem]:
+def check_definition(
+    definition: ItemDefinition, file: str = "<definition>", ctx: CheckContext | None = None
+) -> list[Problem]:
     """Every structural problem and every item rule's finding for one definition."""
     ctx = ctx or CheckContext()
     problems = _Checker(definition, file, ctx).run()
@@ -238,7 +314,9 @@ def check_loaded(items: Iterable[Loaded], ctx: CheckContext | None = None) -> li
     return problems
 
 
-def check_paths(paths: list[Path], ctx: CheckContext | None = None) -> tuple[list[Loaded], list[Problem]]:
+def check_paths(
+    paths: list[Path], ctx: CheckContext | None = None
+) -> tuple[list[Loaded], list[Problem]]:
     items = [load_path(p) for p in definition_files(paths)]
     return items, check_loaded(items, ctx)
 

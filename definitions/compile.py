@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from definitions.canonical import canonical_json, sha256_of
-from definitions.conditions import AnyCondition, to_schema
+from definitions.conditions import AnyCondition, fields_of, to_schema
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.messages import translate_error
 from definitions.models import FormField, ItemDefinition, Material, MaterialSource, Step
@@ -86,16 +86,41 @@ class _Level:
     def __init__(self, compiler: CompiledItem, fields: Sequence[FormField]):
         self.fields = list(fields)
         reg = compiler.registry
-        self.array_fields = frozenset(f.key for f in self.fields if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple))
-        self.visible_pred = {f.key: compiler.predicate(f.visible_when, self.array_fields) for f in self.fields if f.visible_when is not None}
-        self.required_pred = {f.key: compiler.predicate(f.required_when, self.array_fields) for f in self.fields if f.required_when is not None}
-        self.groups = {f.key: _Level(compiler, f.fields or []) for f in self.fields if f.type == "group"}
+        self.array_fields = frozenset(
+            f.key
+            for f in self.fields
+            if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple)
+        )
+        self.visible_pred = {
+            f.key: compiler.predicate(f.visible_when, self.array_fields)
+            for f in self.fields
+            if f.visible_when is not None
+        }
+        self.required_pred = {
+            f.key: compiler.predicate(f.required_when, self.array_fields)
+            for f in self.fields
+            if f.required_when is not None
+        }
+        self.groups = {
+            f.key: _Level(compiler, f.fields or []) for f in self.fields if f.type == "group"
+        }
+        self.visible_order, self.cyclic = _visibility_order(self.fields)
 
     def clean(self, data: Mapping[str, Any]) -> JSON:
-        """Drop empty values, unknown-free copy, hidden fields (to a fixpoint), recurse into rows."""
+        """Drop empty values and hidden fields, recurse into rows.
+
+        A field's visibility is decided once the fields its condition reads are final, so
+        the fields are visited in dependency order: a hidden field's stale value never
+        hides (or shows) another field.
+        """
         out: JSON = {k: v for k, v in data.items() if v is not None and v != "" and v != []}
-        for _ in range(len(self.visible_pred) + 1):
-            hidden = [k for k, pred in self.visible_pred.items() if k in out and not pred.is_valid(out)]
+        for k in self.visible_order:
+            if k in out and not self.visible_pred[k].is_valid(out):
+                del out[k]
+        for _ in range(len(self.visible_pred) + 1 if self.cyclic else 0):
+            hidden = [
+                k for k, pred in self.visible_pred.items() if k in out and not pred.is_valid(out)
+            ]
             if not hidden:
                 break
             for k in hidden:
@@ -106,7 +131,9 @@ class _Level:
                 out[key] = [level.clean(r) if isinstance(r, Mapping) else r for r in rows]
         return out
 
-    def visible_required(self, data: Mapping[str, Any], base: str, visible: list[str], required: list[str]) -> None:
+    def visible_required(
+        self, data: Mapping[str, Any], base: str, visible: list[str], required: list[str]
+    ) -> None:
         for f in self.fields:
             pred = self.visible_pred.get(f.key)
             if pred is not None and not pred.is_valid(data):
@@ -136,16 +163,28 @@ class CompiledItem:
         self._predicate_schemas: dict[str, JSON] = {}
         top_fields = definition.form.all_fields()
         self._labels = _labels(top_fields)
+        self._types = _types(top_fields)
         self.top = _Level(self, top_fields)
-        self.schema: JSON = {"$schema": SCHEMA_DIALECT, "title": definition.name, **self.object_schema(top_fields)}
+        self.schema: JSON = {
+            "$schema": SCHEMA_DIALECT,
+            "title": definition.name,
+            **self.object_schema(top_fields),
+        }
         self._fast = fast_validator(self.schema, self.registry)
         self._reference: Any = None
         arrays = self.top.array_fields
         self._material_preds = [
-            (m, self.predicate(m.required_when, arrays) if m.required_when is not None else None) for m in definition.materials
+            (m, self.predicate(m.required_when, arrays) if m.required_when is not None else None)
+            for m in definition.materials
         ]
-        self._step_preds = [(s, self.predicate(s.when, arrays) if s.when is not None else None) for s in definition.steps]
-        self._fee_preds = [(f, self.predicate(f.when, arrays) if f.when is not None else None) for f in definition.fees]
+        self._step_preds = [
+            (s, self.predicate(s.when, arrays) if s.when is not None else None)
+            for s in definition.steps
+        ]
+        self._fee_preds = [
+            (f, self.predicate(f.when, arrays) if f.when is not None else None)
+            for f in definition.fees
+        ]
 
     # -- compilation -------------------------------------------------------------------
 
@@ -170,7 +209,11 @@ class CompiledItem:
         props: JSON = {}
         required: list[str] = []
         rules: list[JSON] = []
-        arrays = frozenset(f.key for f in fields if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple))
+        arrays = frozenset(
+            f.key
+            for f in fields
+            if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple)
+        )
         for f in fields:
             prop = reg[f.type].schema(f, self.object_schema)
             props[f.key] = {"title": f.label, **prop}
@@ -184,7 +227,12 @@ class CompiledItem:
             if not conds:
                 required.append(f.key)
                 continue
-            rules.append({"if": conds[0] if len(conds) == 1 else {"allOf": conds}, "then": {"required": [f.key]}})
+            rules.append(
+                {
+                    "if": conds[0] if len(conds) == 1 else {"allOf": conds},
+                    "then": {"required": [f.key]},
+                }
+            )
         schema: JSON = {"type": "object", "properties": props, "additionalProperties": False}
         if required:
             schema["required"] = required
@@ -214,6 +262,7 @@ class CompiledItem:
         found: dict[str, FieldError] = {}
         for err in self.reference().iter_errors(data):
             for path, message in translate_error(err, self._label_for):
+                path, message = self._at_field(path, message)
                 found.setdefault(path, FieldError(path, message, self._label_for(path)))
         order = {p: i for i, p in enumerate(self._labels)}
         return sorted(found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path))
@@ -246,7 +295,9 @@ class CompiledItem:
             if pred is not None and not pred.is_valid(data):
                 continue
             if fee.amount is not None:
-                lines.append(FeeLine(fee.key, fee.name, fee.amount.quantize(CENT), fee.basis, fee.waivable))
+                lines.append(
+                    FeeLine(fee.key, fee.name, fee.amount.quantize(CENT), fee.basis, fee.waivable)
+                )
                 continue
             assert fee.per is not None
             qty = data.get(fee.per.field)
@@ -259,11 +310,55 @@ class CompiledItem:
 
     # -- labels --------------------------------------------------------------------------
 
+    def _at_field(self, path: str, message: str) -> tuple[str, str]:
+        """Report an error inside a field's value (an option of a multiple choice, a key of
+        a file reference, a malformed row) at the field itself, named by its label."""
+        if _shape(path) in self._labels:
+            return path, message
+        parent = path
+        while "/" in parent:
+            parent = parent.rsplit("/", 1)[0]
+            shape = _shape(parent)
+            if shape in self._labels:
+                label = self._labels[shape]
+                kind = self._types.get(shape)
+                if kind == "file":
+                    return parent, f"“{label}”的文件无效，请重新上传"
+                if kind == "choice":
+                    return parent, f"请从给出的选项中选择“{label}”"
+                return parent, f"“{label}”填写不正确"
+        return path, message
+
     def _label_for(self, path: str) -> str:
         return self._labels.get(_shape(path), "")
 
     def label(self, path: str) -> str:
         return self._label_for(path)
+
+
+def _visibility_order(fields: Sequence[FormField]) -> tuple[list[str], bool]:
+    """Keys of the conditionally visible fields, each after the conditional fields its
+    condition reads; and whether those conditions form a cycle (the checker refuses it)."""
+    deps = {f.key: fields_of(f.visible_when) for f in fields if f.visible_when is not None}
+    order: list[str] = []
+    state: dict[str, int] = {}
+    cyclic = False
+
+    def visit(key: str) -> None:
+        nonlocal cyclic
+        if state.get(key) == 1:
+            cyclic = True
+        if state.get(key):
+            return
+        state[key] = 1
+        for dep in sorted(deps[key] & deps.keys()):
+            visit(dep)
+        state[key] = 2
+        order.append(key)
+
+    for key in deps:
+        visit(key)
+    return order, cyclic
 
 
 def _shape(path: str) -> str:
@@ -279,6 +374,17 @@ def _labels(fields: Sequence[FormField], base: str = "") -> dict[str, str]:
         if f.fields:
             for sub_path, label in _labels(f.fields, path + "/*").items():
                 out[sub_path] = f"{f.label}：{label}"
+    return out
+
+
+def _types(fields: Sequence[FormField], base: str = "") -> dict[str, str]:
+    """Field type by path shape (rows as ``*``)."""
+    out: dict[str, str] = {}
+    for f in fields:
+        path = base + pointer(f.key)
+        out[path] = f.type
+        if f.fields:
+            out.update(_types(f.fields, path + "/*"))
     return out
 
 

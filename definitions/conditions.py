@@ -48,14 +48,20 @@ class Atom(BaseModel):
         examples=["cold_chain"],
     )
     eq: Scalar | None = Field(default=None, description="True when the value equals this.")
-    ne: Scalar | None = Field(default=None, description="True when the value is present and differs.")
+    ne: Scalar | None = Field(
+        default=None, description="True when the value is present and differs."
+    )
     in_: list[Scalar] | None = Field(
         default=None, alias="in", description="True when the value is one of these.", min_length=1
     )
     gt: StrictInt | StrictFloat | None = Field(default=None, description="Value > this (numbers).")
-    gte: StrictInt | StrictFloat | None = Field(default=None, description="Value >= this (numbers).")
+    gte: StrictInt | StrictFloat | None = Field(
+        default=None, description="Value >= this (numbers)."
+    )
     lt: StrictInt | StrictFloat | None = Field(default=None, description="Value < this (numbers).")
-    lte: StrictInt | StrictFloat | None = Field(default=None, description="Value <= this (numbers).")
+    lte: StrictInt | StrictFloat | None = Field(
+        default=None, description="Value <= this (numbers)."
+    )
 
     @model_validator(mode="after")
     def _one_operator(self) -> Atom:
@@ -117,7 +123,10 @@ def _kind(value: Any) -> str:
 
 
 Condition = Annotated[
-    Annotated[Atom, Tag("~atom")] | Annotated[AllOf, Tag("~all")] | Annotated[AnyOf, Tag("~any")] | Annotated[NotOf, Tag("~not")],
+    Annotated[Atom, Tag("~atom")]
+    | Annotated[AllOf, Tag("~all")]
+    | Annotated[AnyOf, Tag("~any")]
+    | Annotated[NotOf, Tag("~not")],
     Discriminator(_kind),
 ]
 

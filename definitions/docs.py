@@ -32,7 +32,12 @@ from definitions.models import (
 from definitions.rules import RULES
 
 ENUM_NOTES: dict[type[Enum], dict[str, str]] = {
-    Handling: {"instant": "即办件：当场办结，不计时", "promised": "承诺件", "reported": "上报件：下级受理、上级决定", "joint": "联办件：多部门会签"},
+    Handling: {
+        "instant": "即办件：当场办结，不计时",
+        "promised": "承诺件",
+        "reported": "上报件：下级受理、上级决定",
+        "joint": "联办件：多部门会签",
+    },
     StepKind: {
         "accept": "受理（窗口）",
         "review": "审查（部门审批股）",
@@ -43,7 +48,12 @@ ENUM_NOTES: dict[type[Enum], dict[str, str]] = {
         "complete": "办结（窗口）",
         "deliver": "送达（窗口）",
     },
-    MaterialSource: {"applicant": "申请人提供", "shared": "政府已掌握（共享），申请人免交", "issued": "本机关核发", "promise": "申请人书面承诺"},
+    MaterialSource: {
+        "applicant": "申请人提供",
+        "shared": "政府已掌握（共享），申请人免交",
+        "issued": "本机关核发",
+        "promise": "申请人书面承诺",
+    },
     Role: {
         "window_clerk": "窗口工作人员",
         "reviewer": "审查人员",
@@ -85,7 +95,13 @@ def _type_name(tp: Any) -> str:
                 return f"`{tp.__name__}`"
             if issubclass(tp, BaseModel):
                 return f"[{tp.__name__}](#{tp.__name__.lower()})"
-            return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "Decimal": "number"}.get(tp.__name__, tp.__name__)
+            return {
+                "str": "string",
+                "int": "integer",
+                "float": "number",
+                "bool": "boolean",
+                "Decimal": "number",
+            }.get(tp.__name__, tp.__name__)
         if tp is None or tp is type(None):
             return "null"
         return str(tp).replace("typing.", "")
@@ -138,12 +154,21 @@ def model_section(model: type[BaseModel]) -> list[str]:
         example = ""
         if f.examples:
             example = f"`{json.dumps(f.examples[0], ensure_ascii=False)}`"
-        lines.append(f"| `{key}` | {_type_name(f.annotation)} | {_default(f)} | {_cell(f.description or '')} | {example} |")
+        lines.append(
+            f"| `{key}` | {_type_name(f.annotation)} | {_default(f)} | {_cell(f.description or '')} | {example} |"
+        )
     return [*lines, ""]
 
 
 def enum_section(enum: type[Enum], notes: dict[str, str] | None = None) -> list[str]:
-    lines = [f"### {enum.__name__}", "", _cell((enum.__doc__ or "").strip().split("\n")[0]), "", "| value | meaning |", "|---|---|"]
+    lines = [
+        f"### {enum.__name__}",
+        "",
+        _cell((enum.__doc__ or "").strip().split("\n")[0]),
+        "",
+        "| value | meaning |",
+        "|---|---|",
+    ]
     for member in enum:
         lines.append(f"| `{member.value}` | {(notes or {}).get(member.value, '')} |")
     return [*lines, ""]
@@ -181,18 +206,42 @@ def generate(registry: FieldTypeRegistry | None = None) -> str:
     ]
     for model in (Atom, AllOf, AnyOf, NotOf):
         out += model_section(model)
-    out += ["## Field types", "", "| type | title | widget | value | options it accepts |", "|---|---|---|---|---|"]
+    out += [
+        "## Field types",
+        "",
+        "| type | title | widget | value | options it accepts |",
+        "|---|---|---|---|---|",
+    ]
     for t in reg.all():
         opts = ", ".join(f"`{o}`" for o in sorted(t.options)) or "—"
         out.append(f"| `{t.name}` | {t.title} | {t.widget} | {t.value_kind} | {opts} |")
-    out += ["", f"Every field accepts the common keys {', '.join(f'`{k}`' for k in sorted(COMMON_KEYS))}.", ""]
+    out += [
+        "",
+        f"Every field accepts the common keys {', '.join(f'`{k}`' for k in sorted(COMMON_KEYS))}.",
+        "",
+    ]
     out += ["## Enumerations", ""]
     for enum in (Handling, StepKind, MaterialSource, Role, NotifyEvent):
         out += enum_section(enum, ENUM_NOTES.get(enum))
-    out += ["### Procedure", "", "Special procedures (特别程序).", "", "| value | name | counts toward the limit by default |", "|---|---|---|"]
+    out += [
+        "### Procedure",
+        "",
+        "Special procedures (特别程序).",
+        "",
+        "| value | name | counts toward the limit by default |",
+        "|---|---|---|",
+    ]
     for p in Procedure:
-        out.append(f"| `{p.value}` | {PROCEDURE_NAMES[p]} | {'yes' if PROCEDURE_COUNTS_BY_DEFAULT[p] else 'no'} |")
-    out += ["", "## Reform rules", "", "| id | scope | severity | the reform sentence it enforces |", "|---|---|---|---|"]
+        out.append(
+            f"| `{p.value}` | {PROCEDURE_NAMES[p]} | {'yes' if PROCEDURE_COUNTS_BY_DEFAULT[p] else 'no'} |"
+        )
+    out += [
+        "",
+        "## Reform rules",
+        "",
+        "| id | scope | severity | the reform sentence it enforces |",
+        "|---|---|---|---|",
+    ]
     for r in RULES:
         out.append(f"| `{r.id}` | {r.scope} | {r.severity.value} | {r.sentence} |")
     out.append("")

@@ -401,9 +401,12 @@ class MobileType(FieldType):
         return national
 
     def check_format(self, value: str) -> bool:
-        if not re.fullmatch(r"1\d{10}", value):
+        if not re.fullmatch(r"1[0-9]{10}", value):  # ASCII digits only (\d would take ０-９)
             return False
-        number = phonenumbers.parse(value, "CN")
+        try:
+            number = phonenumbers.parse(value, "CN")
+        except phonenumbers.NumberParseException:  # e.g. 1266…: read as an IDD prefix
+            return False
         return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in (
             phonenumbers.PhoneNumberType.MOBILE,
             phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,

@@ -65,7 +65,14 @@ def parse_json(text: str, file: str) -> tuple[Any | None, list[Problem]]:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates), []
     except json.JSONDecodeError as exc:
-        return None, [Problem(file, "", f"JSON 语法错误，第{exc.lineno}行第{exc.colno}列：{exc.msg}", "json-syntax")]
+        return None, [
+            Problem(
+                file,
+                "",
+                f"JSON 语法错误，第{exc.lineno}行第{exc.colno}列：{exc.msg}",
+                "json-syntax",
+            )
+        ]
     except _DuplicateKey as exc:
         line = _line_of_duplicate(text, str(exc))
         where = f"（第{line}行）" if line else ""

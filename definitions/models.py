@@ -22,7 +22,9 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whit
 #: A domain of the organisation: county, county.<dept>, county.hall, township.<name>, village.<name>
 DomainName = Annotated[
     str,
-    StringConstraints(pattern=r"^(county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*|village\.[a-z][a-z0-9_]*)$"),
+    StringConstraints(
+        pattern=r"^(county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*|village\.[a-z][a-z0-9_]*)$"
+    ),
 ]
 #: Where an item may be accepted: a domain, or a wildcard such as township.*
 DomainPattern = Annotated[
@@ -133,9 +135,17 @@ class MaterialSource(StrEnum):
 class LegalBasis(_Model):
     """One legal provision the item rests on (设定和实施依据)."""
 
-    ref: Ref = Field(description="Short identifier other keys use to cite this provision.", examples=["food-safety-law-35"])
-    title: Text = Field(description="The provision as cited in the guide.", examples=["《中华人民共和国食品安全法》第三十五条"])
-    text: str | None = Field(default=None, max_length=4000, description="The provision's wording, quoted in the guide.")
+    ref: Ref = Field(
+        description="Short identifier other keys use to cite this provision.",
+        examples=["food-safety-law-35"],
+    )
+    title: Text = Field(
+        description="The provision as cited in the guide.",
+        examples=["《中华人民共和国食品安全法》第三十五条"],
+    )
+    text: str | None = Field(
+        default=None, max_length=4000, description="The provision's wording, quoted in the guide."
+    )
 
 
 class Levels(_Model):
@@ -156,8 +166,15 @@ class Levels(_Model):
 class Limits(_Model):
     """Time limits in working days (工作日)."""
 
-    statutory_days: int = Field(ge=0, le=365, description="The legal limit (法定时限), in working days.", examples=[20])
-    promised_days: int = Field(ge=0, le=365, description="The promised limit (承诺时限), in working days; 0 for instant items.", examples=[7])
+    statutory_days: int = Field(
+        ge=0, le=365, description="The legal limit (法定时限), in working days.", examples=[20]
+    )
+    promised_days: int = Field(
+        ge=0,
+        le=365,
+        description="The promised limit (承诺时限), in working days; 0 for instant items.",
+        examples=[7],
+    )
     basis: Ref | None = Field(
         default=None,
         description="`ref` of the legal basis entry that sets the statutory limit (e.g. Art. 42 of the Licensing Law).",
@@ -174,7 +191,9 @@ class Limits(_Model):
 class Option(_Model):
     """One choice of a choice field."""
 
-    value: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(description="Stored value.", examples=["retail"])
+    value: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="Stored value.", examples=["retail"]
+    )
     label: Text = Field(description="What the applicant reads.", examples=["食品销售"])
 
 
@@ -182,36 +201,68 @@ class Repeat(_Model):
     """How many rows a repeating group takes."""
 
     min: int = Field(default=1, ge=0, le=500, description="Fewest rows.")
-    max: int | None = Field(default=None, ge=1, le=500, description="Most rows (no limit when absent).")
+    max: int | None = Field(
+        default=None, ge=1, le=500, description="Most rows (no limit when absent)."
+    )
 
 
 class FormField(_Model):
     """One field of the application form. `type` names a field type plugin; the type decides
     which of the optional keys it accepts."""
 
-    key: Key = Field(description="Identifier of the field, unique within its form level.", examples=["operator_name"])
+    key: Key = Field(
+        description="Identifier of the field, unique within its form level.",
+        examples=["operator_name"],
+    )
     label: Text = Field(description="Label shown to applicant and clerk.", examples=["经营者名称"])
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
         description="Field type (a registered plugin).", examples=["text"]
     )
-    hint: str | None = Field(default=None, max_length=500, description="Help text shown under the label.")
+    hint: str | None = Field(
+        default=None, max_length=500, description="Help text shown under the label."
+    )
     required: bool = Field(default=False, description="The field must be filled (when visible).")
-    required_when: Condition | None = Field(default=None, description="Required only when this condition holds.")
+    required_when: Condition | None = Field(
+        default=None, description="Required only when this condition holds."
+    )
     visible_when: Condition | None = Field(
-        default=None, description="Shown only when this condition holds; a hidden field is never required and is dropped."
+        default=None,
+        description="Shown only when this condition holds; a hidden field is never required and is dropped.",
     )
-    min_length: int | None = Field(default=None, ge=0, le=10000, description="text/textarea: fewest characters.")
-    max_length: int | None = Field(default=None, ge=1, le=10000, description="text/textarea/address: most characters.")
-    pattern: str | None = Field(default=None, max_length=500, description="text/textarea: a regular expression the value must match.")
-    minimum: int | float | None = Field(default=None, description="number/integer/money: smallest value.")
-    maximum: int | float | None = Field(default=None, description="number/integer/money: largest value.")
+    min_length: int | None = Field(
+        default=None, ge=0, le=10000, description="text/textarea: fewest characters."
+    )
+    max_length: int | None = Field(
+        default=None, ge=1, le=10000, description="text/textarea/address: most characters."
+    )
+    pattern: str | None = Field(
+        default=None,
+        max_length=500,
+        description="text/textarea: a regular expression the value must match.",
+    )
+    minimum: int | float | None = Field(
+        default=None, description="number/integer/money: smallest value."
+    )
+    maximum: int | float | None = Field(
+        default=None, description="number/integer/money: largest value."
+    )
     options: list[Option] | None = Field(default=None, description="choice: the options offered.")
-    multiple: bool | None = Field(default=None, description="choice: several options may be chosen.")
-    accept: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]] | None = Field(
-        default=None, description="file: accepted content types.", examples=[["application/pdf", "image/jpeg"]]
+    multiple: bool | None = Field(
+        default=None, description="choice: several options may be chosen."
     )
-    max_size_mb: float | None = Field(default=None, gt=0, le=100, description="file: largest upload in MB.")
-    fields: list[FormField] | None = Field(default=None, description="group: the fields of one row.")
+    accept: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]] | None = (
+        Field(
+            default=None,
+            description="file: accepted content types.",
+            examples=[["application/pdf", "image/jpeg"]],
+        )
+    )
+    max_size_mb: float | None = Field(
+        default=None, gt=0, le=100, description="file: largest upload in MB."
+    )
+    fields: list[FormField] | None = Field(
+        default=None, description="group: the fields of one row."
+    )
     repeat: Repeat | None = Field(default=None, description="group: how many rows.")
 
     @model_validator(mode="after")
@@ -220,7 +271,9 @@ class FormField(_Model):
         if plugin is None:
             known = "、".join(default_registry().names())
             raise ValueError(f"未知的字段类型 {self.type!r}（可用：{known}）")
-        given = {name for name in self.model_fields_set if getattr(self, name) is not None} - COMMON_KEYS
+        given = {
+            name for name in self.model_fields_set if getattr(self, name) is not None
+        } - COMMON_KEYS
         wrong = sorted(given - plugin.options)
         if wrong:
             raise ValueError(f"字段类型 {self.type} 不接受键 {', '.join(wrong)}")
@@ -231,8 +284,12 @@ class Section(_Model):
     """A titled part of the form."""
 
     title: Text = Field(description="Section heading.", examples=["经营者信息"])
-    hint: str | None = Field(default=None, max_length=500, description="Text shown under the heading.")
-    fields: list[FormField] = Field(min_length=1, description="The fields of this section, in order.")
+    hint: str | None = Field(
+        default=None, max_length=500, description="Text shown under the heading."
+    )
+    fields: list[FormField] = Field(
+        min_length=1, description="The fields of this section, in order."
+    )
 
 
 class Form(_Model):
@@ -254,18 +311,29 @@ class Material(_Model):
         description="Catalogue-wide document type (e.g. `business_license`), so the same document is "
         "recognised across items; defaults to the name.",
     )
-    original: bool = Field(default=False, description="The original is shown (true) or a copy is handed in (false).")
+    original: bool = Field(
+        default=False, description="The original is shown (true) or a copy is handed in (false)."
+    )
     copies: int = Field(default=1, ge=0, le=20, description="Number of copies.")
     paper: bool = Field(default=True, description="Accepted on paper.")
     electronic: bool = Field(default=False, description="Accepted as an electronic scan.")
     source: MaterialSource = Field(default=MaterialSource.APPLICANT, description="Who provides it.")
     required: bool = Field(default=False, description="Always required.")
-    required_when: Condition | None = Field(default=None, description="Required only when this condition holds.")
-    hint: str | None = Field(default=None, max_length=500, description="What the document must show.")
-    accept: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]] | None = Field(
-        default=None, description="Accepted content types of the scan (defaults: PDF, JPEG, PNG)."
+    required_when: Condition | None = Field(
+        default=None, description="Required only when this condition holds."
     )
-    max_size_mb: float | None = Field(default=None, gt=0, le=100, description="Largest scan in MB (default 10).")
+    hint: str | None = Field(
+        default=None, max_length=500, description="What the document must show."
+    )
+    accept: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]] | None = (
+        Field(
+            default=None,
+            description="Accepted content types of the scan (defaults: PDF, JPEG, PNG).",
+        )
+    )
+    max_size_mb: float | None = Field(
+        default=None, gt=0, le=100, description="Largest scan in MB (default 10)."
+    )
 
     @property
     def doc_type(self) -> str:
@@ -277,16 +345,27 @@ class Step(_Model):
 
     key: Key = Field(description="Identifier, unique in the item.", examples=["review"])
     kind: StepKind = Field(description="What the step does.")
-    name: str | None = Field(default=None, max_length=100, description="Display name (defaults from the kind).")
-    at: Annotated[str, StringConstraints(pattern=r"^(window|owner|county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*)$")] = Field(
+    name: str | None = Field(
+        default=None, max_length=100, description="Display name (defaults from the kind)."
+    )
+    at: Annotated[
+        str,
+        StringConstraints(
+            pattern=r"^(window|owner|county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*)$"
+        ),
+    ] = Field(
         description="Where: `window` (the accepting hall), `owner` (the owning department's approval section) "
         "or a named domain.",
         examples=["owner"],
     )
     role: Role = Field(description="The role that performs the step.")
     days: int = Field(ge=0, le=365, description="The step's own budget in working days.")
-    when: Condition | None = Field(default=None, description="The step runs only when this condition holds.")
-    procedure: Procedure | None = Field(default=None, description="special: which special procedure.")
+    when: Condition | None = Field(
+        default=None, description="The step runs only when this condition holds."
+    )
+    procedure: Procedure | None = Field(
+        default=None, description="special: which special procedure."
+    )
     counts_toward_limit: bool | None = Field(
         default=None,
         description="special: whether its time counts toward the legal limit (default by procedure: "
@@ -298,14 +377,20 @@ class Step(_Model):
     to: DomainName | Literal["owner"] | None = Field(
         default=None, description="forward: the domain the case is sent up to (usually `owner`)."
     )
-    requires_payment: bool = Field(default=False, description="The step waits until assessed fees are paid.")
+    requires_payment: bool = Field(
+        default=False, description="The step waits until assessed fees are paid."
+    )
 
     @model_validator(mode="after")
     def _kind_keys(self) -> Step:
         if self.kind is StepKind.SPECIAL and self.procedure is None:
             raise ValueError("特别程序环节必须给出 procedure")
-        if self.kind is not StepKind.SPECIAL and (self.procedure is not None or self.counts_toward_limit is not None):
-            raise ValueError("只有特别程序环节（kind=special）可以给出 procedure 与 counts_toward_limit")
+        if self.kind is not StepKind.SPECIAL and (
+            self.procedure is not None or self.counts_toward_limit is not None
+        ):
+            raise ValueError(
+                "只有特别程序环节（kind=special）可以给出 procedure 与 counts_toward_limit"
+            )
         if self.kind is StepKind.COUNTERSIGN and not self.departments:
             raise ValueError("会签环节必须列出 departments")
         if self.kind is not StepKind.COUNTERSIGN and self.departments is not None:
@@ -331,8 +416,12 @@ class PerField(_Model):
     """A fee proportional to a numeric field: amount × the field's value."""
 
     field: Key = Field(description="The numeric form field multiplied.", examples=["area_m2"])
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description="Price per unit, in yuan.")
-    unit: str | None = Field(default=None, max_length=20, description="Unit shown in the guide.", examples=["平方米"])
+    amount: Decimal = Field(
+        ge=0, max_digits=14, decimal_places=2, description="Price per unit, in yuan."
+    )
+    unit: str | None = Field(
+        default=None, max_length=20, description="Unit shown in the guide.", examples=["平方米"]
+    )
 
 
 class Fee(_Model):
@@ -340,13 +429,21 @@ class Fee(_Model):
 
     key: Key = Field(description="Identifier, unique in the item.")
     name: Text = Field(description="Name of the fee.", examples=["不动产登记费"])
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2, description="Fixed amount in yuan.")
-    per: PerField | None = Field(default=None, description="Amount per unit of a numeric field.")
-    when: Condition | None = Field(default=None, description="Charged only when this condition holds.")
-    basis: str | None = Field(
-        default=None, max_length=500, description="The legal basis (`ref` of a basis entry or the document's title)."
+    amount: Decimal | None = Field(
+        default=None, ge=0, max_digits=14, decimal_places=2, description="Fixed amount in yuan."
     )
-    waivable: bool = Field(default=False, description="May be waived (减免) for eligible applicants.")
+    per: PerField | None = Field(default=None, description="Amount per unit of a numeric field.")
+    when: Condition | None = Field(
+        default=None, description="Charged only when this condition holds."
+    )
+    basis: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The legal basis (`ref` of a basis entry or the document's title).",
+    )
+    waivable: bool = Field(
+        default=False, description="May be waived (减免) for eligible applicants."
+    )
 
     @model_validator(mode="after")
     def _amount_or_per(self) -> Fee:
@@ -359,16 +456,24 @@ class Disclosure(_Model):
     """What is made public (政务公开)."""
 
     guide: bool = Field(default=True, description="A service guide (办事指南) is published.")
-    publish_results: bool = Field(default=False, description="Decided results are published (公示).")
-    result_fields: list[Key] = Field(default_factory=list, description="Form fields shown in published results.")
-    faq: list[FaqEntry] = Field(default_factory=list, description="Frequently asked questions shown in the guide.")
+    publish_results: bool = Field(
+        default=False, description="Decided results are published (公示)."
+    )
+    result_fields: list[Key] = Field(
+        default_factory=list, description="Form fields shown in published results."
+    )
+    faq: list[FaqEntry] = Field(
+        default_factory=list, description="Frequently asked questions shown in the guide."
+    )
 
 
 class FaqEntry(_Model):
     """One question and answer of the guide."""
 
     question: Text = Field(description="The question.")
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(description="The answer.")
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="The answer."
+    )
 
 
 class Service(_Model):
@@ -380,35 +485,53 @@ class Service(_Model):
         max_length=200,
         description="Opening hours.",
     )
-    phone: Annotated[str, StringConstraints(pattern=r"^[0-9-]{5,20}$")] = Field(description="Consultation phone.", examples=["0718-3322001"])
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9-]{5,20}$")] = Field(
+        description="Consultation phone.", examples=["0718-3322001"]
+    )
     online: bool = Field(default=False, description="May be applied for online.")
-    max_visits: int = Field(default=1, ge=0, le=5, description="Most visits to the hall (最多跑次数).")
-    complaint: Text = Field(description="Complaint channel.", examples=["县电子监察中心 0718-3322000"])
+    max_visits: int = Field(
+        default=1, ge=0, le=5, description="Most visits to the hall (最多跑次数)."
+    )
+    complaint: Text = Field(
+        description="Complaint channel.", examples=["县电子监察中心 0718-3322000"]
+    )
     forms: list[Annotated[str, StringConstraints(min_length=1, max_length=20)]] = Field(
-        default_factory=lambda: ["窗口"], description="Handling forms, as data (窗口 / 网上 / 快递 …)."
+        default_factory=lambda: ["窗口"],
+        description="Handling forms, as data (窗口 / 网上 / 快递 …).",
     )
     object: list[Annotated[str, StringConstraints(min_length=1, max_length=20)]] = Field(
-        default_factory=lambda: ["自然人"], description="Service objects (服务对象), as data: 自然人 / 法人 …"
+        default_factory=lambda: ["自然人"],
+        description="Service objects (服务对象), as data: 自然人 / 法人 …",
     )
 
 
 class ItemDefinition(_Model):
     """One approval or public-service item (事项), as one JSON document."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^\d{6}-[A-Z]{2,8}-[A-Z]{2,4}-\d{4}(-[0-9A-Z]{1,4})?$")] = Field(
+    code: Annotated[
+        str, StringConstraints(pattern=r"^\d{6}-[A-Z]{2,8}-[A-Z]{2,4}-\d{4}(-[0-9A-Z]{1,4})?$")
+    ] = Field(
         description="Item code: region code, department, category, number (and variant).",
         examples=["422822-SCJG-XK-0001"],
     )
     name: Text = Field(description="Item name.", examples=["食品经营许可（新办）"])
     category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$")] = Field(
-        description="Item type (事项类型), a code of the category dictionary.", examples=["administrative_license"]
+        description="Item type (事项类型), a code of the category dictionary.",
+        examples=["administrative_license"],
     )
-    variant: str | None = Field(default=None, max_length=20, description="Business variant: 新设 / 变更 / 延续 / 注销 …")
+    variant: str | None = Field(
+        default=None, max_length=20, description="Business variant: 新设 / 变更 / 延续 / 注销 …"
+    )
     handling: Handling = Field(description="Handling type (办件类型).")
-    owner: DomainName = Field(description="The competent department (实施主体).", examples=["county.scjg"])
-    summary: str | None = Field(default=None, max_length=2000, description="What the item is for, in the guide.")
+    owner: DomainName = Field(
+        description="The competent department (实施主体).", examples=["county.scjg"]
+    )
+    summary: str | None = Field(
+        default=None, max_length=2000, description="What the item is for, in the guide."
+    )
     conditions: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
-        default_factory=list, description="Application conditions (申请条件), as listed in the guide."
+        default_factory=list,
+        description="Application conditions (申请条件), as listed in the guide.",
     )
     levels: Levels = Field(description="Where it is accepted and decided.")
     basis: list[LegalBasis] = Field(min_length=1, description="Legal basis (设定和实施依据).")
@@ -416,8 +539,12 @@ class ItemDefinition(_Model):
     form: Form = Field(description="The application form.")
     materials: list[Material] = Field(default_factory=list, description="Supporting documents.")
     steps: list[Step] = Field(min_length=1, description="Routing steps, in order.")
-    fees: list[Fee] = Field(default_factory=list, description="Fee lines; empty means free of charge.")
-    notify: list[NotifyEvent] = Field(default_factory=list, description="Events that send the applicant a message.")
+    fees: list[Fee] = Field(
+        default_factory=list, description="Fee lines; empty means free of charge."
+    )
+    notify: list[NotifyEvent] = Field(
+        default_factory=list, description="Events that send the applicant a message."
+    )
     disclosure: Disclosure = Field(default_factory=Disclosure, description="What is made public.")
     service: Service = Field(description="Location, hours and contacts.")
 

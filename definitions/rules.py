@@ -29,7 +29,9 @@ class RuleSettings:
 
 
 ItemCheck = Callable[[ItemDefinition, RuleSettings], Iterator[tuple[str, str]]]
-CatalogCheck = Callable[[Sequence[tuple[str, ItemDefinition]], RuleSettings], Iterator[tuple[str, str, str]]]
+CatalogCheck = Callable[
+    [Sequence[tuple[str, ItemDefinition]], RuleSettings], Iterator[tuple[str, str, str]]
+]
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ class Rule:
     def scope(self) -> str:
         return "catalog" if self.catalog_check is not None else "item"
 
-    def check(self, d: ItemDefinition, settings: RuleSettings | None = None) -> Iterator[tuple[str, str]]:
+    def check(
+        self, d: ItemDefinition, settings: RuleSettings | None = None
+    ) -> Iterator[tuple[str, str]]:
         if self.item_check is None:
             return iter(())
         return self.item_check(d, settings or RuleSettings())
@@ -60,7 +64,9 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def item_rule(rule_id: str, sentence: str, severity: Severity = Severity.ERROR) -> Callable[[ItemCheck], ItemCheck]:
+def item_rule(
+    rule_id: str, sentence: str, severity: Severity = Severity.ERROR
+) -> Callable[[ItemCheck], ItemCheck]:
     def register(fn: ItemCheck) -> ItemCheck:
         RULES.append(Rule(rule_id, sentence, severity, item_check=fn))
         return fn
@@ -68,7 +74,9 @@ def item_rule(rule_id: str, sentence: str, severity: Severity = Severity.ERROR) 
     return register
 
 
-def catalog_rule(rule_id: str, sentence: str, severity: Severity = Severity.ERROR) -> Callable[[CatalogCheck], CatalogCheck]:
+def catalog_rule(
+    rule_id: str, sentence: str, severity: Severity = Severity.ERROR
+) -> Callable[[CatalogCheck], CatalogCheck]:
     def register(fn: CatalogCheck) -> CatalogCheck:
         RULES.append(Rule(rule_id, sentence, severity, catalog_check=fn))
         return fn
@@ -109,7 +117,10 @@ def _compression(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
     if d.handling is Handling.INSTANT:
         return
     if lim.promised_days > lim.statutory_days:
-        yield pointer("limits", "promised_days"), f"承诺时限 {lim.promised_days} 个工作日超过法定时限 {lim.statutory_days} 个工作日"
+        yield (
+            pointer("limits", "promised_days"),
+            f"承诺时限 {lim.promised_days} 个工作日超过法定时限 {lim.statutory_days} 个工作日",
+        )
         return
     cap = max_promised(lim.statutory_days, s)
     if lim.promised_days > cap:
@@ -119,7 +130,10 @@ def _compression(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
             f"{s.compression_ratio:.0%}（最多 {cap} 个工作日）",
         )
     if lim.promised_days == 0:
-        yield pointer("limits", "promised_days"), "非即办件的承诺时限不能为 0；当场办结的事项应为即办件（instant）"
+        yield (
+            pointer("limits", "promised_days"),
+            "非即办件的承诺时限不能为 0；当场办结的事项应为即办件（instant）",
+        )
 
 
 @item_rule("step-days", "各环节时限之和不超过承诺时限（不计时的特别程序另计）")
@@ -128,7 +142,10 @@ def _step_days(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
         return
     total = counting_days(d)
     if total > d.limits.promised_days:
-        yield pointer("steps"), f"计入时限的环节共 {total} 个工作日，超过承诺时限 {d.limits.promised_days} 个工作日"
+        yield (
+            pointer("steps"),
+            f"计入时限的环节共 {total} 个工作日，超过承诺时限 {d.limits.promised_days} 个工作日",
+        )
 
 
 @item_rule("instant", "即办件当场办结：不计时限，办理环节不超过两个")
@@ -151,12 +168,21 @@ def _chief_decides(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, st
     for i, step in enumerate(d.steps):
         if step.role is Role.DEPARTMENT_HEAD:
             yield pointer("steps", i, "role"), "部门负责人不再直接办理审批环节"
-        if step.kind in (StepKind.DECIDE, StepKind.COUNTERSIGN) and step.role is not Role.CHIEF_REPRESENTATIVE:
-            yield pointer("steps", i, "role"), f"{step.kind.value} 环节必须由首席代表（chief_representative）办理"
+        if (
+            step.kind in (StepKind.DECIDE, StepKind.COUNTERSIGN)
+            and step.role is not Role.CHIEF_REPRESENTATIVE
+        ):
+            yield (
+                pointer("steps", i, "role"),
+                f"{step.kind.value} 环节必须由首席代表（chief_representative）办理",
+            )
         if step.kind is StepKind.DECIDE:
             allowed = {"owner"} | ({"window"} if d.levels.decide == "township" else set())
             if step.at not in allowed and step.at != d.owner:
-                yield pointer("steps", i, "at"), "决定环节必须由主办部门（owner）的首席代表办理（下放乡镇决定的事项在受理窗口所在乡镇）"
+                yield (
+                    pointer("steps", i, "at"),
+                    "决定环节必须由主办部门（owner）的首席代表办理（下放乡镇决定的事项在受理窗口所在乡镇）",
+                )
     if d.handling is not Handling.INSTANT and not any(st.kind is StepKind.DECIDE for st in d.steps):
         yield pointer("steps"), "非即办件必须有决定（decide）环节"
 
@@ -168,17 +194,30 @@ def _window_only(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
         yield pointer("steps", 0), "第一个环节必须是窗口无条件受理（kind accept, at window）"
     if first.role is not Role.WINDOW_CLERK:
         yield pointer("steps", 0, "role"), "受理环节由窗口工作人员（window_clerk）办理"
-    if last.kind not in (StepKind.COMPLETE, StepKind.DELIVER) or last.at != "window" or last.when is not None:
-        yield pointer("steps", len(d.steps) - 1), "最后一个环节必须是窗口无条件办结或送达（complete/deliver, at window）"
+    if (
+        last.kind not in (StepKind.COMPLETE, StepKind.DELIVER)
+        or last.at != "window"
+        or last.when is not None
+    ):
+        yield (
+            pointer("steps", len(d.steps) - 1),
+            "最后一个环节必须是窗口无条件办结或送达（complete/deliver, at window）",
+        )
     if last.role is not Role.WINDOW_CLERK:
-        yield pointer("steps", len(d.steps) - 1, "role"), "办结/送达环节由窗口工作人员（window_clerk）办理"
+        yield (
+            pointer("steps", len(d.steps) - 1, "role"),
+            "办结/送达环节由窗口工作人员（window_clerk）办理",
+        )
 
 
 @item_rule("route-ends", "每一条办理路径都能到达办结或送达")
 def _route_ends(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     terminal = (StepKind.COMPLETE, StepKind.DELIVER)
     if not any(st.kind in terminal and st.when is None for st in d.steps):
-        yield pointer("steps"), "办理路径不能办结：没有无条件的办结（complete）或送达（deliver）环节"
+        yield (
+            pointer("steps"),
+            "办理路径不能办结：没有无条件的办结（complete）或送达（deliver）环节",
+        )
 
 
 @item_rule("special-off-window", "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口")
@@ -186,7 +225,10 @@ def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[st
     for i, step in enumerate(d.steps):
         if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.at == "window":
             yield pointer("steps", i, "at"), "审查和特别程序由部门办理，不在窗口"
-        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.role not in (Role.REVIEWER, Role.CHIEF_REPRESENTATIVE):
+        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.role not in (
+            Role.REVIEWER,
+            Role.CHIEF_REPRESENTATIVE,
+        ):
             yield pointer("steps", i, "role"), "审查和特别程序由审查人员（reviewer）或首席代表办理"
 
 
@@ -199,7 +241,10 @@ def _fee_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
         elif fee.basis in refs or "《" in fee.basis:
             continue
         else:
-            yield pointer("fees", i, "basis"), f"收费项“{fee.name}”的依据“{fee.basis}”既不是 basis 中的 ref，也不是法规名称"
+            yield (
+                pointer("fees", i, "basis"),
+                f"收费项“{fee.name}”的依据“{fee.basis}”既不是 basis 中的 ref，也不是法规名称",
+            )
 
 
 @item_rule("devolution", "下放事项可在乡镇受理；委托乡镇决定的事项由乡镇首席代表决定")
@@ -207,10 +252,16 @@ def _devolution(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]
     townships = [p for p in d.levels.accept if p.startswith("township.")]
     if d.levels.decide == "township":
         if not townships:
-            yield pointer("levels", "decide"), "委托乡镇决定的事项必须允许乡镇受理（levels.accept 包含 township.*）"
+            yield (
+                pointer("levels", "decide"),
+                "委托乡镇决定的事项必须允许乡镇受理（levels.accept 包含 township.*）",
+            )
         for i, step in enumerate(d.steps):
             if step.kind is StepKind.DECIDE and step.at != "window":
-                yield pointer("steps", i, "at"), "委托乡镇决定的事项由受理乡镇决定（at 应为 window）"
+                yield (
+                    pointer("steps", i, "at"),
+                    "委托乡镇决定的事项由受理乡镇决定（at 应为 window）",
+                )
     if d.handling is Handling.REPORTED and not townships:
         yield pointer("levels", "accept"), "上报件由乡镇受理后上报，levels.accept 必须包含乡镇"
 
@@ -229,10 +280,16 @@ def _reported(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
 @item_rule("limit-basis", "法定时限必须注明设定依据")
 def _limit_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.limits.statutory_days > 0 and d.limits.basis is None:
-        yield pointer("limits", "basis"), "法定时限没有注明依据（limits.basis 应引用 basis 中的一条）"
+        yield (
+            pointer("limits", "basis"),
+            "法定时限没有注明依据（limits.basis 应引用 basis 中的一条）",
+        )
 
 
-@item_rule("guide-disclosure", "办事指南公开依据、条件、程序、时限、收费和联系方式（政府信息公开条例第二十条）")
+@item_rule(
+    "guide-disclosure",
+    "办事指南公开依据、条件、程序、时限、收费和联系方式（政府信息公开条例第二十条）",
+)
 def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if not d.disclosure.guide:
         yield pointer("disclosure", "guide"), "依申请事项必须公开办事指南"
@@ -245,7 +302,10 @@ def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     for i, key in enumerate(d.disclosure.result_fields):
         f = fields.get(key)
         if f is not None and f.type in personal:
-            yield pointer("disclosure", "result_fields", i), f"公示结果不得公开个人信息字段“{f.label}”（{f.type}）"
+            yield (
+                pointer("disclosure", "result_fields", i),
+                f"公示结果不得公开个人信息字段“{f.label}”（{f.type}）",
+            )
 
 
 @item_rule("notify", "受理、办结和特别程序等关键环节短信告知申请人")
@@ -261,14 +321,19 @@ def _notify(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
 @item_rule("one-visit", "最多跑一次：申请人到窗口的次数不超过承诺", Severity.WARNING)
 def _one_visit(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.service.max_visits > 2:
-        yield pointer("service", "max_visits"), f"到窗口次数 {d.service.max_visits} 次，超过“最多跑两次”"
+        yield (
+            pointer("service", "max_visits"),
+            f"到窗口次数 {d.service.max_visits} 次，超过“最多跑两次”",
+        )
 
 
 # -------------------------------------------------------------------------- catalogue rules
 
 
 @catalog_rule("shared-materials", "政府部门已掌握的材料，不再要求申请人提供")
-def _shared_materials(items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings) -> Iterator[tuple[str, str, str]]:
+def _shared_materials(
+    items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings
+) -> Iterator[tuple[str, str, str]]:
     held: dict[str, str] = {}
     for _file, d in items:
         for m in d.materials:
@@ -285,7 +350,9 @@ def _shared_materials(items: Sequence[tuple[str, ItemDefinition]], s: RuleSettin
 
 
 @catalog_rule("unique-code", "事项编码全省统一、唯一")
-def _unique_code(items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings) -> Iterator[tuple[str, str, str]]:
+def _unique_code(
+    items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings
+) -> Iterator[tuple[str, str, str]]:
     seen: dict[str, str] = {}
     for file, d in items:
         if d.code in seen:

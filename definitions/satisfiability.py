@@ -23,7 +23,9 @@ def _candidates(values: list[Any], kind: str) -> list[Any]:
     if kind == "boolean":
         return [*out, True, False]
     if kind in ("number", "integer"):
-        nums = sorted({float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)})
+        nums = sorted(
+            {float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)}
+        )
         points = set(nums)
         if nums:
             points.add(nums[0] - 1)

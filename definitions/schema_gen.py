@@ -26,4 +26,6 @@ def definition_schema(registry: FieldTypeRegistry | None = None) -> dict[str, An
 
 
 def schema_text(registry: FieldTypeRegistry | None = None) -> str:
-    return json.dumps(definition_schema(registry), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(definition_schema(registry), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )

@@ -26,7 +26,9 @@ def _load(folder: Path) -> list[ItemDefinition]:
 @app.command("report")
 def report(
     catalog: Path = typer.Option(CATALOG, "--catalog", help="The catalogue folder."),
-    against: Path | None = typer.Option(None, "--against", help="An earlier catalogue folder to compare with."),
+    against: Path | None = typer.Option(
+        None, "--against", help="An earlier catalogue folder to compare with."
+    ),
 ) -> None:
     """Per department and in total: items, steps, days, compression, fees, devolved items."""
     now = summarise(_load(catalog))

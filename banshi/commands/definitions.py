@@ -14,8 +14,12 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("check")
 def check(
-    paths: list[Path] = typer.Argument(..., help="Definition files or folders (searched for *.json)."),
-    ratio: float = typer.Option(None, help="Compression ratio (default: BANSHI_COMPRESSION_RATIO or 0.48)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Definition files or folders (searched for *.json)."
+    ),
+    ratio: float = typer.Option(
+        None, help="Compression ratio (default: BANSHI_COMPRESSION_RATIO or 0.48)."
+    ),
 ) -> None:
     """Check definitions: report every problem as file:/json/pointer: message [rule]."""
     from banshi.settings import load_settings
@@ -31,7 +35,10 @@ def check(
     errors = sum(1 for p in problems if p.severity is Severity.ERROR) + len(missing)
     warnings = sum(1 for p in problems if p.severity is Severity.WARNING)
     good = sum(1 for i in items if i.definition is not None)
-    typer.echo(f"checked {len(items)} definitions ({good} readable): {errors} errors, {warnings} warnings", err=True)
+    typer.echo(
+        f"checked {len(items)} definitions ({good} readable): {errors} errors, {warnings} warnings",
+        err=True,
+    )
     raise typer.Exit(1 if errors or not items else 0)
 
 

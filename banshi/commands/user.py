@@ -1,0 +1,106 @@
+"""``banshi user``: add / deactivate people, grant / revoke roles, add / end delegations.
+
+Every change is recorded in the organisation audit log with ``--actor`` (default: the OS user)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+import typer
+from sqlalchemy.orm import Session
+
+from banshi.settings import load_settings
+from db.engine import make_engine, session_factory, transaction
+from rbac import people
+from rbac.people import OrgError, default_actor
+
+app = typer.Typer(no_args_is_help=True)
+T = TypeVar("T")
+
+ACTOR = typer.Option(default_actor(), "--actor", help="Who makes the change (recorded in the audit log).")
+
+
+def _run(change: Callable[[Session, str], T]) -> T:
+    settings = load_settings()
+    sessions = session_factory(make_engine(settings.database_url))
+    try:
+        with transaction(sessions) as session:
+            return change(session, settings.tenant)
+    except OrgError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"错误 error: {option} 应为日期 YYYY-MM-DD，而不是 {text!r}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("add")
+def add(
+    username: str = typer.Argument(..., help="Login name, e.g. reviewer2@county.scjg."),
+    display_name: str = typer.Argument(..., help="Chinese display name."),
+    kind: str = typer.Option("staff", help="staff or applicant."),
+    password: str | None = typer.Option(None, help="Initial password (hashed with argon2)."),
+    actor: str = ACTOR,
+) -> None:
+    """Add a user."""
+    _run(lambda s, t: people.add_user(s, t, username, display_name, kind=kind, password=password, actor=actor))
+    typer.echo(f"已添加用户 added {username}（{display_name}）")
+
+
+@app.command("deactivate")
+def deactivate(username: str, actor: str = ACTOR) -> None:
+    """Deactivate a user: every permission is denied from the next policy poll on."""
+    changed = _run(lambda s, t: people.set_active(s, t, username, False, actor=actor))
+    typer.echo(f"已停用 deactivated {username}" if changed else f"{username} 已是停用状态 (no change)")
+
+
+@app.command("activate")
+def activate(username: str, actor: str = ACTOR) -> None:
+    """Reactivate a user."""
+    changed = _run(lambda s, t: people.set_active(s, t, username, True, actor=actor))
+    typer.echo(f"已启用 activated {username}" if changed else f"{username} 已是启用状态 (no change)")
+
+
+@app.command("grant")
+def grant(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
+    """Grant ROLE in DOMAIN to USERNAME."""
+    changed = _run(lambda s, t: people.grant_role(s, t, username, role, domain, actor=actor))
+    typer.echo(f"已授权 granted {role}@{domain} → {username}" if changed else f"{username} 已有 {role}@{domain} (no change)")
+
+
+@app.command("revoke")
+def revoke(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
+    """Revoke ROLE in DOMAIN from USERNAME."""
+    _run(lambda s, t: people.revoke_role(s, t, username, role, domain, actor=actor))
+    typer.echo(f"已撤销 revoked {role}@{domain} ← {username}")
+
+
+@app.command("delegate")
+def delegate(
+    from_user: str = typer.Argument(..., help="The delegator, who holds ROLE in DOMAIN."),
+    to_user: str = typer.Argument(..., help="The acting delegate."),
+    role: str = typer.Argument(...),
+    domain: str = typer.Argument(...),
+    valid_from: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD), inclusive."),
+    valid_to: str = typer.Option(..., "--to", help="Last day (YYYY-MM-DD), inclusive."),
+    reason: str = typer.Option(..., help="Why (recorded and shown in explanations)."),
+    actor: str = ACTOR,
+) -> None:
+    """TO_USER acts as FROM_USER's ROLE in DOMAIN from --from to --to inclusive (代理)."""
+    start, end = _date(valid_from, "--from"), _date(valid_to, "--to")
+    row = _run(lambda s, t: people.delegate(s, t, from_user, to_user, role, domain, start, end, reason, actor=actor))
+    typer.echo(f"已登记代理 delegation #{row.id}: {to_user} 代理 {from_user} {role}@{domain} {start}–{end}")
+
+
+@app.command("end-delegation")
+def end_delegation(delegation_id: int, actor: str = ACTOR) -> None:
+    """End a delegation now."""
+    _run(lambda s, t: people.end_delegation(s, t, delegation_id, actor=actor))
+    typer.echo(f"已结束代理 ended delegation #{delegation_id}")

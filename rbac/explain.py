@@ -1,0 +1,125 @@
+"""Explanations of permission decisions, and how a textual target is resolved.
+
+Targets on the command line (and later in the admin UI) are text: a domain name
+(``county.scjg``), ``item:<code>`` or — once runtime registers it — ``case:<number>``.
+Resolution is pluggable: :func:`register_resolver` maps a prefix to a function
+``(session, tenant, ref) -> Target`` that reads the *stored* target, so the domain
+judged always comes from storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from definitions.models import ItemDefinition
+from rbac.acts import ACT_NAMES
+from rbac.permissions import Decision
+from rbac.policy import ROLE_NAMES, PolicySnapshot
+from rbac.targets import CaseTarget, DomainTarget, ItemTarget, Target
+
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "definitions" / "catalog"
+
+Resolver = Callable[[Session, str, str], Target]
+
+
+class TargetError(LookupError):
+    """A target text that names nothing stored."""
+
+
+_RESOLVERS: dict[str, Resolver] = {}
+
+
+def register_resolver(prefix: str, resolver: Resolver) -> None:
+    """Resolve ``<prefix>:<ref>`` with ``resolver`` (a later registration replaces an earlier)."""
+    _RESOLVERS[prefix] = resolver
+
+
+def resolvers() -> dict[str, Resolver]:
+    return dict(_RESOLVERS)
+
+
+def resolve_target(session: Session, tenant: str, text: str) -> Target:
+    """``county.scjg`` -> DomainTarget; ``item:CODE`` / ``case:NUMBER`` -> the registered resolver."""
+    text = text.strip()
+    if ":" not in text:
+        return DomainTarget(tenant, text)
+    prefix, ref = text.split(":", 1)
+    resolver = _RESOLVERS.get(prefix)
+    if resolver is None:
+        known = "、".join(f"{p}:" for p in sorted(_RESOLVERS)) or "（无）"
+        raise TargetError(f"无法识别的对象 {text!r}：未知前缀 {prefix}:（可用：域名、{known}）")
+    return resolver(session, tenant, ref)
+
+
+def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, ItemDefinition]:
+    """The shipped item definitions by code (files that do not parse are skipped)."""
+    items: dict[str, ItemDefinition] = {}
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            item = ItemDefinition.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        items[item.code] = item
+    return items
+
+
+def _item_resolver(_session: Session, tenant: str, code: str) -> Target:
+    item = load_catalog().get(code)
+    if item is None:
+        raise TargetError(f"事项 {code} 不在目录 {CATALOG_DIR} 中")
+    return ItemTarget.from_definition(tenant, item)
+
+
+register_resolver("item", _item_resolver)
+
+
+# ----------------------------------------------------------------------------- explanation
+
+
+def describe_target(target: Target, snap: PolicySnapshot | None = None) -> str:
+    def title(name: str | None) -> str:
+        if name is None:
+            return "—"
+        rec = snap.domains.get(name) if snap else None
+        return f"{name}（{rec.title}）" if rec else name
+
+    if isinstance(target, DomainTarget):
+        return f"域 {title(target.domain)}"
+    if isinstance(target, ItemTarget):
+        return (
+            f"事项 {target.code}：主管 {title(target.owner)}，受理 {'、'.join(target.accept_patterns)}，"
+            f"决定 {target.decide}"
+        )
+    assert isinstance(target, CaseTarget)
+    return (
+        f"案件 {target.case_id}：主管 {title(target.owner)}，受理于 {title(target.accepting_domain)}，"
+        f"当前环节 {title(target.current_domain)}"
+    )
+
+
+def explain(decision: Decision, target: Target, snap: PolicySnapshot | None = None) -> list[str]:
+    """Lines saying allow/deny and why: the rule, and the grant or delegation used."""
+    lines = [("允许 ALLOW" if decision.allowed else "拒绝 DENY") + f"  [{decision.code}]"]
+    user = snap.users.get(decision.user) if snap else None
+    who = decision.user + (f"（{user.display_name}）" if user else "")
+    if user is not None and not user.active:
+        who += " [已停用 inactive]"
+    lines.append(f"用户 user:   {who}")
+    lines.append(f"操作 act:    {decision.act}（{ACT_NAMES.get(decision.act, '?')}）")
+    lines.append(f"对象 target: {describe_target(target, snap)}")
+    if decision.domain is not None:
+        rec = snap.domains.get(decision.domain) if snap else None
+        lines.append(f"判定域 judged in: {decision.domain}" + (f"（{rec.title}）" if rec else ""))
+    lines.append(f"理由 reason: {decision.reason}")
+    if decision.via is not None:
+        lines.append(f"依据 via:    {decision.via.describe()}")
+    if snap is not None and user is not None:
+        held = [f"{ROLE_NAMES.get(g.role, g.role)}@{g.domain}" for g in snap.grants_of(user.username)]
+        lines.append("现有授权 grants: " + ("、".join(held) if held else "（无）"))
+        dels = [d.describe() for d in snap.all_delegations if d.to_username == user.username]
+        for text in dels:
+            lines.append("代理 delegations: " + text)
+    return lines

@@ -1,0 +1,33 @@
+"""Password hashing with argon2id (argon2-cffi). The hasher is injectable so tests can use
+cheap parameters; production uses argon2-cffi's defaults (RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = ["CHEAP_HASHER", "DEFAULT_HASHER", "PasswordHasher", "hash_password", "verify_password"]
+
+#: argon2-cffi's default parameters (time_cost=3, memory_cost=64 MiB, parallelism=4).
+DEFAULT_HASHER = PasswordHasher()
+#: Deliberately weak parameters for tests only: hashes in well under a millisecond.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=8)
+
+
+def hash_password(password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> str:
+    if not password:
+        raise ValueError("密码不能为空 / password must not be empty")
+    return hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> bool:
+    """True when ``password`` matches ``stored_hash``; False for a mismatch or no hash.
+
+    Verification reads the parameters from the hash itself, so hashes made with other
+    parameters still verify."""
+    if not stored_hash:
+        return False
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

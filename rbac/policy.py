@@ -1,0 +1,375 @@
+"""Policy storage and synchronisation: organisation tables -> Casbin -> a compiled fast path.
+
+How policies are stored
+-----------------------
+* The organisation tables (rbac/tables.py) are the only source of truth. Nothing is
+  stored in a Casbin-specific table.
+* The ``p`` lines are role-based and fixed in code (:data:`ROLE_POLICY`, a dozen lines:
+  which role may perform which act *family* in a domain, "here" or over a "subtree").
+* The ``g`` lines are generated from ``org_grant``: one ``(username, role, domain)`` line
+  per standing grant.
+* Acting delegations are dated, so they are not ``g`` lines: they are an overlay checked
+  with the day of the request (a delegation gives the delegate exactly what the
+  delegator's grant gives, from ``valid_from`` to ``valid_to`` inclusive, while the
+  delegator still holds that grant and is active, and until it is ended).
+* After each load the Casbin model is compiled into dict lookups
+  ``(user, domain, scope) -> {family: grant}`` (the fast path); a property test checks
+  that the fast path and ``Enforcer.enforce`` agree. There is no role inheritance
+  (g lines map users to roles only), which is what makes the compilation exact.
+
+How a change reaches every process
+----------------------------------
+Every organisation change (rbac/people.py, rbac/org_file.py) bumps the tenant's row in
+``org_policy_version`` in the same transaction. Each process keeps one immutable
+:class:`PolicySnapshot` per tenant and, at most every ``poll_interval_ms`` (checked
+lazily on the next permission check), reads that one row; when the number moved it
+reloads the tenant's organisation and swaps the snapshot. A change is therefore seen by
+every process within ``poll_interval_ms`` + one reload (measured by bench/authz.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+import casbin
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from rbac.tables import OrgDelegation, OrgDomain, OrgGrant, OrgPolicyVersion, OrgUser, utcnow
+
+MODEL_PATH = Path(__file__).resolve().parent / "model.conf"
+
+HERE = "here"
+SUBTREE = "subtree"
+
+#: The role-based ``p`` lines: (role, act family, scope). See rbac/acts.py ACT_FAMILY.
+ROLE_POLICY: tuple[tuple[str, str, str], ...] = (
+    ("window_clerk", "window", HERE),
+    ("window_clerk", "read", HERE),
+    ("reviewer", "step", HERE),
+    ("reviewer", "read", HERE),
+    ("chief_representative", "step", HERE),
+    ("chief_representative", "countersign", HERE),
+    ("chief_representative", "decision", HERE),
+    ("chief_representative", "read", HERE),
+    ("department_head", "read", HERE),
+    ("supervisor", "read", SUBTREE),
+    ("supervisor", "supervision", SUBTREE),
+    ("admin", "admin", SUBTREE),
+)
+
+#: Chinese names of the roles, for explanations and `org show`.
+ROLE_NAMES: dict[str, str] = {
+    "window_clerk": "窗口受理员",
+    "reviewer": "审查员",
+    "chief_representative": "首席代表",
+    "department_head": "部门负责人",
+    "supervisor": "电子监察员",
+    "admin": "系统管理员",
+}
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRec:
+    name: str
+    kind: str
+    parent: str | None
+    title: str
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRec:
+    id: int
+    username: str
+    display_name: str
+    active: bool = True
+    kind: str = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRec:
+    """A standing grant; what allowed a decision when no delegation was needed."""
+
+    id: int
+    username: str
+    role: str
+    domain: str
+
+    def describe(self) -> str:
+        return f"授权 grant #{self.id}: {self.username} 为 {self.domain} 的{ROLE_NAMES.get(self.role, self.role)}（{self.role}）"
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationRec:
+    """An acting delegation; ``ended`` delegations never allow anything."""
+
+    id: int
+    from_username: str
+    to_username: str
+    role: str
+    domain: str
+    valid_from: date
+    valid_to: date
+    reason: str = ""
+    ended: bool = False
+
+    def describe(self) -> str:
+        return (
+            f"代理 delegation #{self.id}: {self.to_username} 代理 {self.from_username} 为 {self.domain} 的"
+            f"{ROLE_NAMES.get(self.role, self.role)}（{self.valid_from.isoformat()} 至 {self.valid_to.isoformat()}，"
+            f"事由：{self.reason}）"
+        )
+
+
+Via = GrantRec | DelegationRec
+
+
+@dataclass(frozen=True)
+class OrgData:
+    """Everything of one tenant's organisation that permissions depend on."""
+
+    tenant: str
+    domains: tuple[DomainRec, ...] = ()
+    users: tuple[UserRec, ...] = ()
+    grants: tuple[GrantRec, ...] = ()
+    delegations: tuple[DelegationRec, ...] = ()
+    version: int = 0
+
+
+def load_org_data(session: Session, tenant: str) -> OrgData:
+    """Read one tenant's organisation (four scoped selects) and its policy version."""
+    version = read_policy_version(session, tenant)
+    domains = tuple(
+        DomainRec(d.name, d.kind, d.parent, d.title, d.section)
+        for d in session.scalars(select(OrgDomain).where(OrgDomain.tenant == tenant).order_by(OrgDomain.name))
+    )
+    users_by_id: dict[int, UserRec] = {}
+    for u in session.scalars(select(OrgUser).where(OrgUser.tenant == tenant).order_by(OrgUser.id)):
+        users_by_id[u.id] = UserRec(u.id, u.username, u.display_name, u.active, u.kind)
+    grants = tuple(
+        GrantRec(g.id, users_by_id[g.user_id].username, g.role, g.domain)
+        for g in session.scalars(select(OrgGrant).where(OrgGrant.tenant == tenant).order_by(OrgGrant.id))
+    )
+    delegations = tuple(
+        DelegationRec(
+            d.id,
+            users_by_id[d.from_user_id].username,
+            users_by_id[d.to_user_id].username,
+            d.role,
+            d.domain,
+            d.valid_from,
+            d.valid_to,
+            d.reason,
+            d.ended_at is not None,
+        )
+        for d in session.scalars(
+            select(OrgDelegation).where(OrgDelegation.tenant == tenant).order_by(OrgDelegation.id)
+        )
+    )
+    return OrgData(tenant, domains, tuple(users_by_id.values()), grants, delegations, version)
+
+
+def read_policy_version(session: Session, tenant: str) -> int:
+    value = session.scalar(select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == tenant))
+    return int(value or 0)
+
+
+def bump_policy_version(session: Session, tenant: str) -> None:
+    """Mark the tenant's organisation as changed (call inside the changing transaction)."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(OrgPolicyVersion)
+            .where(OrgPolicyVersion.tenant == tenant)
+            .values(version=OrgPolicyVersion.version + 1, changed_at=utcnow())
+        ),
+    )
+    if result.rowcount == 0:
+        session.add(OrgPolicyVersion(tenant=tenant, version=1, changed_at=utcnow()))
+        session.flush()
+
+
+# ----------------------------------------------------------------------------- snapshot
+
+
+def new_enforcer() -> casbin.Enforcer:
+    enforcer = casbin.Enforcer(str(MODEL_PATH))
+    enforcer.add_policies([list(p) for p in ROLE_POLICY])
+    return enforcer
+
+
+class PolicySnapshot:
+    """One tenant's organisation as loaded at one policy version: immutable once built.
+
+    Holds the Casbin enforcer (``g`` lines from the grants) and the fast path compiled from
+    the enforcer's own policy after loading."""
+
+    def __init__(self, data: OrgData) -> None:
+        self.tenant = data.tenant
+        self.version = data.version
+        self.domains: dict[str, DomainRec] = {d.name: d for d in data.domains}
+        self.users: dict[str, UserRec] = {u.username: u for u in data.users}
+        self.users_by_id: dict[int, UserRec] = {u.id: u for u in data.users}
+        self.grants: tuple[GrantRec, ...] = data.grants
+        self.ancestors: dict[str, tuple[str, ...]] = {name: self._chain(name) for name in self.domains}
+        self._grant_by_key: dict[tuple[str, str, str], GrantRec] = {
+            (g.username, g.role, g.domain): g for g in data.grants
+        }
+        self.enforcer = new_enforcer()
+        if data.grants:
+            self.enforcer.add_grouping_policies([[g.username, g.role, g.domain] for g in data.grants])
+        self._role_families: dict[tuple[str, str], frozenset[str]] = {}
+        self._index: dict[tuple[str, str, str], dict[str, GrantRec]] = {}
+        self._compile()
+        # Delegations that can ever allow: not ended, delegator active and still holding the grant.
+        by_user: dict[str, list[DelegationRec]] = {}
+        for d in data.delegations:
+            delegator = self.users.get(d.from_username)
+            if d.ended or delegator is None or not delegator.active:
+                continue
+            if (d.from_username, d.role, d.domain) not in self._grant_by_key:
+                continue
+            by_user.setdefault(d.to_username, []).append(d)
+        self.delegations: dict[str, tuple[DelegationRec, ...]] = {k: tuple(v) for k, v in by_user.items()}
+        self.all_delegations: tuple[DelegationRec, ...] = data.delegations
+
+    def _chain(self, name: str) -> tuple[str, ...]:
+        chain: list[str] = []
+        current: str | None = name
+        while current is not None and current not in chain:
+            chain.append(current)
+            rec = self.domains.get(current)
+            current = rec.parent if rec else None
+        return tuple(chain)
+
+    def _compile(self) -> None:
+        """Compile Casbin's p and g lines into ``(user, domain, scope) -> {family: grant}``."""
+        families: dict[tuple[str, str], set[str]] = {}
+        for role, family, scope in (tuple(p[:3]) for p in self.enforcer.get_policy()):
+            families.setdefault((role, scope), set()).add(family)
+        self._role_families = {k: frozenset(v) for k, v in families.items()}
+        for user, role, domain in (tuple(g[:3]) for g in self.enforcer.get_grouping_policy()):
+            grant = self._grant_by_key[(user, role, domain)]
+            for scope in (HERE, SUBTREE):
+                for family in self._role_families.get((role, scope), ()):
+                    self._index.setdefault((user, domain, scope), {}).setdefault(family, grant)
+
+    # -- lookups ------------------------------------------------------------------
+
+    def lookup(self, username: str, domain: str, family: str, scope: str, today: date) -> Via | None:
+        """The grant or delegation that lets ``username`` perform ``family`` in ``domain``."""
+        found = self._index.get((username, domain, scope))
+        if found is not None:
+            grant = found.get(family)
+            if grant is not None:
+                return grant
+        dels = self.delegations.get(username)
+        if dels:
+            for d in dels:
+                if (
+                    d.domain == domain
+                    and d.valid_from <= today <= d.valid_to
+                    and family in self._role_families.get((d.role, scope), ())
+                ):
+                    return d
+        return None
+
+    def lookup_casbin(self, username: str, domain: str, family: str, scope: str, today: date) -> Via | None:
+        """The same answer as :meth:`lookup`, asking ``casbin.Enforcer.enforce_ex`` for grants."""
+        allowed, explain = self.enforcer.enforce_ex(username, domain, family, scope)
+        if allowed:
+            return self._grant_by_key[(username, explain[0], domain)]
+        dels = self.delegations.get(username)
+        for d in dels or ():
+            if (
+                d.domain == domain
+                and d.valid_from <= today <= d.valid_to
+                and (d.role, family, scope) in ROLE_POLICY
+            ):
+                return d
+        return None
+
+    def holdings(self, username: str, family: str, scope: str, today: date) -> list[tuple[str, Via]]:
+        """Every domain where ``username`` may perform ``family`` (grants first, then delegations)."""
+        out: list[tuple[str, Via]] = []
+        for (user, domain, sc), fams in self._index.items():
+            if user == username and sc == scope and family in fams:
+                out.append((domain, fams[family]))
+        for d in self.delegations.get(username, ()):
+            if d.valid_from <= today <= d.valid_to and family in self._role_families.get((d.role, scope), ()):
+                out.append((d.domain, d))
+        return out
+
+    def grants_of(self, username: str) -> list[GrantRec]:
+        return [g for g in self.grants if g.username == username]
+
+
+# ----------------------------------------------------------------------------- store
+
+
+@dataclass
+class _Entry:
+    snapshot: PolicySnapshot
+    next_poll: float
+    reloads: int = 0
+
+
+@dataclass
+class PolicyStore:
+    """Per-process holder of one :class:`PolicySnapshot` per tenant, kept fresh by polling
+    ``org_policy_version`` at most every ``poll_interval_ms``.
+
+    Without ``sessions`` the store is static (tests, benchmarks): snapshots come from
+    :meth:`put` only."""
+
+    sessions: sessionmaker[Session] | None = None
+    poll_interval_ms: float = 500.0
+    _entries: dict[str, _Entry] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, data: OrgData) -> PolicySnapshot:
+        snapshot = PolicySnapshot(data)
+        self._entries[data.tenant] = _Entry(snapshot, float("inf") if self.sessions is None else self._deadline())
+        return snapshot
+
+    def _deadline(self) -> float:
+        return time.monotonic() + self.poll_interval_ms / 1000.0
+
+    def snapshot(self, tenant: str) -> PolicySnapshot:
+        entry = self._entries.get(tenant)
+        if entry is not None and time.monotonic() < entry.next_poll:
+            return entry.snapshot
+        return self.refresh(tenant)
+
+    def refresh(self, tenant: str, *, force: bool = False) -> PolicySnapshot:
+        """Poll the version now and reload when it moved (or when ``force``)."""
+        if self.sessions is None:
+            entry = self._entries.get(tenant)
+            if entry is None:
+                return self.put(OrgData(tenant))
+            return entry.snapshot
+        with self._lock:
+            entry = self._entries.get(tenant)
+            with self.sessions() as session:
+                version = read_policy_version(session, tenant)
+                if entry is not None and not force and entry.snapshot.version == version:
+                    entry.next_poll = self._deadline()
+                    return entry.snapshot
+                data = load_org_data(session, tenant)
+            snapshot = PolicySnapshot(data)
+            self._entries[tenant] = _Entry(snapshot, self._deadline(), (entry.reloads + 1) if entry else 1)
+            return snapshot
+
+    def reloads(self, tenant: str) -> int:
+        entry = self._entries.get(tenant)
+        return entry.reloads if entry else 0
+

@@ -1,0 +1,108 @@
+"""The hash-chained event log and the projection of a case from its events.
+
+Each event stores ``changes``: the case columns the act set, as JSON values. The case row
+is the fold of those changes in order (process replay, 过程回放); ``hash`` is
+``sha256(previous hash + canonical event)``, so editing, deleting or inserting an event
+breaks the chain at that point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from definitions.canonical import canonical_json
+from runtime.case_tables import Case, CaseEvent
+
+GENESIS = "0" * 64
+
+#: Case columns that are projected from events (everything but the surrogate key, the
+#: foreign key to the version row and the chain head, which are checked separately).
+PROJECTED: tuple[str, ...] = tuple(
+    c.key for c in Case.__table__.columns if c.key not in ("id", "item_version_id", "last_hash")
+)
+_DATE_COLUMNS = frozenset(c.key for c in Case.__table__.columns if c.type.python_type is date)
+_DATETIME_COLUMNS = frozenset(
+    c.key for c in Case.__table__.columns if c.type.python_type is datetime
+)
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def from_json_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _DATETIME_COLUMNS:
+        return datetime.fromisoformat(value)
+    if column in _DATE_COLUMNS:
+        return date.fromisoformat(value)
+    return value
+
+
+def row_values(case: Case) -> dict[str, Any]:
+    """The projected columns of a case row, as JSON values."""
+    return {k: to_json_value(_normal_dt(getattr(case, k))) for k in PROJECTED}
+
+
+def _normal_dt(value: Any) -> Any:
+    # SQLite returns naive datetimes for timezone-aware columns; we store UTC everywhere.
+    if isinstance(value, datetime) and value.tzinfo is None:
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def event_body(ev: CaseEvent, number: str) -> dict[str, Any]:
+    """The part of an event that is hashed."""
+    return {
+        "case": number,
+        "seq": ev.seq,
+        "act": ev.act,
+        "actor": ev.actor,
+        "actor_user_id": ev.actor_user_id,
+        "role": ev.role,
+        "domain": ev.domain,
+        "acting_for": ev.acting_for,
+        "reason": ev.reason,
+        "changes": json.loads(ev.changes),
+        "item_sha256": ev.item_sha256,
+        "at": to_json_value(_normal_dt(ev.at)),
+    }
+
+
+def link_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+
+
+def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Apply each event's changes in order: the projected case, as JSON values."""
+    state: dict[str, Any] = {}
+    for changes in events:
+        state.update(changes)
+    return state
+
+
+def apply_changes(case: Case, changes: Mapping[str, Any]) -> None:
+    for key, value in changes.items():
+        setattr(case, key, from_json_value(key, value))
+
+
+def diff(case: Case, new_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes (as JSON values) that turn the row into ``new_values``."""
+    current = row_values(case) if case.id is not None else {}
+    out: dict[str, Any] = {}
+    for key, value in new_values.items():
+        jv = to_json_value(value)
+        if key not in current or current[key] != jv:
+            out[key] = jv
+    return out
