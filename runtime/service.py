@@ -198,9 +198,29 @@ class CaseService:
                 "closed_on": None,
                 "version": 0,
             }
-            ctx = _Ctx(
-                s, case, pub, decision, now, _china_day(now), values, actor_id=self._user_id(actor)
+            # A clerk filing at the desk acts as the window (recorded with role and hall);
+            # anyone else files online, as the applicant, for themselves only.
+            as_window = self.authorizer.can(
+                actor.username,
+                "accept",
+                CaseTarget(
+                    tenant=self.tenant,
+                    case_id=number,
+                    owner=item.owner,
+                    accepting_domain=accepting_domain,
+                    current_domain=accepting_domain,
+                    applicant_user_id=applicant.user_id,
+                    accepted_by_user_id=None,
+                    accept_patterns=tuple(item.levels.accept),
+                    decide=item.levels.decide,
+                ),
             )
+            actor_id = self._user_id(actor)
+            if as_window.allowed:
+                decision = as_window
+            elif applicant.user_id is None or applicant.user_id != actor_id:
+                raise NotAllowed("只有受理窗口的工作人员或申请人本人可以提交申请")
+            ctx = _Ctx(s, case, pub, decision, now, _china_day(now), values, actor_id=actor_id)
             self._receive_materials(ctx, materials, seq=1)
             return self._write(ctx, "submit", actor, new=True)
 
@@ -793,20 +813,7 @@ class CaseService:
         return None if user is None else user.id
 
     def target(self, case: Case, pub: Published) -> CaseTarget:
-        """The permission target, built from the stored case only."""
-        item = ItemTarget.from_definition(case.tenant, pub.definition)
-        return CaseTarget(
-            tenant=case.tenant,
-            case_id=case.number,
-            owner=case.owner_domain,
-            accepting_domain=case.accepting_domain,
-            current_domain=case.current_domain,
-            applicant_user_id=case.applicant_user_id,
-            accepted_by_user_id=case.accepted_by_user_id,
-            accept_patterns=item.accept_patterns,
-            decide=item.decide,
-            countersign_departments=item.countersign_departments,
-        )
+        return case_target(case, pub)
 
     def _write(self, c: _Ctx, act: str, actor: Actor, new: bool = False) -> Case:
         s, case = c.session, c.case
@@ -1099,6 +1106,23 @@ class CaseService:
             clock[key] = change(DeadlineInputs.from_json(clock[key])).to_json()
         c.values["clock"] = canonical_json(clock)
         self._deadlines(c)
+
+
+def case_target(case: Case, pub: Published) -> CaseTarget:
+    """The permission target, built from the stored case only (never from the request)."""
+    item = ItemTarget.from_definition(case.tenant, pub.definition)
+    return CaseTarget(
+        tenant=case.tenant,
+        case_id=case.number,
+        owner=case.owner_domain,
+        accepting_domain=case.accepting_domain,
+        current_domain=case.current_domain,
+        applicant_user_id=case.applicant_user_id,
+        accepted_by_user_id=case.accepted_by_user_id,
+        accept_patterns=item.accept_patterns,
+        decide=item.decide,
+        countersign_departments=item.countersign_departments,
+    )
 
 
 def _jv(value: Any) -> Any:

@@ -131,7 +131,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_worklist",
         "case",
-        ["tenant", "current_domain", "state", "due_promised"],
+        ["tenant", "current_domain", "open", "due_promised"],
         unique=False,
     )
     op.create_table(

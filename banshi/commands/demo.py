@@ -1,0 +1,95 @@
+"""``banshi demo load [--cases N]``: the demo organisation, the shipped catalogue published,
+the working calendar, and N demo cases driven through the real acts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+
+from banshi.settings import load_settings
+from banshi.wiring import build_house
+from db.engine import transaction
+from db.migrate import upgrade
+from definitions.check import check_paths
+from definitions.problems import DefinitionError, Severity
+from rbac.org_file import load_org_file
+from rbac.policy import load_org_data
+from runtime.calendar_source import supported_years
+from runtime.calendar_store import seed_from_chinesecalendar
+from runtime.demo import DemoDriver
+
+app = typer.Typer(no_args_is_help=True)
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_ORG = ROOT / "rbac" / "demo_org.toml"
+CATALOG = ROOT / "definitions" / "catalog"
+PASSWORD = "banshi-demo"
+
+
+@app.command("load")
+def load(
+    cases: int = typer.Option(
+        40, "--cases", help="How many demo cases to create through the real acts."
+    ),
+    seed: int = typer.Option(2026, help="Random seed of the demo cases."),
+) -> None:
+    """Load the demo organisation, publish the catalogue, seed the calendar, make demo cases."""
+    settings = load_settings()
+    if not settings.demo_mode:
+        typer.echo(
+            "demo load needs demo mode (BANSHI_DEMO_MODE=1): the demo logins have a public password",
+            err=True,
+        )
+        raise typer.Exit(2)
+    house = build_house(settings)
+    upgrade(house.engine)
+    tenant = settings.tenant
+    with transaction(house.sessions) as s:
+        report = load_org_file(s, DEMO_ORG, tenant, demo=True, actor="demo-load")
+        years = [y for y in supported_years() if y >= date.today().year - 2]
+        seed_from_chinesecalendar(s, tenant, years, by="demo-load")
+    typer.echo(f"organisation: {report.summary()}")
+    items, problems = check_paths([CATALOG], house.catalog.check)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    for p in errors:
+        typer.echo(p.format(), err=True)
+    published = []
+    with transaction(house.sessions) as s:
+        for item in items:
+            if item.definition is None:
+                continue
+            try:
+                published.append(house.catalog.publish(s, tenant, item.definition, "admin@county"))
+            except DefinitionError as exc:
+                typer.echo(str(exc), err=True)
+    typer.echo(f"catalogue: {len(published)} of {len(items)} items published")
+    house.policy.refresh(tenant, force=True)
+    house.calendar.invalidate()
+    if cases > 0:
+        with house.sessions() as s:
+            org = load_org_data(s, tenant)
+        townships = sorted(d.name for d in org.domains if d.kind == "township")
+        applicants = {u.username: u.id for u in org.users if u.kind == "applicant"}
+        driver = DemoDriver(house.cases, published, townships, applicants, seed=seed)
+        with Progress(transient=True) as progress:
+            task = progress.add_task("demo cases", total=cases)
+            result = driver.run(cases, progress=lambda: progress.advance(task))
+        states = ", ".join(f"{k} {v}" for k, v in sorted(result.by_state.items()))
+        typer.echo(f"demo cases: {result.created} created ({states})")
+        for line in result.skipped[:5]:
+            typer.echo(f"  skipped: {line}", err=True)
+    typer.echo("")
+    typer.echo(f"demo logins (password {PASSWORD}):")
+    for user in (
+        "window_clerk@county.hall",
+        "window_clerk@township.yezhou",
+        "reviewer@county.scjg",
+        "chief_representative@county.scjg",
+        "department_head@county.scjg",
+        "supervisor@county",
+        "admin@county",
+        "applicant@demo",
+    ):
+        typer.echo(f"  {user}")

@@ -1,0 +1,50 @@
+"""Explicit wiring of the house from settings: one place builds the engine, the policy
+store, the catalogue, the calendar and the case service (the CLI and create_app use it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from banshi.settings import Settings
+from db.engine import make_engine, session_factory
+from definitions.check import CheckContext
+from definitions.compile import Compiler
+from definitions.rules import RuleSettings
+from rbac.permissions import Authorizer
+from rbac.policy import PolicyStore
+from runtime.calendar_provider import CalendarProvider
+from runtime.publishing import Catalog
+from runtime.resolve import register_case_resolver
+from runtime.service import CaseService, ServiceConfig
+
+
+@dataclass
+class House:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    policy: PolicyStore
+    authorizer: Authorizer
+    catalog: Catalog
+    calendar: CalendarProvider
+    cases: CaseService
+
+
+def build_house(settings: Settings, engine: Engine | None = None) -> House:
+    engine = engine or make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    policy = PolicyStore(sessions=sessions)
+    authorizer = Authorizer(policy, separation_of_duties=settings.separation_of_duties)
+    catalog = Catalog(
+        Compiler(),
+        CheckContext(settings=RuleSettings(compression_ratio=settings.compression_ratio)),
+    )
+    calendar = CalendarProvider(sessions, settings.tenant)
+    cases = CaseService(
+        sessions, authorizer, catalog, calendar, ServiceConfig(tenant=settings.tenant)
+    )
+    register_case_resolver(catalog)
+    return House(settings, engine, sessions, policy, authorizer, catalog, calendar, cases)
