@@ -18,7 +18,7 @@ _ABSENT = object()
 MAX_COMBINATIONS = 4096
 
 
-def _candidates(values: list[Any], kind: str) -> list[Any]:
+def _candidates(values: list[Any], kind: str) -> list[Any] | None:
     out: list[Any] = [_ABSENT]
     if kind == "boolean":
         return [*out, True, False]
@@ -36,10 +36,15 @@ def _candidates(values: list[Any], kind: str) -> list[Any]:
             points.add(0.0)
         return out + sorted(points)
     if kind == "array":
+        # A multiple choice is told apart by which of the constants it contains: try every
+        # non-empty subset of them (e.g. "a and b but not c" needs ["a", "b"]), and a
+        # choice of none of them.
         strs = sorted({v for v in values if isinstance(v, str)})
-        subsets: list[Any] = [[s] for s in strs] + [["\x00other"]]
-        if 1 < len(strs) <= 4:
-            subsets.append(list(strs))
+        if 2 ** len(strs) > MAX_COMBINATIONS:
+            return None
+        subsets: list[Any] = [["\x00other"]]
+        for r in range(1, len(strs) + 1):
+            subsets.extend(list(c) for c in itertools.combinations(strs, r))
         return out + subsets
     strs = sorted({v for v in values if isinstance(v, str)})
     return out + strs + ["\x00other"]
@@ -53,7 +58,12 @@ def satisfiable(cond: AnyCondition, kinds: Mapping[str, str]) -> bool | None:
         v = atom.value
         vals.extend(v if isinstance(v, list) else [v])
     fields = sorted(per_field)
-    choices = [_candidates(per_field[f], kinds.get(f, "string")) for f in fields]
+    choices: list[list[Any]] = []
+    for f in fields:
+        candidates = _candidates(per_field[f], kinds.get(f, "string"))
+        if candidates is None:
+            return None
+        choices.append(candidates)
     total = 1
     for c in choices:
         total *= len(c)
