@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs sessions and CSRF tokens.",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address printed on notices and QR codes.",
+    )
     upload_dir: str = Field(
         default="var/uploads", description="Where uploaded files are stored by content hash."
     )

@@ -21,13 +21,17 @@ def check(
     user: str = typer.Argument(..., help="User name, e.g. chief_representative@county.scjg."),
     act: str = typer.Argument(..., help="Act, e.g. decide, accept, read, manage_items."),
     target: str = typer.Argument(..., help="A domain (county.scjg), item:<code> or case:<number>."),
-    on: str | None = typer.Option(None, "--on", help="Judge as of this day (YYYY-MM-DD), for delegations."),
+    on: str | None = typer.Option(
+        None, "--on", help="Judge as of this day (YYYY-MM-DD), for delegations."
+    ),
 ) -> None:
     """Print allow or deny and why (which grant or delegation, or which rule refused).
 
     Exit status 0 when allowed, 1 when denied, 2 on a usage error."""
     if act not in ACT_FAMILY:
-        typer.echo(f"错误 error: 未知的操作 {act!r}（可用：{', '.join(sorted(ACT_FAMILY))}）", err=True)
+        typer.echo(
+            f"错误 error: 未知的操作 {act!r}（可用：{', '.join(sorted(ACT_FAMILY))}）", err=True
+        )
         raise typer.Exit(2)
     day = None
     if on is not None:

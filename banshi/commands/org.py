@@ -23,7 +23,9 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("load")
 def load(
     file: Path = typer.Argument(..., help="An organisation file (TOML), e.g. rbac/demo_org.toml."),
-    actor: str = typer.Option(default_actor(), help="Who makes the change (recorded in the audit log)."),
+    actor: str = typer.Option(
+        default_actor(), help="Who makes the change (recorded in the audit log)."
+    ),
 ) -> None:
     """Load an organisation file (idempotent; demo files only in demo mode)."""
     settings = load_settings()
@@ -52,7 +54,9 @@ def show() -> None:
     for g in data.grants:
         u = users[g.username]
         mark = "" if u.active else " [停用]"
-        people.setdefault(g.domain, []).append(f"{ROLE_NAMES.get(g.role, g.role)} {u.display_name} ({u.username}){mark}")
+        people.setdefault(g.domain, []).append(
+            f"{ROLE_NAMES.get(g.role, g.role)} {u.display_name} ({u.username}){mark}"
+        )
     for d in data.delegations:
         if not d.ended:
             people.setdefault(d.domain, []).append(
@@ -66,7 +70,9 @@ def show() -> None:
 
     def add(node: Tree, name: str) -> None:
         dom = titles[name]
-        label = f"[bold]{dom.title}[/bold] {name} ({dom.kind})" + (f" · {dom.section}" if dom.section else "")
+        label = f"[bold]{dom.title}[/bold] {name} ({dom.kind})" + (
+            f" · {dom.section}" if dom.section else ""
+        )
         branch = node.add(label)
         for line in people.get(name, []):
             branch.add(line)
@@ -91,10 +97,20 @@ def audit(limit: int = typer.Option(30, help="How many of the latest changes."))
     sessions = session_factory(make_engine(settings.database_url))
     with sessions() as session:
         rows = session.scalars(
-            select(OrgAudit).where(OrgAudit.tenant == settings.tenant).order_by(OrgAudit.id.desc()).limit(limit)
+            select(OrgAudit)
+            .where(OrgAudit.tenant == settings.tenant)
+            .order_by(OrgAudit.id.desc())
+            .limit(limit)
         ).all()
     table = Table("#", "时间 at", "操作人 actor", "操作 action", "对象 subject", "内容 detail")
     for row in rows:
         detail = ", ".join(f"{k}={v}" for k, v in row.detail.items())
-        table.add_row(str(row.id), row.at.isoformat(timespec="seconds"), row.actor, row.action, row.subject, detail)
+        table.add_row(
+            str(row.id),
+            row.at.isoformat(timespec="seconds"),
+            row.actor,
+            row.action,
+            row.subject,
+            detail,
+        )
     Console(width=160).print(table)

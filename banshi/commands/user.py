@@ -19,7 +19,9 @@ from rbac.people import OrgError, default_actor
 app = typer.Typer(no_args_is_help=True)
 T = TypeVar("T")
 
-ACTOR = typer.Option(default_actor(), "--actor", help="Who makes the change (recorded in the audit log).")
+ACTOR = typer.Option(
+    default_actor(), "--actor", help="Who makes the change (recorded in the audit log)."
+)
 
 
 def _run(change: Callable[[Session, str], T]) -> T:
@@ -50,7 +52,11 @@ def add(
     actor: str = ACTOR,
 ) -> None:
     """Add a user."""
-    _run(lambda s, t: people.add_user(s, t, username, display_name, kind=kind, password=password, actor=actor))
+    _run(
+        lambda s, t: people.add_user(
+            s, t, username, display_name, kind=kind, password=password, actor=actor
+        )
+    )
     typer.echo(f"已添加用户 added {username}（{display_name}）")
 
 
@@ -58,21 +64,29 @@ def add(
 def deactivate(username: str, actor: str = ACTOR) -> None:
     """Deactivate a user: every permission is denied from the next policy poll on."""
     changed = _run(lambda s, t: people.set_active(s, t, username, False, actor=actor))
-    typer.echo(f"已停用 deactivated {username}" if changed else f"{username} 已是停用状态 (no change)")
+    typer.echo(
+        f"已停用 deactivated {username}" if changed else f"{username} 已是停用状态 (no change)"
+    )
 
 
 @app.command("activate")
 def activate(username: str, actor: str = ACTOR) -> None:
     """Reactivate a user."""
     changed = _run(lambda s, t: people.set_active(s, t, username, True, actor=actor))
-    typer.echo(f"已启用 activated {username}" if changed else f"{username} 已是启用状态 (no change)")
+    typer.echo(
+        f"已启用 activated {username}" if changed else f"{username} 已是启用状态 (no change)"
+    )
 
 
 @app.command("grant")
 def grant(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
     """Grant ROLE in DOMAIN to USERNAME."""
     changed = _run(lambda s, t: people.grant_role(s, t, username, role, domain, actor=actor))
-    typer.echo(f"已授权 granted {role}@{domain} → {username}" if changed else f"{username} 已有 {role}@{domain} (no change)")
+    typer.echo(
+        f"已授权 granted {role}@{domain} → {username}"
+        if changed
+        else f"{username} 已有 {role}@{domain} (no change)"
+    )
 
 
 @app.command("revoke")
@@ -95,8 +109,14 @@ def delegate(
 ) -> None:
     """TO_USER acts as FROM_USER's ROLE in DOMAIN from --from to --to inclusive (代理)."""
     start, end = _date(valid_from, "--from"), _date(valid_to, "--to")
-    row = _run(lambda s, t: people.delegate(s, t, from_user, to_user, role, domain, start, end, reason, actor=actor))
-    typer.echo(f"已登记代理 delegation #{row.id}: {to_user} 代理 {from_user} {role}@{domain} {start}–{end}")
+    row = _run(
+        lambda s, t: people.delegate(
+            s, t, from_user, to_user, role, domain, start, end, reason, actor=actor
+        )
+    )
+    typer.echo(
+        f"已登记代理 delegation #{row.id}: {to_user} 代理 {from_user} {role}@{domain} {start}–{end}"
+    )
 
 
 @app.command("end-delegation")

@@ -1,0 +1,26 @@
+"""``banshi serve``: the web app under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from banshi.settings import load_settings
+
+app = typer.Typer()
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(
+        1, help="Worker processes (the app is stateless; they share the database)."
+    ),
+) -> None:
+    """Serve the web app."""
+    load_settings()  # fail fast, naming the bad key
+    typer.echo(f"serving on http://{host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.run(
+        "web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )

@@ -1,0 +1,232 @@
+"""View models of generated forms: what the templates need, computed from one evaluation.
+
+The server decides visibility and requirement (the same compiled predicates as
+everywhere): a hidden field is simply not in the view; a field whose condition turns true
+appears, required where its rule says so, when the form is re-rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from definitions.compile import CompiledItem, Evaluation, FeeLine, FieldError, MaterialNeed
+from definitions.conditions import fields_of
+from definitions.models import FormField, Step
+from renderer.parse import input_name
+
+
+def html_id(path: str) -> str:
+    return "f" + path.replace("/", "-")
+
+
+@dataclass
+class OptionView:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass
+class FieldView:
+    path: str
+    name: str
+    id: str
+    key: str
+    label: str
+    type: str
+    widget: str
+    hint: str | None
+    required: bool
+    value: Any
+    error: str | None
+    options: list[OptionView] = field(default_factory=list)
+    multiple: bool = False
+    accept: list[str] = field(default_factory=list)
+    max_length: int | None = None
+    triggers: bool = False  # other fields depend on this one: re-render on change
+    rows: list[list[FieldView]] = field(default_factory=list)
+    min_rows: int = 0
+    max_rows: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The value as shown on the check-your-answers page."""
+        if self.value is None or self.value == "":
+            return ""
+        if self.type == "boolean":
+            return "是" if self.value is True or self.value == "true" else "否"
+        if self.options:
+            chosen = [o.label for o in self.options if o.selected]
+            return "、".join(chosen)
+        if isinstance(self.value, Mapping):
+            return str(self.value.get("name", ""))
+        return str(self.value)
+
+
+@dataclass
+class SectionView:
+    title: str
+    hint: str | None
+    fields: list[FieldView]
+
+
+@dataclass
+class FormView:
+    code: str
+    name: str
+    sections: list[SectionView]
+    errors: list[FieldError]
+    materials: list[MaterialNeed]
+    fees: list[FeeLine]
+    fee_total: Decimal
+    steps: list[Step]
+    hidden: list[tuple[str, str]]  # name/value pairs that carry the answers on the check page
+
+    def error_anchor(self, err: FieldError) -> str:
+        return "#" + html_id(err.path)
+
+
+def _triggers(item: CompiledItem) -> set[str]:
+    keys: set[str] = set()
+    d = item.definition
+
+    def walk(fields: Sequence[FormField]) -> None:
+        for f in fields:
+            for cond in (f.visible_when, f.required_when):
+                if cond is not None:
+                    keys.update(fields_of(cond))
+            if f.fields:
+                walk(f.fields)
+
+    walk(d.form.all_fields())
+    for m in d.materials:
+        if m.required_when is not None:
+            keys.update(fields_of(m.required_when))
+    for fee in d.fees:
+        if fee.when is not None:
+            keys.update(fields_of(fee.when))
+        if fee.per is not None:
+            keys.add(fee.per.field)
+    for s in d.steps:
+        if s.when is not None:
+            keys.update(fields_of(s.when))
+    return keys
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def build_form(
+    item: CompiledItem,
+    data: Mapping[str, Any],
+    evaluation: Evaluation,
+    errors: Sequence[FieldError] = (),
+    rows: Mapping[str, int] | None = None,
+    show_errors: bool = True,
+) -> FormView:
+    """The form for ``data`` as evaluated; ``rows`` overrides group row counts (add/remove)."""
+    visible = set(evaluation.visible)
+    required = set(evaluation.required)
+    by_path = {e.path: e.message for e in errors} if show_errors else {}
+    triggers = _triggers(item)
+    reg = item.registry
+    hidden: list[tuple[str, str]] = []
+
+    def view(f: FormField, path: str, value: Any) -> FieldView | None:
+        if path not in visible:
+            return None
+        plugin = reg[f.type]
+        fv = FieldView(
+            path=path,
+            name=input_name(path),
+            id=html_id(path),
+            key=f.key,
+            label=f.label,
+            type=f.type,
+            widget=plugin.widget,
+            hint=f.hint,
+            required=path in required,
+            value=_display(value),
+            error=by_path.get(path),
+            multiple=bool(f.multiple),
+            accept=list(f.accept or []),
+            max_length=f.max_length,
+            triggers=f.key in triggers,
+        )
+        if f.options:
+            chosen = value if isinstance(value, list) else [value]
+            fv.options = [OptionView(o.value, o.label, o.value in chosen) for o in f.options]
+        if f.type == "group":
+            current = value if isinstance(value, list) else []
+            count = (rows or {}).get(f.key, len(current))
+            fv.min_rows = f.repeat.min if f.repeat else 1
+            fv.max_rows = f.repeat.max if f.repeat else None
+            count = max(count, fv.min_rows, 1)
+            if fv.max_rows is not None:
+                count = min(count, fv.max_rows)
+            for i in range(count):
+                row_value = (
+                    current[i] if i < len(current) and isinstance(current[i], Mapping) else {}
+                )
+                cells = []
+                for sub in f.fields or []:
+                    sub_path = f"{path}/{i}/{sub.key}"
+                    sub_visible = sub.visible_when is None or sub_path in visible
+                    if not sub_visible:
+                        continue
+                    cell = view_cell(sub, sub_path, row_value.get(sub.key))
+                    cells.append(cell)
+                fv.rows.append(cells)
+            hidden.append((f"_rows_{f.key}", str(count)))
+        elif value is not None and value != "":
+            for v in value if isinstance(value, list) else [value]:
+                hidden.append((fv.name, str(_display(v))))
+        return fv
+
+    def view_cell(f: FormField, path: str, value: Any) -> FieldView:
+        plugin = reg[f.type]
+        fv = FieldView(
+            path=path,
+            name=input_name(path),
+            id=html_id(path),
+            key=f.key,
+            label=f.label,
+            type=f.type,
+            widget=plugin.widget,
+            hint=f.hint,
+            required=f.required or path in required,
+            value=_display(value),
+            error=by_path.get(path),
+            multiple=bool(f.multiple),
+            max_length=f.max_length,
+        )
+        if f.options:
+            chosen = value if isinstance(value, list) else [value]
+            fv.options = [OptionView(o.value, o.label, o.value in chosen) for o in f.options]
+        if value is not None and value != "":
+            for v in value if isinstance(value, list) else [value]:
+                hidden.append((fv.name, str(_display(v))))
+        return fv
+
+    sections = []
+    for s in item.definition.form.sections:
+        views = [v for f in s.fields if (v := view(f, "/" + f.key, data.get(f.key))) is not None]
+        if views:
+            sections.append(SectionView(s.title, s.hint, views))
+    return FormView(
+        code=item.definition.code,
+        name=item.definition.name,
+        sections=sections,
+        errors=list(errors) if show_errors else [],
+        materials=evaluation.materials,
+        fees=evaluation.fees,
+        fee_total=evaluation.fee_total,
+        steps=evaluation.steps,
+        hidden=hidden,
+    )

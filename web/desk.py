@@ -1,0 +1,550 @@
+"""The clerk's desk: item search, generated forms, the window's decision, the queue, the
+case page with exactly the acts this user may perform, and printable notices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+
+from definitions.compile import CompiledItem, FieldError
+from definitions.fieldtypes import MobileType, ParseError
+from rbac.targets import CaseTarget, accepts_at
+from renderer.forms import FormView, build_form
+from renderer.parse import parse_form, row_counts
+from renderer.qr import qr_svg
+from runtime.errors import ActError, InvalidInput
+from runtime.publishing import Published
+from runtime.queries import case_by_number, events_of, worklist
+from runtime.service import Actor, Applicant
+from web.auth import CurrentUser, require_user
+from web.search import index_item, matches
+from web.views import allowed_actions, case_view, title_of
+
+CHINA = ZoneInfo("Asia/Shanghai")
+WINDOW_ROLES = ("window_clerk",)
+DESK_ROLES = ("window_clerk", "reviewer", "chief_representative", "department_head")
+NOTICES = {
+    "acceptance": "受理通知书",
+    "correction": "一次性告知书",
+    "refusal": "不予受理决定书",
+    "result": "办理结果通知书",
+}
+
+
+def _today() -> date:
+    return datetime.now(UTC).astimezone(CHINA).date()
+
+
+def form_values(form: Any) -> dict[str, list[str]]:
+    return {k: [str(v) for v in form.getall(k) if isinstance(v, str)] for k in form}
+
+
+def _grants(request: Request[Any, Any, Any], user: CurrentUser, roles: Sequence[str]) -> list[str]:
+    house = request.app.state.house
+    snap = house.policy.snapshot(house.settings.tenant)
+    return sorted({g.domain for g in snap.grants_of(user.username) if g.role in roles})
+
+
+def _render(
+    request: Request[Any, Any, Any],
+    template: str,
+    block: str | None,
+    context: dict[str, Any],
+    status: int = HTTP_200_OK,
+) -> Template:
+    """A full page, or only ``block`` for an htmx request."""
+    house = request.app.state.house
+    context = {
+        "user": request.scope.get("banshi_user"),
+        "htmx_available": request.app.state.htmx_available,
+        "demo": house.settings.demo_mode,
+        **context,
+    }
+    if block is not None and isinstance(request, HTMXRequest) and request.htmx:
+        return HTMXBlockTemplate(
+            template_name=template, block_name=block, context=context, status_code=status
+        )
+    return Template(template_name=template, context=context, status_code=status)
+
+
+class DeskController(Controller):
+    path = "/desk"
+    include_in_schema = False
+
+    # -- home: item search and the queue ------------------------------------------------
+
+    @get("/")
+    async def home(self, request: HTMXRequest, q: str | None = None) -> Template:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        house = request.app.state.house
+        tenant = house.settings.tenant
+        snap = house.policy.snapshot(tenant)
+        halls = _grants(request, user, WINDOW_ROLES)
+        items = []
+        if q and halls:
+            with house.sessions() as s:
+                published = house.catalog.all_latest(s, tenant)
+            index = request.app.state.item_index
+            for pub in published:
+                entry = index.get(pub.sha256)
+                if entry is None:
+                    entry = index_item(pub)
+                    index[pub.sha256] = entry
+                if not matches(entry, q):
+                    continue
+                for hall in halls:
+                    if accepts_at(tuple(pub.definition.levels.accept), hall):
+                        items.append(
+                            {
+                                "code": pub.code,
+                                "name": pub.definition.name,
+                                "owner_title": title_of(snap, pub.definition.owner),
+                                "domain": hall,
+                                "domain_title": title_of(snap, hall) if len(halls) > 1 else "",
+                            }
+                        )
+        domains = _grants(request, user, DESK_ROLES)
+        today = _today()
+        queue = []
+        with house.sessions() as s:
+            calendar = house.calendar()
+            for case in worklist(s, tenant, domains, limit=50):
+                pub = house.catalog.by_id(s, case.item_version_id)
+                view = case_view(
+                    s,
+                    case,
+                    pub,
+                    snap,
+                    calendar,
+                    today,
+                    house.settings.yellow_card_share,
+                    full=False,
+                )
+                queue.append(
+                    {
+                        "number": case.number,
+                        "item_name": pub.definition.name,
+                        "applicant_name": case.applicant_name,
+                        "step_name": view.step_name or "",
+                        "state_name": view.state_name,
+                        "left": view.left,
+                        "card": view.card,
+                        "provisional": view.provisional,
+                    }
+                )
+        block = "item_results" if q is not None else None
+        return _render(
+            request,
+            "desk/home.html",
+            block,
+            {"q": q, "items": items, "queue": queue, "can_accept": bool(halls)},
+        )
+
+    # -- the generated form --------------------------------------------------------------
+
+    def _item_at(
+        self, request: Request[Any, Any, Any], user: CurrentUser, code: str, domain: str
+    ) -> Published:
+        house = request.app.state.house
+        tenant = house.settings.tenant
+        with house.sessions() as s:
+            pub = house.catalog.latest(s, tenant, code)
+        if pub is None:
+            raise NotFoundException(f"事项 {code} 不存在或尚未发布")
+        item = pub.definition
+        probe = CaseTarget(
+            tenant=tenant,
+            case_id="(new)",
+            owner=item.owner,
+            accepting_domain=domain,
+            current_domain=domain,
+            applicant_user_id=None,
+            accepted_by_user_id=None,
+            accept_patterns=tuple(item.levels.accept),
+            decide=item.levels.decide,
+        )
+        decision = house.authorizer.can(user.username, "accept", probe)
+        if not decision.allowed:
+            raise ActErrorForbidden(decision.reason)
+        return pub
+
+    def _form_page(
+        self,
+        request: Request[Any, Any, Any],
+        pub: Published,
+        domain: str,
+        form: FormView,
+        extra: Mapping[str, Any],
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        house = request.app.state.house
+        snap = house.policy.snapshot(house.settings.tenant)
+        return _render(
+            request,
+            "desk/form.html",
+            "application",
+            {
+                "form": form,
+                "domain": domain,
+                "domain_title": title_of(snap, domain),
+                "rerender_url": f"/desk/apply/{pub.code}?domain={domain}",
+                **extra,
+            },
+            status,
+        )
+
+    @get("/apply/{code:str}")
+    async def new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        pub = self._item_at(request, user, code, domain)
+        compiled = pub.compiled
+        form = build_form(compiled, {}, compiled.evaluate({}), show_errors=False)
+        return self._form_page(request, pub, domain, form, {})
+
+    @post("/apply/{code:str}")
+    async def post_application(
+        self, request: HTMXRequest, code: str, domain: str
+    ) -> Template | Redirect:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        pub = self._item_at(request, user, code, domain)
+        compiled = pub.compiled
+        values = form_values(await request.form())
+        action = (values.get("_action") or ["check"])[-1]
+        data, parse_errors = parse_form(compiled, values)
+        rows = row_counts(compiled, values)
+        applicant_name = (values.get("_applicant_name") or [""])[-1].strip()
+        mobile_raw = (values.get("_applicant_mobile") or [""])[-1].strip()
+        extra: dict[str, Any] = {"applicant_name": applicant_name, "applicant_mobile": mobile_raw}
+
+        if action.startswith(("add:", "remove:")):
+            data, rows = _change_rows(compiled, data, rows, action)
+            form = build_form(compiled, data, compiled.evaluate(data), rows=rows, show_errors=False)
+            return self._form_page(request, pub, domain, form, extra)
+        if action in ("refresh", "edit"):
+            form = build_form(compiled, data, compiled.evaluate(data), rows=rows, show_errors=False)
+            return self._form_page(request, pub, domain, form, extra)
+
+        evaluation = compiled.evaluate(data)
+        errors = _merge(parse_errors, evaluation.errors)
+        mobile = None
+        if not applicant_name:
+            extra["applicant_error"] = "请填写申请人姓名或名称"
+            errors.insert(0, FieldError("/_applicant_name", "请填写申请人姓名或名称", "申请人"))
+        if mobile_raw:
+            try:
+                mobile = MobileType().parse(None, mobile_raw)  # type: ignore[arg-type]
+            except ParseError as exc:
+                extra["mobile_error"] = f"手机号码：{exc}"
+                errors.insert(
+                    1 if applicant_name == "" else 0,
+                    FieldError("/_applicant_mobile", f"“接收短信的手机号码”：{exc}"),
+                )
+        if errors:
+            form = build_form(compiled, data, evaluation, errors, rows=rows)
+            return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
+        form = build_form(compiled, evaluation.data, evaluation, rows=rows)
+        if action == "check":
+            return self._check_page(request, pub, domain, form, extra)
+        if action not in ("accept", "correct", "refuse"):
+            return self._check_page(request, pub, domain, form, extra)
+
+        house = request.app.state.house
+        received = set(values.get("_received") or [])
+        missing = [m for m in evaluation.missing_materials if m.key not in received]
+        reason = (values.get("_reason") or [""])[-1].strip()
+        if action == "accept" and missing:
+            extra["decision_error"] = (
+                "材料不齐，不能受理："
+                + "、".join(m.name for m in missing)
+                + "。请选择“一次性告知补正”。"
+            )
+            return self._check_page(
+                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        if action == "refuse" and not reason:
+            extra["decision_error"] = "不予受理必须说明理由"
+            return self._check_page(
+                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        if action == "correct" and not missing:
+            extra["decision_error"] = "材料已齐全，应当受理"
+            return self._check_page(
+                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        actor = Actor(user.username)
+        try:
+            case = house.cases.submit(
+                actor,
+                pub.code,
+                evaluation.data,
+                accepting_domain=domain,
+                applicant=Applicant(applicant_name, mobile),
+                materials=[{"key": k, "name": k} for k in sorted(received)],
+            )
+            if action == "accept":
+                case = house.cases.accept(actor, case.number)
+                flash = "已受理。请打印受理通知书交申请人。"
+            elif action == "correct":
+                case = house.cases.request_correction(
+                    actor, case.number, missing=[m.key for m in missing]
+                )
+                flash = "已一次性告知补正。请打印一次性告知书交申请人。"
+            else:
+                case = house.cases.refuse(actor, case.number, reason=reason)
+                flash = "已决定不予受理。请打印不予受理决定书交申请人。"
+        except InvalidInput as exc:
+            form = build_form(compiled, data, evaluation, exc.errors, rows=rows)
+            extra["decision_error"] = exc.message
+            return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
+        request.session["flash"] = flash
+        return Redirect(f"/desk/cases/{case.number}", status_code=HTTP_303_SEE_OTHER)
+
+    def _check_page(
+        self,
+        request: Request[Any, Any, Any],
+        pub: Published,
+        domain: str,
+        form: FormView,
+        extra: Mapping[str, Any],
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        house = request.app.state.house
+        snap = house.policy.snapshot(house.settings.tenant)
+        return _render(
+            request,
+            "desk/check.html",
+            None,
+            {"form": form, "domain": domain, "domain_title": title_of(snap, domain), **extra},
+            status,
+        )
+
+    # -- the case page --------------------------------------------------------------------
+
+    def _case_context(
+        self, request: Request[Any, Any, Any], user: CurrentUser, number: str
+    ) -> dict[str, Any]:
+        house = request.app.state.house
+        tenant = house.settings.tenant
+        snap = house.policy.snapshot(tenant)
+        with house.sessions() as s:
+            case = case_by_number(s, tenant, number)
+            if case is None:
+                raise NotFoundException(f"案件 {number} 不存在")
+            pub = house.catalog.by_id(s, case.item_version_id)
+            from runtime.service import case_target
+
+            decision = house.authorizer.can(user.username, "read", case_target(case, pub))
+            if not decision.allowed:
+                raise ActErrorForbidden(decision.reason)
+            view = case_view(
+                s, case, pub, snap, house.calendar(), _today(), house.settings.yellow_card_share
+            )
+            actions = allowed_actions(house.authorizer, user.username, case, pub)
+        notices = [("acceptance", NOTICES["acceptance"])] if case.accepted_on else []
+        if case.state == "correction_requested":
+            notices.append(("correction", NOTICES["correction"]))
+        if case.state == "not_accepted":
+            notices.append(("refusal", NOTICES["refusal"]))
+        if case.decision:
+            notices.append(("result", NOTICES["result"]))
+        return {"case": view, "actions": actions, "notices": notices}
+
+    @get("/cases/{number:str}")
+    async def case_page(self, request: HTMXRequest, number: str) -> Template:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        context = self._case_context(request, user, number)
+        context["flash"] = request.session.pop("flash", None) if request.session else None
+        context["flash_error"] = (
+            bool(request.session.pop("flash_error", False)) if request.session else False
+        )
+        return _render(request, "desk/case.html", None, context)
+
+    @post("/cases/{number:str}/act/{act:str}")
+    async def act(self, request: HTMXRequest, number: str, act: str) -> Template | Redirect:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        values = form_values(await request.form())
+        status = HTTP_200_OK
+        try:
+            message = perform(request.app.state.house, user, number, act, values)
+            error = False
+        except ActError as exc:
+            message, error, status = exc.message, True, exc.status
+        if not request.htmx:
+            request.session["flash"] = message
+            request.session["flash_error"] = error
+            if error:
+                context = self._case_context(request, user, number)
+                context.update(flash=message, flash_error=True)
+                return _render(request, "desk/case.html", None, context, status)
+            return Redirect(f"/desk/cases/{number}", status_code=HTTP_303_SEE_OTHER)
+        context = self._case_context(request, user, number)
+        context.update(flash=message, flash_error=error)
+        return _render(request, "desk/case.html", "case_panel", context, status)
+
+    @get("/cases/{number:str}/notice/{kind:str}")
+    async def notice(self, request: HTMXRequest, number: str, kind: str) -> Template:
+        user = require_user(request)
+        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+        if kind not in NOTICES:
+            raise NotFoundException(f"没有这种通知书：{kind}")
+        context = self._case_context(request, user, number)
+        house = request.app.state.house
+        with house.sessions() as s:
+            case = case_by_number(s, house.settings.tenant, number)
+            assert case is not None
+            pub = house.catalog.by_id(s, case.item_version_id)
+            reasons = {ev.act: ev.reason for ev in events_of(s, case)}
+        reason = {
+            "correction": reasons.get("request_correction"),
+            "refusal": reasons.get("refuse"),
+            "result": reasons.get("decide"),
+        }.get(kind)
+        query_url = f"{house.settings.public_url}/query?number={number}"
+        return _render(
+            request,
+            "notices/notice.html",
+            None,
+            {
+                **context,
+                "kind": kind,
+                "title": NOTICES[kind],
+                "reason": reason,
+                "submitted": f"{case.submitted_at.astimezone(CHINA):%Y年%m月%d日}"
+                if case.submitted_at.tzinfo
+                else f"{case.submitted_at:%Y年%m月%d日}",
+                "phone": pub.definition.service.phone,
+                "complaint": pub.definition.service.complaint,
+                "qr": qr_svg(query_url),
+                "query_url": query_url,
+                "today": f"{_today():%Y年%m月%d日}",
+            },
+        )
+
+
+class ActErrorForbidden(ActError):
+    status = 403
+    code = "forbidden"
+
+
+def _merge(first: Sequence[FieldError], second: Sequence[FieldError]) -> list[FieldError]:
+    seen = {e.path for e in first}
+    return list(first) + [e for e in second if e.path not in seen]
+
+
+def _change_rows(
+    item: CompiledItem, data: dict[str, Any], rows: dict[str, int], action: str
+) -> tuple[dict[str, Any], dict[str, int]]:
+    parts = action.split(":")
+    key = parts[1] if len(parts) > 1 else ""
+    field = next(
+        (f for f in item.definition.form.all_fields() if f.key == key and f.type == "group"), None
+    )
+    if field is None:
+        return data, rows
+    current = max(rows.get(key, 0), len(data.get(key) or []), 1)
+    if parts[0] == "add":
+        limit = field.repeat.max if field.repeat and field.repeat.max else 500
+        rows[key] = min(current + 1, limit)
+    elif len(parts) == 3 and parts[2].isdigit():
+        index = int(parts[2])
+        existing = list(data.get(key) or [])
+        if index < len(existing):
+            del existing[index]
+        if existing:
+            data[key] = existing
+        else:
+            data.pop(key, None)
+        low = field.repeat.min if field.repeat else 1
+        rows[key] = max(current - 1, low, 1)
+    return data, rows
+
+
+def perform(
+    house: Any, user: CurrentUser, number: str, act: str, values: Mapping[str, Sequence[str]]
+) -> str:
+    """Run one act from a form post or an API call; returns the message shown."""
+
+    def one(name: str) -> str:
+        got = values.get(name) or [""]
+        return str(got[-1]).strip()
+
+    version_text = one("expected_version")
+    expected = int(version_text) if version_text.isdigit() else None
+    actor = Actor(user.username)
+    cases = house.cases
+    reason = one("reason")
+    kw: dict[str, Any] = {"expected_version": expected}
+    if act == "accept":
+        received = [{"key": k} for k in values.get("received") or []]
+        cases.accept(actor, number, received=received, **kw)
+        return "已受理"
+    if act == "request_correction":
+        cases.request_correction(
+            actor, number, missing=list(values.get("missing") or []), note=reason, **kw
+        )
+        return "已一次性告知补正"
+    if act == "refuse":
+        cases.refuse(actor, number, reason=reason, **kw)
+        return "已决定不予受理"
+    if act == "review":
+        cases.review(actor, number, opinion=reason, **kw)
+        return "审查完成，已转下一环节"
+    if act == "start_special":
+        cases.start_special(actor, number, note=reason, **kw)
+        return "特别程序已启动"
+    if act == "finish_special":
+        cases.finish_special(actor, number, result=reason, **kw)
+        return "特别程序已结束"
+    if act == "return":
+        cases.return_step(actor, number, reason=reason, **kw)
+        return "已退回上一环节"
+    if act == "decide":
+        approve = one("value") != "deny"
+        cases.decide(actor, number, approve=approve, reason=reason, **kw)
+        return "已作出准予许可的决定" if approve else "已作出不予许可的决定"
+    if act == "countersign":
+        agree = one("value") != "disagree"
+        cases.countersign(actor, number, agree=agree, opinion=reason, **kw)
+        return "已会签" if agree else "已提出不同意见，退回上一环节"
+    if act == "forward":
+        cases.forward(actor, number, **kw)
+        return "已上报县级主管部门"
+    if act == "complete":
+        cases.complete(actor, number, **kw)
+        return "已办结"
+    if act == "deliver":
+        cases.deliver(actor, number, **kw)
+        return "已送达"
+    if act == "extend":
+        days_text = one("days")
+        if not days_text.isdigit():
+            raise InvalidInput(
+                "请填写延长的工作日数（整数）",
+                [FieldError("/days", "请填写延长的工作日数（整数）")],
+            )
+        cases.extend(actor, number, days=int(days_text), reason=reason, **kw)
+        return "已延长办理期限"
+    if act == "assess_fee":
+        cases.assess_fee(actor, number, waive=list(values.get("waive") or []), **kw)
+        return "已核定收费"
+    if act == "record_payment":
+        cases.record_payment(actor, number, payment_ref=one("payment_ref"), **kw)
+        return "已登记缴费"
+    if act == "withdraw":
+        cases.withdraw(actor, number, reason=reason, **kw)
+        return "已撤回申请"
+    raise NotFoundException(f"没有这种操作：{act}")

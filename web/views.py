@@ -1,0 +1,289 @@
+"""Plain views of cases for the templates (the renderer never sees sessions or rows)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from definitions.models import PROCEDURE_NAMES, StepKind
+from rbac.acts import ACT_NAMES
+from rbac.permissions import Authorizer
+from rbac.policy import PolicySnapshot
+from runtime.calendar import WorkCalendar
+from runtime.case_tables import Case, CaseMaterial
+from runtime.clock import DeadlineInputs, compute_deadline, progress
+from runtime.publishing import Published
+from runtime.queries import events_of
+from runtime.service import case_target
+from runtime.states import PRE_ACCEPT, STATE_NAMES, State
+
+STEP_KIND_NAMES = {
+    "accept": "受理",
+    "review": "审查",
+    "special": "特别程序",
+    "decide": "决定",
+    "countersign": "会签",
+    "forward": "上报",
+    "complete": "办结",
+    "deliver": "送达",
+}
+EXTRA_ACT_NAMES = {"recompute_deadline": "重新计算期限"}
+
+
+@dataclass
+class EventView:
+    act_name: str
+    at: str
+    actor: str
+    reason: str | None
+
+
+@dataclass
+class CaseView:
+    number: str
+    version: int
+    item_code: str
+    item_name: str
+    state: str
+    state_name: str
+    decision: str | None
+    step_name: str | None
+    step_kind: str | None
+    current_domain: str | None
+    current_domain_title: str
+    accepting_domain_title: str
+    applicant_name: str
+    applicant_mobile: str | None
+    query_code: str
+    deadline_text: str | None
+    card: str | None
+    left: int | None
+    provisional: bool
+    step_due: date | None
+    fee_total: str
+    fee_paid: bool
+    missing: list[str]
+    answers: list[tuple[str, str]] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
+
+
+@dataclass
+class ActionView:
+    act: str
+    label: str
+    value: str | None = None
+    reason: str | None = None  # label of the reason box, when the act takes one
+    danger: bool = False
+    days: bool = False
+    payment: bool = False
+
+
+def title_of(snap: PolicySnapshot, domain: str | None) -> str:
+    if domain is None:
+        return ""
+    rec = snap.domains.get(domain) if hasattr(snap, "domains") else None
+    return getattr(rec, "title", None) or domain
+
+
+def step_label(pub: Published, key: str | None) -> str | None:
+    if key is None:
+        return None
+    step = next((s for s in pub.definition.steps if s.key == key), None)
+    if step is None:
+        return key
+    if step.name:
+        return step.name
+    if step.kind is StepKind.SPECIAL and step.procedure is not None:
+        return PROCEDURE_NAMES[step.procedure]
+    return STEP_KIND_NAMES[step.kind.value]
+
+
+def clock_of(
+    case: Case, calendar: WorkCalendar, today: date, yellow: float
+) -> tuple[str | None, str | None, int | None]:
+    if case.clock is None:
+        return None, None, None
+    inputs = DeadlineInputs.from_json(json.loads(case.clock)["promised"])
+    deadline = compute_deadline(calendar, inputs, as_of=today)
+    prog = progress(calendar, inputs, as_of=today, completed=case.closed_on, yellow_share=yellow)
+    card = prog.card.value if prog.card.value != "none" else None
+    return deadline.explain(), card, prog.left
+
+
+def case_view(
+    session: Session,
+    case: Case,
+    pub: Published,
+    snap: PolicySnapshot,
+    calendar: WorkCalendar,
+    today: date,
+    yellow: float,
+    *,
+    full: bool = True,
+) -> CaseView:
+    text, card, left = clock_of(case, calendar, today, yellow)
+    view = CaseView(
+        number=case.number,
+        version=case.version,
+        item_code=case.item_code,
+        item_name=pub.definition.name,
+        state=case.state,
+        state_name=STATE_NAMES.get(case.state, case.state),
+        decision=case.decision,
+        step_name=step_label(pub, case.current_step),
+        step_kind=next(
+            (s.kind.value for s in pub.definition.steps if s.key == case.current_step), None
+        ),
+        current_domain=case.current_domain,
+        current_domain_title=title_of(snap, case.current_domain),
+        accepting_domain_title=title_of(snap, case.accepting_domain),
+        applicant_name=case.applicant_name,
+        applicant_mobile=case.applicant_mobile,
+        query_code=case.query_code,
+        deadline_text=text,
+        card=card if case.open else None,
+        left=left if case.open else None,
+        provisional=case.due_provisional,
+        step_due=case.step_due,
+        fee_total=case.fee_total,
+        fee_paid=case.fee_paid,
+        missing=[m["name"] for m in json.loads(case.missing_materials or "[]")],
+    )
+    if not full:
+        return view
+    data = json.loads(case.data)
+    compiled = pub.compiled
+    for f in pub.definition.form.all_fields():
+        value = data.get(f.key)
+        if value is None:
+            continue
+        if f.type == "group" and isinstance(value, list):
+            for i, row in enumerate(value, start=1):
+                for sub in f.fields or []:
+                    if sub.key in row:
+                        view.answers.append(
+                            (f"{f.label} 第{i}行：{sub.label}", _show(sub, row[sub.key]))
+                        )
+        else:
+            view.answers.append((f.label, _show(f, value)))
+    del compiled
+    names = {m.key: m.name for m in pub.definition.materials}
+    for m in session.execute(
+        select(CaseMaterial).where(
+            CaseMaterial.tenant == case.tenant, CaseMaterial.case_id == case.id
+        )
+    ).scalars():
+        view.materials.append(names.get(m.material_key, m.material_key))
+    for ev in events_of(session, case):
+        view.events.append(
+            EventView(
+                ACT_NAMES.get(ev.act, EXTRA_ACT_NAMES.get(ev.act, ev.act)),
+                ev.at.strftime("%Y-%m-%d %H:%M"),
+                ev.actor,
+                ev.reason,
+            )
+        )
+    return view
+
+
+def _show(f: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if f.options:
+        labels = {o.value: o.label for o in f.options}
+        if isinstance(value, list):
+            return "、".join(labels.get(v, v) for v in value)
+        return str(labels.get(value, value))
+    if isinstance(value, dict):
+        return str(value.get("name", ""))
+    return str(value)
+
+
+def candidate_actions(case: Case, pub: Published) -> list[ActionView]:
+    """What could be done to the case now, before asking who may do it."""
+    state = case.state
+    step = next((s for s in pub.definition.steps if s.key == case.current_step), None)
+    out: list[ActionView] = []
+    if state in PRE_ACCEPT:
+        out += [
+            ActionView("accept", "受理（材料已齐全）"),
+            ActionView("request_correction", "一次性告知补正", reason="补充说明（可选）"),
+            ActionView("refuse", "不予受理", reason="不予受理的理由", danger=True),
+        ]
+    elif step is not None and state in (
+        State.IN_PROGRESS,
+        State.SUSPENDED,
+        State.DECIDED,
+        State.COMPLETED,
+    ):
+        kind = step.kind
+        if kind is StepKind.REVIEW:
+            out += [
+                ActionView("review", "审查通过，转下一环节", reason="审查意见"),
+                ActionView("return", "退回上一环节", reason="退回理由", danger=True),
+            ]
+        elif kind is StepKind.SPECIAL:
+            if case.special_running:
+                out.append(
+                    ActionView("finish_special", f"结束{step_label(pub, step.key)}", reason="结论")
+                )
+            else:
+                out.append(
+                    ActionView(
+                        "start_special", f"启动{step_label(pub, step.key)}", reason="说明（可选）"
+                    )
+                )
+        elif kind is StepKind.DECIDE:
+            out += [
+                ActionView("decide", "准予许可", value="approve", reason="决定意见（可选）"),
+                ActionView(
+                    "decide", "不予许可", value="deny", reason="不予许可的理由", danger=True
+                ),
+                ActionView("return", "退回上一环节", reason="退回理由", danger=True),
+            ]
+        elif kind is StepKind.COUNTERSIGN:
+            out += [
+                ActionView("countersign", "同意（会签）", value="agree", reason="会签意见（可选）"),
+                ActionView(
+                    "countersign", "不同意", value="disagree", reason="不同意的理由", danger=True
+                ),
+            ]
+        elif kind is StepKind.FORWARD:
+            out.append(ActionView("forward", "上报县级主管部门"))
+        elif kind is StepKind.COMPLETE and state != State.COMPLETED:
+            out.append(ActionView("complete", "办结"))
+        elif kind is StepKind.DELIVER and state == State.COMPLETED:
+            out.append(ActionView("deliver", "送达"))
+    if (
+        case.open
+        and case.clock is not None
+        and state in (State.IN_PROGRESS, State.SUSPENDED)
+        and pub.definition.limits.extension_days
+    ):
+        out.append(ActionView("extend", "延长办理期限", reason="延期理由和依据", days=True))
+    if (
+        case.open
+        and state not in PRE_ACCEPT
+        and pub.definition.fees
+        and case.fee_total == "0.00"
+        and case.fee_paid
+    ):
+        out.append(ActionView("assess_fee", "核定收费"))
+    if not case.fee_paid:
+        out.append(ActionView("record_payment", "登记缴费", payment=True))
+    return out
+
+
+def allowed_actions(
+    authorizer: Authorizer, username: str, case: Case, pub: Published
+) -> list[ActionView]:
+    target = case_target(case, pub)
+    return [
+        a for a in candidate_actions(case, pub) if authorizer.can(username, a.act, target).allowed
+    ]
