@@ -103,9 +103,16 @@ class GrantRec:
     username: str
     role: str
     domain: str
+    #: The description, computed once (explanations are built on every check).
+    text: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            text = f"授权 grant #{self.id}: {self.username} 为 {self.domain} 的{ROLE_NAMES.get(self.role, self.role)}（{self.role}）"
+            object.__setattr__(self, "text", text)
 
     def describe(self) -> str:
-        return f"授权 grant #{self.id}: {self.username} 为 {self.domain} 的{ROLE_NAMES.get(self.role, self.role)}（{self.role}）"
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +128,19 @@ class DelegationRec:
     valid_to: date
     reason: str = ""
     ended: bool = False
+    text: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            text = (
+                f"代理 delegation #{self.id}: {self.to_username} 代理 {self.from_username} 为 {self.domain} 的"
+                f"{ROLE_NAMES.get(self.role, self.role)}（{self.valid_from.isoformat()} 至 {self.valid_to.isoformat()}，"
+                f"事由：{self.reason}）"
+            )
+            object.__setattr__(self, "text", text)
 
     def describe(self) -> str:
-        return (
-            f"代理 delegation #{self.id}: {self.to_username} 代理 {self.from_username} 为 {self.domain} 的"
-            f"{ROLE_NAMES.get(self.role, self.role)}（{self.valid_from.isoformat()} 至 {self.valid_to.isoformat()}，"
-            f"事由：{self.reason}）"
-        )
+        return self.text
 
 
 Via = GrantRec | DelegationRec
@@ -146,36 +159,37 @@ class OrgData:
 
 
 def load_org_data(session: Session, tenant: str) -> OrgData:
-    """Read one tenant's organisation (four scoped selects) and its policy version."""
+    """Read one tenant's organisation (four scoped column selects) and its policy version."""
     version = read_policy_version(session, tenant)
+    d, u, g, x = OrgDomain, OrgUser, OrgGrant, OrgDelegation
     domains = tuple(
-        DomainRec(d.name, d.kind, d.parent, d.title, d.section)
-        for d in session.scalars(select(OrgDomain).where(OrgDomain.tenant == tenant).order_by(OrgDomain.name))
+        DomainRec(*row)
+        for row in session.execute(
+            select(d.name, d.kind, d.parent, d.title, d.section).where(d.tenant == tenant).order_by(d.name)
+        )
     )
-    users_by_id: dict[int, UserRec] = {}
-    for u in session.scalars(select(OrgUser).where(OrgUser.tenant == tenant).order_by(OrgUser.id)):
-        users_by_id[u.id] = UserRec(u.id, u.username, u.display_name, u.active, u.kind)
+    users = tuple(
+        UserRec(*row)
+        for row in session.execute(
+            select(u.id, u.username, u.display_name, u.active, u.kind).where(u.tenant == tenant).order_by(u.id)
+        )
+    )
+    names = {user.id: user.username for user in users}
     grants = tuple(
-        GrantRec(g.id, users_by_id[g.user_id].username, g.role, g.domain)
-        for g in session.scalars(select(OrgGrant).where(OrgGrant.tenant == tenant).order_by(OrgGrant.id))
+        GrantRec(gid, names[uid], role, domain)
+        for gid, uid, role, domain in session.execute(
+            select(g.id, g.user_id, g.role, g.domain).where(g.tenant == tenant).order_by(g.id)
+        )
     )
     delegations = tuple(
-        DelegationRec(
-            d.id,
-            users_by_id[d.from_user_id].username,
-            users_by_id[d.to_user_id].username,
-            d.role,
-            d.domain,
-            d.valid_from,
-            d.valid_to,
-            d.reason,
-            d.ended_at is not None,
-        )
-        for d in session.scalars(
-            select(OrgDelegation).where(OrgDelegation.tenant == tenant).order_by(OrgDelegation.id)
+        DelegationRec(did, names[frm], names[to], role, domain, start, end, reason, ended is not None)
+        for did, frm, to, role, domain, start, end, reason, ended in session.execute(
+            select(x.id, x.from_user_id, x.to_user_id, x.role, x.domain, x.valid_from, x.valid_to, x.reason, x.ended_at)
+            .where(x.tenant == tenant)
+            .order_by(x.id)
         )
     )
-    return OrgData(tenant, domains, tuple(users_by_id.values()), grants, delegations, version)
+    return OrgData(tenant, domains, users, grants, delegations, version)
 
 
 def read_policy_version(session: Session, tenant: str) -> int:

@@ -7,6 +7,7 @@ FieldErrors at the field's JSON pointer, in Chinese.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -82,10 +83,8 @@ class _Getter:
         declared = self.form.get(f"_rows_{path.strip('/')}")
         n = self.rows_by_group.get(path, 0)
         if declared:
-            try:
+            with contextlib.suppress(ValueError):
                 n = max(n, min(int(declared[-1]), 500))
-            except ValueError:
-                pass
         return n
 
 

@@ -95,3 +95,212 @@ def publish(
 @pytest.fixture
 def engine_name(engine: Engine) -> str:
     return engine.dialect.name
+
+
+# ---------------------------------------------------------------------------------------
+# Prepared databases (appended for test_acts / test_state_machine / test_concurrency /
+# test_outbox / test_audit / test_deadlines): the demo organisation and the 2025–2026
+# calendar are loaded once per backend and test session, not once per test. A module opts
+# in by overriding ``engine`` with ``prepared_engine`` and ``org`` with a no-op.
+
+from tests.conftest import BACKENDS as _BACKENDS  # noqa: E402
+
+CASE_TABLES = (
+    "outbox",
+    "sent_message",
+    "case_fee",
+    "case_material",
+    "case_event",
+    "case",
+    "item_version",
+    "counter",
+    "stored_file",
+)
+
+
+def _load_org_and_calendar(engine: Engine) -> None:
+    from db.engine import session_factory
+
+    with transaction(session_factory(engine)) as s:
+        load_org_file(s, DEMO_ORG, TENANT, demo=True, hasher=CHEAP_HASHER)
+        seed_from_chinesecalendar(s, TENANT, [2025, 2026])
+
+
+@pytest.fixture(scope="session")
+def _prepared_sqlite(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    from db.engine import make_engine
+
+    path = tmp_path_factory.mktemp("prepared") / "prepared.sqlite3"
+    shutil.copy(_sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    _load_org_and_calendar(eng)
+    with eng.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _prepared_postgres() -> Any:
+    import os
+    import uuid
+
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    url = os.environ["BANSHI_TEST_POSTGRES_URL"]
+    schema = f"rt_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    upgrade(eng)
+    _load_org_and_calendar(eng)
+    eng.dispose()
+    yield url, schema
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=_BACKENDS)
+def prepared_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A migrated database with the demo organisation and the 2025–2026 calendar, no cases.
+
+    PostgreSQL runs only when BANSHI_TEST_POSTGRES_URL is set; after each test the case
+    tables are emptied and any calendar year other than 2025–2026 is removed."""
+    import shutil
+
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("_prepared_sqlite")
+        path = tmp_path / "banshi.sqlite3"
+        shutil.copy(template, path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    url, schema = request.getfixturevalue("_prepared_postgres")
+    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield eng
+    finally:
+        with eng.begin() as c:
+            c.execute(
+                text(
+                    "TRUNCATE "
+                    + ", ".join(f'"{t}"' for t in CASE_TABLES)
+                    + " RESTART IDENTITY CASCADE"
+                )
+            )
+            c.execute(
+                text("DELETE FROM calendar_days WHERE day < '2025-01-01' OR day > '2026-12-31'")
+            )
+            c.execute(text("DELETE FROM calendar_years WHERE year NOT IN (2025, 2026)"))
+        eng.dispose()
+
+
+# -- the shipped catalogue and a driver that moves a case through its steps -------------
+
+CATALOG_DIR = ROOT / "definitions" / "catalog"
+
+
+def catalog_definitions() -> dict[str, ItemDefinition]:
+    return {
+        p.stem: ItemDefinition.model_validate_json(p.read_text(encoding="utf-8"))
+        for p in sorted(CATALOG_DIR.glob("*.json"))
+    }
+
+
+@pytest.fixture
+def catalog(service: CaseService, sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """Every shipped item published; code -> Published."""
+    out = {}
+    with transaction(sessions) as s:
+        for code, definition in catalog_definitions().items():
+            out[code] = service.catalog.publish(s, TENANT, definition, "admin@county")
+    return out
+
+
+def sample_data(pub: Any, seed: int = 0, **overrides: Any) -> dict[str, Any]:
+    """Valid application data for a published item (the first valid sample of a seeded rng)."""
+    import random
+
+    from definitions.samples import sample_application
+
+    rng = random.Random(seed)
+    for _ in range(50):
+        data = sample_application(pub.definition, rng) | overrides
+        if not pub.compiled.evaluate(data).errors:
+            return data
+    raise AssertionError(f"no valid sample for {pub.code}")
+
+
+def required_materials(pub: Any, data: Any) -> list[dict[str, str]]:
+    """The materials the applicant must hand in for ``data`` (all of them, at once)."""
+    needs = pub.compiled.evaluate(data).materials
+    return [
+        {"key": n.material.key, "name": f"{n.material.name}.pdf"}
+        for n in needs
+        if n.required and not n.exempt
+    ]
+
+
+def right_actor(case: Any, step: Any) -> str:
+    """The demo user who performs the act that finishes ``step`` of ``case``."""
+    from definitions.models import StepKind
+
+    where = case.current_domain or case.accepting_domain
+    if step.kind in (StepKind.ACCEPT, StepKind.FORWARD, StepKind.COMPLETE, StepKind.DELIVER):
+        return f"window_clerk@{case.accepting_domain}"
+    if step.kind in (StepKind.DECIDE, StepKind.COUNTERSIGN):
+        return f"chief_representative@{where}"
+    return f"reviewer@{where}"
+
+
+def step_of(pub: Any, case: Any) -> Any:
+    return next(s for s in pub.definition.steps if s.key == case.current_step)
+
+
+def advance(service: CaseService, pub: Any, case: Any, **kw: Any) -> Any:
+    """Perform the act that finishes the current step with the right person (paying any fee
+    the step waits for first; special procedures are started and finished)."""
+    from definitions.models import StepKind
+    from runtime.service import Actor
+
+    step = step_of(pub, case)
+    number = case.number
+    who = Actor(right_actor(case, step))
+    clerk = Actor(f"window_clerk@{case.accepting_domain}")
+    if step.requires_payment and pub.compiled.fees_for(json.loads(case.data)):
+        if case.fee_total == "0.00" and case.fee_paid:
+            case = service.assess_fee(clerk, number, **kw)
+        if not case.fee_paid:
+            case = service.record_payment(clerk, number, payment_ref="JF000001", **kw)
+    kind = step.kind
+    if kind is StepKind.ACCEPT:
+        return service.accept(
+            who, number, received=required_materials(pub, json.loads(case.data)), **kw
+        )
+    if kind is StepKind.REVIEW:
+        return service.review(who, number, opinion="符合法定条件", **kw)
+    if kind is StepKind.SPECIAL:
+        if not case.special_running:
+            case = service.start_special(who, number, **kw)
+        return service.finish_special(who, number, result="符合要求", **kw)
+    if kind is StepKind.DECIDE:
+        return service.decide(who, number, approve=True, **kw)
+    if kind is StepKind.COUNTERSIGN:
+        return service.countersign(who, number, agree=True, opinion="同意", **kw)
+    if kind is StepKind.FORWARD:
+        return service.forward(who, number, **kw)
+    if kind is StepKind.COMPLETE:
+        return service.complete(who, number, **kw)
+    return service.deliver(who, number, **kw)
