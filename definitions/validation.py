@@ -23,10 +23,17 @@ def format_checkers(registry: FieldTypeRegistry | None = None) -> dict[str, Call
 
 
 def fast_validator(schema: JSON, registry: FieldTypeRegistry | None = None) -> Any:
-    """A jsonschema-rs Draft 2020-12 validator that checks our formats."""
+    """A jsonschema-rs Draft 2020-12 validator that checks our formats (through Python
+    callbacks: right, but each costs a crossing of the language boundary)."""
     return jsonschema_rs.Draft202012Validator(
         schema, formats=format_checkers(registry), validate_formats=True
     )
+
+
+def structure_validator(schema: JSON) -> Any:
+    """A jsonschema-rs validator of everything but ``format``: the compiled item checks the
+    formats itself, directly and cached, which is several times cheaper than callbacks."""
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
 
 
 def reference_validator(schema: JSON, registry: FieldTypeRegistry | None = None) -> Any:
