@@ -7,6 +7,7 @@ appears, required where its rule says so, when the form is re-rendered.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -116,6 +117,13 @@ def _triggers(item: CompiledItem) -> set[str]:
     return keys
 
 
+def _hidden_value(value: Any) -> str:
+    """How a typed value travels in a hidden input (file references as JSON)."""
+    if isinstance(value, Mapping):
+        return json.dumps(dict(value), ensure_ascii=False, sort_keys=True)
+    return str(_display(value))
+
+
 def _display(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -186,7 +194,7 @@ def build_form(
             hidden.append((f"_rows_{f.key}", str(count)))
         elif value is not None and value != "":
             for v in value if isinstance(value, list) else [value]:
-                hidden.append((fv.name, str(_display(v))))
+                hidden.append((fv.name, _hidden_value(v)))
         return fv
 
     def view_cell(f: FormField, path: str, value: Any) -> FieldView:
@@ -211,7 +219,7 @@ def build_form(
             fv.options = [OptionView(o.value, o.label, o.value in chosen) for o in f.options]
         if value is not None and value != "":
             for v in value if isinstance(value, list) else [value]:
-                hidden.append((fv.name, str(_display(v))))
+                hidden.append((fv.name, _hidden_value(v)))
         return fv
 
     sections = []

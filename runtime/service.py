@@ -78,6 +78,7 @@ class _Ctx:
     values: dict[str, Any] = field(default_factory=dict)
     actor_id: int | None = None
     reason: str | None = None
+    materials: list[CaseMaterial] = field(default_factory=list)
     notify_extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -862,9 +863,9 @@ class CaseService:
         ev.case_id = case.id
         s.add(ev)
         s.flush()
-        for pending in c.session.new:
-            if isinstance(pending, CaseMaterial) and pending.case_id is None:
-                pending.case_id = case.id
+        for material in c.materials:  # added only now: a new case has just got its id
+            material.case_id = case.id
+            s.add(material)
         s.flush()
         self._notify(c, act, ev)
         s.flush()
@@ -944,7 +945,7 @@ class CaseService:
             key = str(m.get("key", ""))
             if key not in keys:
                 raise InvalidInput(f"事项没有材料“{key}”")
-            c.session.add(
+            c.materials.append(
                 CaseMaterial(
                     tenant=self.tenant,
                     case_id=c.case.id,
@@ -957,7 +958,6 @@ class CaseService:
                     event_seq=seq,
                 )
             )
-        c.session.flush()
 
     def _missing(self, c: _Ctx) -> list[dict[str, str]]:
         """Required materials (for this application) that are not exempt and not yet received."""
@@ -968,7 +968,7 @@ class CaseService:
                 )
             ).scalars()
         )
-        have |= {m.material_key for m in c.session.new if isinstance(m, CaseMaterial)}
+        have |= {m.material_key for m in c.materials}
         return [
             {"key": n.material.key, "name": n.material.name}
             for n in c.pub.compiled.materials_for(c.data)

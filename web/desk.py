@@ -3,8 +3,10 @@ case page with exactly the acts this user may perform, and printable notices."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from db.engine import transaction
 from definitions.compile import CompiledItem, FieldError
 from definitions.fieldtypes import MobileType, ParseError
 from rbac.targets import CaseTarget, accepts_at
@@ -220,13 +223,20 @@ class DeskController(Controller):
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
-        values = form_values(await request.form())
+        raw_form = await request.form()
+        values = form_values(raw_form)
+        upload_errors, material_refs = await _take_uploads(request, raw_form, values, compiled)
         action = (values.get("_action") or ["check"])[-1]
         data, parse_errors = parse_form(compiled, values)
+        parse_errors = upload_errors + parse_errors
         rows = row_counts(compiled, values)
         applicant_name = (values.get("_applicant_name") or [""])[-1].strip()
         mobile_raw = (values.get("_applicant_mobile") or [""])[-1].strip()
-        extra: dict[str, Any] = {"applicant_name": applicant_name, "applicant_mobile": mobile_raw}
+        extra: dict[str, Any] = {
+            "applicant_name": applicant_name,
+            "applicant_mobile": mobile_raw,
+            "uploads": material_refs,
+        }
 
         if action.startswith(("add:", "remove:")):
             data, rows = _change_rows(compiled, data, rows, action)
@@ -261,7 +271,7 @@ class DeskController(Controller):
             return self._check_page(request, pub, domain, form, extra)
 
         house = request.app.state.house
-        received = set(values.get("_received") or [])
+        received = set(values.get("_received") or []) | set(material_refs)
         missing = [m for m in evaluation.missing_materials if m.key not in received]
         reason = (values.get("_reason") or [""])[-1].strip()
         if action == "accept" and missing:
@@ -291,7 +301,7 @@ class DeskController(Controller):
                 evaluation.data,
                 accepting_domain=domain,
                 applicant=Applicant(applicant_name, mobile),
-                materials=[{"key": k, "name": k} for k in sorted(received)],
+                materials=[material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)],
             )
             if action == "accept":
                 case = house.cases.accept(actor, case.number)
@@ -433,6 +443,84 @@ class DeskController(Controller):
                 "today": f"{_today():%Y年%m月%d日}",
             },
         )
+
+
+async def _take_uploads(
+    request: Request[Any, Any, Any], form: Any, values: dict[str, list[str]], item: CompiledItem
+) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
+    """Store uploaded scans (file fields and materials) by content hash; file fields get
+    their reference as the field's value, materials are recorded as received."""
+    from litestar.datastructures import UploadFile
+
+    from renderer.parse import input_name
+    from runtime.files import store_upload
+
+    house = request.app.state.house
+    root = Path(house.settings.upload_dir)
+    errors: list[FieldError] = []
+    refs: dict[str, dict[str, Any]] = {}
+    material_names = {m.key: m for m in item.definition.materials}
+    for key in list(form):
+        if key.startswith("_material_ref_"):
+            mkey = key.removeprefix("_material_ref_")
+            try:
+                ref = json.loads(str(form.get(key)))
+            except ValueError:
+                continue
+            if mkey in material_names and isinstance(ref, dict):
+                refs[mkey] = {
+                    "key": mkey,
+                    **{k: ref.get(k) for k in ("sha256", "name", "size", "content_type")},
+                }
+    file_fields = {
+        input_name(f"/{f.key}"): f for f in item.definition.form.all_fields() if f.type == "file"
+    }
+    for key in list(form):
+        uploads = [u for u in form.getall(key) if isinstance(u, UploadFile) and u.filename]
+        if not uploads:
+            continue
+        upload = uploads[-1]
+        content = await upload.read()
+        with transaction(house.sessions) as s:
+            try:
+                if key in file_fields:
+                    f = file_fields[key]
+                    plugin = item.registry[f.type]
+                    ref = store_upload(
+                        s,
+                        house.settings.tenant,
+                        root,
+                        content,
+                        upload.filename,
+                        max_bytes=plugin.max_bytes(f),
+                        accept=plugin.accepted(f),
+                        label=f.label,  # type: ignore[attr-defined]
+                    )
+                    values[key] = [json.dumps(ref.as_dict(), ensure_ascii=False)]
+                elif (
+                    key.startswith("_material_")
+                    and key.removeprefix("_material_") in material_names
+                ):
+                    m = material_names[key.removeprefix("_material_")]
+                    ref = store_upload(
+                        s,
+                        house.settings.tenant,
+                        root,
+                        content,
+                        upload.filename,
+                        max_bytes=int((m.max_size_mb or house.settings.max_upload_mb) * 1048576),
+                        accept=m.accept or ("application/pdf", "image/jpeg", "image/png"),
+                        label=m.name,
+                    )
+                    refs[m.key] = {"key": m.key, **ref.as_dict()}
+            except InvalidInput as exc:
+                path = (
+                    "/" + file_fields[key].key
+                    if key in file_fields
+                    else f"/_material_{key.removeprefix('_material_')}"
+                )
+                errors.append(FieldError(path, exc.message))
+    return errors, refs
 
 
 class ActErrorForbidden(ActError):
