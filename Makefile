@@ -22,8 +22,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/banshi db upgrade
 	BANSHI_DEMO_MODE=1 $(BIN)/banshi demo load --cases 40
-	@if $(BIN)/banshi --help | grep -q ' serve '; then $(BIN)/banshi serve --host 127.0.0.1 --port 8000; \
-	else echo "(the web app is not built yet: this stops after loading)"; fi
+	BANSHI_DEMO_MODE=1 $(BIN)/banshi serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import Progress
+from sqlalchemy import func, select
 
 from banshi.settings import load_settings
 from banshi.wiring import build_house
@@ -19,6 +20,7 @@ from rbac.org_file import load_org_file
 from rbac.policy import load_org_data
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import seed_from_chinesecalendar
+from runtime.case_tables import Case
 from runtime.demo import DemoDriver
 
 app = typer.Typer(no_args_is_help=True)
@@ -34,6 +36,7 @@ def load(
         40, "--cases", help="How many demo cases to create through the real acts."
     ),
     seed: int = typer.Option(2026, help="Random seed of the demo cases."),
+    more: bool = typer.Option(False, "--more", help="Add demo cases even when the database has cases already."),
 ) -> None:
     """Load the demo organisation, publish the catalogue, seed the calendar, make demo cases."""
     settings = load_settings()
@@ -67,6 +70,11 @@ def load(
     typer.echo(f"catalogue: {len(published)} of {len(items)} items published")
     house.policy.refresh(tenant, force=True)
     house.calendar.invalidate()
+    with house.sessions() as s:
+        existing = s.execute(select(func.count()).select_from(Case).where(Case.tenant == tenant)).scalar_one()
+    if existing and not more:
+        typer.echo(f"demo cases: {existing} already there (use --more to add {cases} more)")
+        cases = 0
     if cases > 0:
         with house.sessions() as s:
             org = load_org_data(s, tenant)
