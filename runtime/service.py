@@ -445,6 +445,8 @@ class CaseService:
         at: datetime | None = None,
     ) -> Case:
         def act(c: _Ctx) -> None:
+            if c.state not in OPEN_STATES and c.state != State.COMPLETED:
+                raise WrongState(f"案件{STATE_NAMES.get(c.state, c.state)}，不能登记缴费")
             if c.case.fee_paid:
                 raise WrongState("没有待缴的费用")
             ref = self._reason(payment_ref, "请填写缴费凭证号")
@@ -564,10 +566,9 @@ class CaseService:
             if (
                 step is None
                 or c.state not in (State.IN_PROGRESS,)
-                or step.kind
-                not in (StepKind.REVIEW, StepKind.SPECIAL, StepKind.DECIDE, StepKind.COUNTERSIGN)
+                or step.kind not in (StepKind.REVIEW, StepKind.SPECIAL, StepKind.DECIDE)
             ):
-                raise WrongState("当前环节不能退回")
+                raise WrongState("当前环节不能退回（会签部门不同意时请在会签中说明理由）")
             if c.case.special_running:
                 raise WrongState("特别程序进行中，不能退回")
             c.reason = self._reason(reason, "退回必须说明理由")
@@ -785,6 +786,10 @@ class CaseService:
         system: bool = False,
     ) -> Case:
         now = at or self.now()
+        # Take the policy snapshot and the calendar before the transaction: refreshing either
+        # needs a connection of its own, which must not wait behind this act's connection.
+        self.authorizer.store.snapshot(self.tenant)
+        self.calendar()
         with transaction(self.sessions) as s:
             case = s.execute(
                 select(Case).where(Case.tenant == self.tenant, Case.number == number)
@@ -825,7 +830,7 @@ class CaseService:
         role = (
             via.role
             if isinstance(via, GrantRec | DelegationRec)
-            else ("applicant" if c.decision.code == "own_case" else None)
+            else ("applicant" if c.decision.code in ("own_case", "open_item") else None)
         )
         ev = CaseEvent(
             tenant=self.tenant,
@@ -1037,6 +1042,19 @@ class CaseService:
         current = c.values.get("step_index", c.case.step_index)
         assert current is not None
         previous = [i for i in self._active(c) if 0 < i < current]
+        step = c.steps[current]
+        if not previous and step.kind is StepKind.COUNTERSIGN:
+            # A department disagrees right after acceptance: the owner's chief representative
+            # decides with that opinion on record (or, without a decide step, signing restarts).
+            later = [
+                i for i in self._active(c) if i > current and c.steps[i].kind is StepKind.DECIDE
+            ]
+            if later:
+                self._enter(c, later[0])
+            else:
+                self._enter(c, current)
+            c.values["special_running"] = False
+            return
         if not previous:
             raise WrongState("没有可以退回的上一环节")
         self._enter(c, previous[-1])
@@ -1045,6 +1063,8 @@ class CaseService:
     def _check_payment(self, c: _Ctx, step: Step) -> None:
         if not step.requires_payment:
             return
+        if c.values.get("decision", c.case.decision) == "denied":
+            return  # a denial is handed over without payment: the fee is for a grant
         lines = c.pub.compiled.fees_for(c.data)
         if not lines:
             return

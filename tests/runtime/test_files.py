@@ -29,11 +29,23 @@ def test_same_content_is_stored_once(sessions: sessionmaker[Session], tmp_path: 
         assert s.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 1
 
 
-def test_type_is_judged_by_content_not_name(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_type_is_judged_by_content_not_name(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     with transaction(sessions) as s, pytest.raises(InvalidInput, match="文件类型不被接受"):
-        store_upload(s, "422822", tmp_path, b"MZ\x90\x00 not a pdf", "scan.pdf", max_bytes=1024, label="平面图")
+        store_upload(
+            s,
+            "422822",
+            tmp_path,
+            b"MZ\x90\x00 not a pdf",
+            "scan.pdf",
+            max_bytes=1024,
+            label="平面图",
+        )
     with transaction(sessions) as s, pytest.raises(InvalidInput, match="文件类型"):
-        store_upload(s, "422822", tmp_path, PNG, "photo.png", max_bytes=1024, accept=["application/pdf"])
+        store_upload(
+            s, "422822", tmp_path, PNG, "photo.png", max_bytes=1024, accept=["application/pdf"]
+        )
 
 
 def test_size_limit_and_empty_files(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -41,10 +53,15 @@ def test_size_limit_and_empty_files(sessions: sessionmaker[Session], tmp_path: P
         store_upload(s, "422822", tmp_path, PDF + b"x" * 2048, "big.pdf", max_bytes=1024)
     with transaction(sessions) as s, pytest.raises(InvalidInput, match="空文件"):
         store_upload(s, "422822", tmp_path, b"", "empty.pdf", max_bytes=1024)
-    assert not any(tmp_path.rglob("*")) or not path_for(tmp_path, hashlib.sha256(b"").hexdigest()).exists()
+    assert (
+        not any(tmp_path.rglob("*"))
+        or not path_for(tmp_path, hashlib.sha256(b"").hexdigest()).exists()
+    )
 
 
-def test_path_traversal_in_names_and_ids_is_harmless(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_path_traversal_in_names_and_ids_is_harmless(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     with transaction(sessions) as s:
         ref = store_upload(s, "422822", tmp_path, PDF, "../../etc/passwd", max_bytes=1024)
     assert ref.name == "passwd"

@@ -1,0 +1,307 @@
+"""Tamper detection: every edit, deletion, insertion or reordering of an event row, and any
+edit of the case row, is named by verify_case / verify_all and by `banshi audit verify`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from banshi.cli import build
+from db.engine import make_engine, session_factory, transaction
+from db.migrate import upgrade
+from rbac.org_file import load_org_file
+from rbac.passwords import CHEAP_HASHER
+from runtime.audit import Break, replay, verify_all, verify_case
+from runtime.calendar import WorkCalendar
+from runtime.calendar_store import load_calendar, seed_from_chinesecalendar
+from runtime.case_tables import Case, CaseEvent, OutboxMessage
+from runtime.chain import event_body, link_hash
+from runtime.publishing import Catalog
+from runtime.service import Actor, Applicant, CaseService, ServiceConfig
+from tests.runtime.conftest import (
+    DEMO_ORG,
+    TENANT,
+    FixedNow,
+    advance,
+    catalog_definitions,
+    sample_data,
+)
+
+ITEM = "422822-ZFB-QT-0001"  # submit, accept, review, decide, complete: 5 events
+
+
+@pytest.fixture
+def engine(prepared_engine: Engine) -> Engine:
+    return prepared_engine
+
+
+@pytest.fixture
+def org() -> None:
+    """The prepared database already holds the demo organisation and calendar."""
+
+
+def completed_case(service: CaseService, pub: Any, seed: int = 0) -> Case:
+    case = service.submit(
+        Actor("window_clerk@county.hall"),
+        pub.code,
+        sample_data(pub, seed),
+        accepting_domain="county.hall",
+        applicant=Applicant("谭斌", "13972800001"),
+    )
+    while case.open:
+        case = advance(service, pub, case)
+    return case
+
+
+@pytest.fixture
+def three(service: CaseService, catalog: dict[str, Any]) -> list[Case]:
+    return [completed_case(service, catalog[ITEM], seed) for seed in range(3)]
+
+
+def check(sessions: sessionmaker[Session], number: str) -> Break | None:
+    with sessions() as s:
+        case = s.execute(select(Case).where(Case.number == number)).scalar_one()
+        return verify_case(s, case)
+
+
+def broken_all(sessions: sessionmaker[Session]) -> dict[str, Break]:
+    with sessions() as s:
+        return {n: b for n, b in verify_all(s, TENANT) if b is not None}
+
+
+def event_id(sessions: sessionmaker[Session], number: str, seq: int) -> int:
+    with sessions() as s:
+        return s.execute(
+            select(CaseEvent.id)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.number == number, CaseEvent.seq == seq)
+        ).scalar_one()
+
+
+def test_untouched_chains_verify(sessions: sessionmaker[Session], three: list[Case]) -> None:
+    assert broken_all(sessions) == {}
+    with sessions() as s:
+        assert [n for n, _ in verify_all(s, TENANT, batch=2)] == [c.number for c in three]
+
+
+def test_editing_an_events_reason_is_named(
+    sessions: sessionmaker[Session], three: list[Case]
+) -> None:
+    victim = three[1].number
+    eid = event_id(sessions, victim, 4)  # the decision
+    with transaction(sessions) as s:
+        s.execute(update(CaseEvent).where(CaseEvent.id == eid).values(reason="改过的意见"))
+    b = check(sessions, victim)
+    assert b is not None and b.seq == 4 and "hash" in b.problem
+    assert b.format().startswith(f"{victim}: event 4")
+    assert set(broken_all(sessions)) == {victim}
+
+
+def test_editing_an_events_changes_is_named(
+    sessions: sessionmaker[Session], three: list[Case]
+) -> None:
+    victim = three[0].number
+    eid = event_id(sessions, victim, 4)
+    with sessions() as s:
+        changes = json.loads(s.get_one(CaseEvent, eid).changes)
+    changes["decision"] = "denied"
+    with transaction(sessions) as s:
+        s.execute(update(CaseEvent).where(CaseEvent.id == eid).values(changes=json.dumps(changes)))
+    b = check(sessions, victim)
+    assert b is not None and b.seq == 4
+
+
+def test_rewriting_an_event_and_rehashing_it_breaks_the_next_link(
+    sessions: sessionmaker[Session], three: list[Case]
+) -> None:
+    """A forger who recomputes the edited event's own hash is caught at the next event."""
+    victim = three[2].number
+    eid = event_id(sessions, victim, 2)
+    with transaction(sessions) as s:
+        ev = s.get_one(CaseEvent, eid)
+        ev.actor = "someone_else@county.hall"
+        ev.hash = link_hash(ev.prev_hash, event_body(ev, victim))
+    b = check(sessions, victim)
+    assert b is not None and b.seq == 3 and "prev_hash" in b.problem
+
+
+def drop_event(sessions: sessionmaker[Session], number: str, seq: int) -> None:
+    eid = event_id(sessions, number, seq)
+    with transaction(sessions) as s:
+        s.execute(delete(OutboxMessage).where(OutboxMessage.event_id == eid))
+        s.execute(delete(CaseEvent).where(CaseEvent.id == eid))
+
+
+def test_deleting_an_event_is_named(sessions: sessionmaker[Session], three: list[Case]) -> None:
+    victim = three[0].number
+    drop_event(sessions, victim, 3)
+    b = check(sessions, victim)
+    assert b is not None and b.seq == 4 and "gap" in b.problem
+    # deleting the last event: the chain head on the case row no longer matches
+    other = three[1].number
+    drop_event(sessions, other, 5)
+    b = check(sessions, other)
+    assert b is not None and b.seq is None and "head" in b.problem
+    assert set(broken_all(sessions)) == {victim, other}
+
+
+def test_inserting_a_forged_event_is_named(
+    sessions: sessionmaker[Session], three: list[Case]
+) -> None:
+    victim = three[1]
+    with transaction(sessions) as s:
+        last = s.execute(
+            select(CaseEvent).where(CaseEvent.case_id == victim.id, CaseEvent.seq == 5)
+        ).scalar_one()
+        forged = CaseEvent(
+            tenant=TENANT,
+            case_id=victim.id,
+            seq=6,
+            act="withdraw",
+            actor="applicant@demo",
+            actor_user_id=None,
+            role="applicant",
+            domain=None,
+            acting_for=None,
+            reason="伪造",
+            changes=json.dumps({"state": "withdrawn", "version": 6}),
+            item_sha256=last.item_sha256,
+            at=last.at,
+            prev_hash=last.hash,
+        )
+        forged.hash = link_hash(last.hash, event_body(forged, victim.number))
+        s.add(forged)
+    b = check(sessions, victim.number)
+    # a well-formed appended event is still caught: the case row's head and fold disagree
+    assert b is not None and b.seq is None
+    # a forged event in the middle (seq shifted up) is caught at its own position
+    other = three[2]
+    with transaction(sessions) as s:
+        s.execute(
+            update(CaseEvent)
+            .where(CaseEvent.case_id == other.id, CaseEvent.seq >= 3)
+            .values(seq=CaseEvent.seq + 10)
+        )
+    b = check(sessions, other.number)
+    assert b is not None and b.seq == 13 and "gap" in b.problem
+
+
+def test_swapping_two_events_is_named(sessions: sessionmaker[Session], three: list[Case]) -> None:
+    victim = three[0]
+    a, b_ = event_id(sessions, victim.number, 2), event_id(sessions, victim.number, 3)
+    with transaction(sessions) as s:
+        s.execute(update(CaseEvent).where(CaseEvent.id == a).values(seq=-1))
+        s.execute(update(CaseEvent).where(CaseEvent.id == b_).values(seq=2))
+        s.execute(update(CaseEvent).where(CaseEvent.id == a).values(seq=3))
+    b = check(sessions, victim.number)
+    assert b is not None and b.seq == 2
+
+
+def test_editing_the_case_row_is_named(sessions: sessionmaker[Session], three: list[Case]) -> None:
+    victim = three[2].number
+    with transaction(sessions) as s:
+        s.execute(update(Case).where(Case.number == victim).values(decision="denied"))
+    b = check(sessions, victim)
+    assert b is not None and b.seq is None and "decision" in b.problem
+    other = three[0].number
+    with transaction(sessions) as s:
+        s.execute(update(Case).where(Case.number == other).values(applicant_name="张冒名"))
+    b = check(sessions, other)
+    assert b is not None and "applicant_name" in b.problem
+
+
+def test_replay_shows_the_state_after_each_event(
+    sessions: sessionmaker[Session], three: list[Case]
+) -> None:
+    with sessions() as s:
+        steps = replay(s, TENANT, three[0].number)
+    assert [st.act for st in steps] == ["submit", "accept", "review", "decide", "complete"]
+    assert [st.state["state"] for st in steps] == [
+        "submitted",
+        "in_progress",
+        "in_progress",
+        "decided",
+        "completed",
+    ]
+    assert [st.state["version"] for st in steps] == [1, 2, 3, 4, 5]
+    with sessions() as s, pytest.raises(LookupError):
+        replay(s, TENANT, "nope")
+
+
+# ---------------------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[sessionmaker[Session], list[str]]:
+    """A migrated SQLite file with three completed cases, as BANSHI_DATABASE_URL."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    sessions = session_factory(eng)
+    with transaction(sessions) as s:
+        load_org_file(s, DEMO_ORG, TENANT, demo=True, hasher=CHEAP_HASHER)
+        seed_from_chinesecalendar(s, TENANT, [2025, 2026])
+    from rbac.permissions import Authorizer
+    from rbac.policy import PolicyStore
+
+    cal: dict[str, WorkCalendar] = {}
+
+    def calendar() -> WorkCalendar:
+        if "c" not in cal:
+            with sessions() as s:
+                cal["c"] = load_calendar(s, TENANT)
+        return cal["c"]
+
+    service = CaseService(
+        sessions,
+        Authorizer(PolicyStore(sessions=sessions, poll_interval_ms=0)),
+        Catalog(),
+        calendar,
+        ServiceConfig(tenant=TENANT),
+        now=FixedNow(datetime(2026, 9, 30, 2, 0, tzinfo=UTC)),
+    )
+    with transaction(sessions) as s:
+        pub = service.catalog.publish(s, TENANT, catalog_definitions()[ITEM], "admin@county")
+    numbers = [completed_case(service, pub, seed).number for seed in range(3)]
+    monkeypatch.setenv("BANSHI_DATABASE_URL", url)
+    monkeypatch.setenv("BANSHI_TENANT", TENANT)
+    yield sessions, numbers
+    eng.dispose()
+
+
+def test_cli_audit_verify_and_replay(cli_db: tuple[sessionmaker[Session], list[str]]) -> None:
+    sessions, numbers = cli_db
+    runner = CliRunner()
+    app = build()
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "3 cases: 0 broken" in ok.output
+    shown = runner.invoke(app, ["case", "replay", numbers[0]])
+    assert shown.exit_code == 0, shown.output
+    for act in ("submit", "accept", "review", "decide", "complete"):
+        assert act in shown.output
+    missing = runner.invoke(app, ["case", "replay", "42282200000000000000"])
+    assert missing.exit_code == 1
+    with transaction(sessions) as s:
+        s.execute(
+            update(CaseEvent)
+            .where(
+                CaseEvent.seq == 3,
+                CaseEvent.case_id
+                == select(Case.id).where(Case.number == numbers[1]).scalar_subquery(),
+            )
+            .values(reason="篡改")
+        )
+    bad = runner.invoke(app, ["audit", "verify"])
+    assert bad.exit_code == 1
+    assert f"{numbers[1]}: event 3" in bad.output
+    assert numbers[0] not in bad.output and "1 broken" in bad.output

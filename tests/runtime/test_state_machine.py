@@ -1,0 +1,210 @@
+"""Random catalogue items, random act sequences, random demo users (right and wrong ones).
+
+After every act: nothing but ActError ever escapes, a refusal carries a reason and writes
+nothing, terminal states stay terminal, the due date is never earlier than acceptance +
+promised working days (+ extensions + suspended working days), the chain verifies and the
+fold of the events reproduces the case row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from runtime.audit import verify_case
+from runtime.case_tables import Case, CaseEvent
+from runtime.clock import DeadlineInputs, compute_deadline
+from runtime.errors import ActError
+from runtime.service import Actor, Applicant, CaseService
+from runtime.states import TERMINAL
+from tests.runtime.conftest import TENANT, advance, required_materials, sample_data
+
+
+@pytest.fixture
+def engine(prepared_engine: Engine) -> Engine:
+    return prepared_engine
+
+
+@pytest.fixture
+def org() -> None:
+    """The prepared database already holds the demo organisation and calendar."""
+
+
+REASONS = st.sampled_from(["", "  ", "材料不符合法定形式", "经集体研究"])
+
+
+def users_for(pub: Any) -> list[str]:
+    owner = pub.definition.owner
+    return [
+        "window_clerk@county.hall",
+        "window_clerk2@county.hall",
+        "window_clerk@township.yezhou",
+        "window_clerk@township.gaoping",
+        f"reviewer@{owner}",
+        f"chief_representative@{owner}",
+        f"department_head@{owner}",
+        "reviewer@county.scjg",
+        "chief_representative@county.gaj",
+        "chief_representative@county.zrzy",
+        "chief_representative@township.yezhou",
+        "supervisor@county",
+        "admin@county",
+        "applicant@demo",
+        "applicant2@demo",
+        "nobody@nowhere",
+    ]
+
+
+def random_act(
+    data: st.DataObject, service: CaseService, pub: Any, case: Case
+) -> Callable[[], Any]:
+    who = Actor(data.draw(st.sampled_from(users_for(pub)), label="who"))
+    n = case.number
+    act = data.draw(
+        st.sampled_from(
+            [
+                "accept",
+                "request_correction",
+                "refuse",
+                "forward",
+                "complete",
+                "deliver",
+                "assess_fee",
+                "record_payment",
+                "review",
+                "start_special",
+                "finish_special",
+                "return",
+                "countersign",
+                "decide",
+                "extend",
+                "correct",
+                "withdraw",
+            ]
+        ),
+        label="act",
+    )
+    reason = data.draw(REASONS, label="reason")
+    materials = required_materials(pub, json.loads(case.data))
+    calls: dict[str, Callable[[], Any]] = {
+        "accept": lambda: service.accept(
+            who,
+            n,
+            received=materials[: data.draw(st.integers(0, len(materials)), label="received")],
+        ),
+        "request_correction": lambda: service.request_correction(who, n, note=reason),
+        "refuse": lambda: service.refuse(who, n, reason=reason),
+        "forward": lambda: service.forward(who, n),
+        "complete": lambda: service.complete(who, n),
+        "deliver": lambda: service.deliver(who, n),
+        "assess_fee": lambda: service.assess_fee(who, n),
+        "record_payment": lambda: service.record_payment(who, n, payment_ref=reason),
+        "review": lambda: service.review(who, n, opinion=reason),
+        "start_special": lambda: service.start_special(who, n),
+        "finish_special": lambda: service.finish_special(who, n, result=reason),
+        "return": lambda: service.return_step(who, n, reason=reason),
+        "countersign": lambda: service.countersign(
+            who, n, agree=data.draw(st.booleans(), label="agree"), opinion=reason
+        ),
+        "decide": lambda: service.decide(
+            who, n, approve=data.draw(st.booleans(), label="approve"), reason=reason
+        ),
+        "extend": lambda: service.extend(
+            who, n, days=data.draw(st.integers(-1, 25), label="days"), reason=reason
+        ),
+        "correct": lambda: service.correct(who, n, materials=materials),
+        "withdraw": lambda: service.withdraw(who, n, reason=reason),
+    }
+    return calls[act]
+
+
+def load(sessions: sessionmaker[Session], number: str) -> Case:
+    with sessions() as s:
+        return s.execute(select(Case).where(Case.number == number)).scalar_one()
+
+
+def check_invariants(service: CaseService, sessions: sessionmaker[Session], case: Case) -> None:
+    with sessions() as s:
+        row = s.execute(select(Case).where(Case.id == case.id)).scalar_one()
+        assert verify_case(s, row) is None
+        n_events = s.execute(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == row.id)
+        ).scalar_one()
+    assert row.version == n_events
+    assert row.open == (row.state not in ("not_accepted", "completed", "delivered", "withdrawn"))
+    if row.clock is None:
+        assert row.due_promised is None
+        return
+    cal = service.calendar()
+    clock = json.loads(row.clock)
+    for key, due in (("promised", row.due_promised), ("statutory", row.due_statutory)):
+        inputs = DeadlineInputs.from_json(clock[key])
+        assert due is not None and row.accepted_on is not None
+        floor = cal.add_workdays(row.accepted_on, inputs.total_days).value
+        assert due >= floor, (key, due, floor)
+        if all(sp.end is not None for sp in inputs.suspensions):
+            # closed suspensions: the stored date is the clock's, suspended days included
+            expected = compute_deadline(cal, inputs)
+            assert due == expected.due
+            with_suspensions = cal.add_workdays(
+                row.accepted_on, inputs.total_days + expected.suspended_workdays
+            ).value
+            assert due >= with_suspensions
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_random_acts_by_random_people(
+    service: CaseService,
+    catalog: dict[str, Any],
+    sessions: sessionmaker[Session],
+    data: st.DataObject,
+) -> None:
+    pub = catalog[data.draw(st.sampled_from(sorted(catalog)), label="item")]
+    halls = [p if not p.endswith(".*") else "township.yezhou" for p in pub.definition.levels.accept]
+    domain = data.draw(st.sampled_from(halls), label="hall")
+    me = service.authorizer.store.snapshot(TENANT).users["applicant@demo"].id
+    case = service.submit(
+        Actor(f"window_clerk@{domain}"),
+        pub.code,
+        sample_data(pub, data.draw(st.integers(0, 3), label="seed")),
+        accepting_domain=domain,
+        applicant=Applicant("谭斌", "13972800001", me),
+    )
+    check_invariants(service, sessions, case)
+    for _ in range(data.draw(st.integers(1, 16), label="steps")):
+        before = load(sessions, case.number)
+        was_terminal = before.state in {s.value for s in TERMINAL} or (
+            before.state == "completed" and before.current_step is None
+        )
+        right = data.draw(st.booleans(), label="right move") and not was_terminal
+        if right:  # the right person's act(s) for the step: may be several acts
+            act: Callable[[], Any] = lambda before=before: advance(service, pub, before)  # noqa: E731
+        else:
+            act = random_act(data, service, pub, before)
+        try:
+            act()
+        except ActError as exc:
+            assert exc.message.strip(), type(exc)
+            after = load(sessions, case.number)
+            if not right:
+                assert (after.version, after.last_hash) == (before.version, before.last_hash)
+        else:
+            after = load(sessions, case.number)
+            assert not was_terminal, f"{before.state} is terminal, yet an act succeeded"
+            assert after.version == before.version + 1 or (right and after.version > before.version)
+        if before.state in ("not_accepted", "withdrawn", "delivered"):
+            assert after.state == before.state
+        if before.state == "completed":
+            assert after.state in ("completed", "delivered")
+        check_invariants(service, sessions, after)
