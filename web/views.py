@@ -82,6 +82,7 @@ class ActionView:
     danger: bool = False
     days: bool = False
     payment: bool = False
+    materials: list[tuple[str, str]] = field(default_factory=list)  # (key, name) to tick as received
 
 
 def title_of(snap: PolicySnapshot, domain: str | None) -> str:
@@ -211,8 +212,14 @@ def candidate_actions(case: Case, pub: Published) -> list[ActionView]:
     step = next((s for s in pub.definition.steps if s.key == case.current_step), None)
     out: list[ActionView] = []
     if state in PRE_ACCEPT:
+        data = json.loads(case.data)
+        needed = [
+            (n.material.key, n.material.name)
+            for n in pub.compiled.materials_for(data)
+            if n.required and not n.exempt
+        ]
         out += [
-            ActionView("accept", "受理（材料已齐全）"),
+            ActionView("accept", "受理（材料已齐全）", materials=needed),
             ActionView("request_correction", "一次性告知补正", reason="补充说明（可选）"),
             ActionView("refuse", "不予受理", reason="不予受理的理由", danger=True),
         ]
