@@ -19,11 +19,17 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind ``engine`` to ``revision``."""
+    """Bring the database behind ``engine`` to ``revision``, then refresh the planner's
+    statistics so the worklist indexes are chosen from the first query on."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA optimize")  # engine-specific: SQLite statistics
+        elif engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE")  # engine-specific: PostgreSQL statistics
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -54,11 +54,11 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("tenant", "number"),
         # worklists: where the current step sits, by state and due date
-        Index("ix_case_worklist", "tenant", "current_domain", "open", "due_promised"),
+        Index("ix_case_worklist", "tenant", "current_domain", "open", "due_promised", "number"),
         # the owning department's view and supervision of deadlines
         Index("ix_case_owner_due", "tenant", "owner_domain", "state", "due_promised"),
         Index("ix_case_accepting", "tenant", "accepting_domain", "state", "due_promised"),
-        Index("ix_case_open_due", "tenant", "open", "due_promised"),
+        Index("ix_case_open_due", "tenant", "open", "due_promised", "number"),
         Index("ix_case_applicant", "tenant", "applicant_user_id"),
         Index("ix_case_query", "tenant", "query_code"),
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from runtime.case_tables import Counter
 #: No 0/O, 1/I/L: read over the phone without confusion.
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 6
+COUNTER = cast(Table, Counter.__table__)
 
 
 def query_code() -> str:
@@ -27,15 +29,13 @@ def next_sequence(session: Session, tenant: str, name: str) -> int:
     transactions queue and never get the same value; numbers of rolled-back transactions
     are simply skipped (gap-tolerant)."""
     for _ in range(3):
-        result = session.execute(
-            update(Counter)
-            .where(Counter.tenant == tenant, Counter.name == name)
-            .values(value=Counter.value + 1)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            value = session.execute(
-                select(Counter.value).where(Counter.tenant == tenant, Counter.name == name)
-            ).scalar_one()
+        value = session.execute(
+            update(COUNTER)
+            .where(COUNTER.c.tenant == tenant, COUNTER.c.name == name)
+            .values(value=COUNTER.c.value + 1)
+            .returning(COUNTER.c.value)  # RETURNING: SQLite >= 3.35 and PostgreSQL
+        ).scalar_one_or_none()
+        if value is not None:
             return int(value)
         try:
             with session.begin_nested():

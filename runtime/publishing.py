@@ -99,13 +99,13 @@ class Catalog:
         return self._wrap(session.get_one(ItemVersion, version_id))
 
     def latest(self, session: Session, tenant: str, code: str) -> Published | None:
-        row = session.execute(
-            select(ItemVersion)
+        version_id = session.execute(
+            select(ItemVersion.id)
             .where(ItemVersion.tenant == tenant, ItemVersion.code == code)
             .order_by(ItemVersion.version.desc())
             .limit(1)
         ).scalar_one_or_none()
-        return None if row is None else self._wrap(row)
+        return None if version_id is None else self.by_id(session, version_id)
 
     def all_latest(self, session: Session, tenant: str) -> list[Published]:
         newest = (

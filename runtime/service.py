@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.engine import transaction
 from definitions.canonical import canonical_json
@@ -44,6 +45,7 @@ from runtime.states import NOTIFY_ON, OPEN_STATES, PRE_ACCEPT, STATE_NAMES, Stat
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SYSTEM = "system"
+CASE = cast(Table, Case.__table__)
 
 
 @dataclass(frozen=True)
@@ -858,23 +860,24 @@ class CaseService:
             s.flush()
         else:
             result = s.execute(
-                update(Case)
-                .where(Case.id == case.id, Case.version == old_version)
+                update(CASE)
+                .where(CASE.c.id == case.id, CASE.c.version == old_version)
                 .values(**typed, last_hash=ev.hash)
-                .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"案件 {number} 已被他人处理，请刷新后再试")
         ev.case_id = case.id
         s.add(ev)
-        s.flush()
         for material in c.materials:  # added only now: a new case has just got its id
             material.case_id = case.id
             s.add(material)
-        s.flush()
+        s.flush()  # one flush: the event gets its id for the outbox rows
         self._notify(c, act, ev)
-        s.flush()
-        s.refresh(case)
+        if not new:
+            # the row was written by the compare-and-set above: mirror it on the object
+            for key, value in typed.items():
+                set_committed_value(case, key, value)
+            set_committed_value(case, "last_hash", ev.hash)
         return case
 
     def _notify(self, c: _Ctx, act: str, ev: CaseEvent) -> None:
