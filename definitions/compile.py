@@ -173,6 +173,7 @@ class CompiledItem:
         self._fast = structure_validator(self.schema)
         self._formats = _format_checks(top_fields, self.registry)
         self._reference: Any = None
+        self._blank: Evaluation | None = None
         arrays = self.top.array_fields
         self._material_preds = [
             (m, self.predicate(m.required_when, arrays) if m.required_when is not None else None)
@@ -282,12 +283,26 @@ class CompiledItem:
         if self.is_valid(data):
             return []
         found: dict[str, FieldError] = {}
+        seen_required: set[tuple[tuple[Any, ...], int]] = set()
         for err in self.reference().iter_errors(data):
+            if err.validator == "required":
+                # python-jsonschema reports each missing key with the whole list: translate
+                # the list once per object and schema, not once per missing key
+                marker = (tuple(err.absolute_path), id(err.schema))
+                if marker in seen_required:
+                    continue
+                seen_required.add(marker)
             for path, message in translate_error(err, self._label_for):
                 path, message = self._at_field(path, message)
                 found.setdefault(path, FieldError(path, message, self._label_for(path)))
         order = {p: i for i, p in enumerate(self._labels)}
         return sorted(found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path))
+
+    def blank(self) -> Evaluation:
+        """The evaluation of an empty application (the first render of every form), cached."""
+        if self._blank is None:
+            self._blank = self.evaluate({})
+        return self._blank
 
     def evaluate(self, data: Mapping[str, Any]) -> Evaluation:
         cleaned = self.clean(data)

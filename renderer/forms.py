@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from markupsafe import Markup
+
 from definitions.compile import CompiledItem, Evaluation, FeeLine, FieldError, MaterialNeed
 from definitions.conditions import fields_of
 from definitions.models import FormField, Step
@@ -51,6 +53,23 @@ class FieldView:
     rows: list[list[FieldView]] = field(default_factory=list)
     min_rows: int = 0
     max_rows: int | None = None
+
+    @property
+    def input_attrs(self) -> Markup:
+        """inputmode / autocomplete / maxlength of a text-like input (plain ASCII, safe)."""
+        mode = {"number": "decimal", "money": "decimal", "tel": "tel", "region": "numeric"}.get(
+            self.widget
+        )
+        if self.type == "integer":
+            mode = "numeric"
+        parts = []
+        if mode:
+            parts.append(f' inputmode="{mode}"')
+        if self.widget == "tel":
+            parts.append(' autocomplete="tel"')
+        if self.max_length:
+            parts.append(f' maxlength="{int(self.max_length)}"')
+        return Markup("".join(parts))
 
     @property
     def text(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,6 +40,8 @@ class Catalog:
         self.compiler = compiler or Compiler()
         self.check = check or CheckContext()
         self._by_id: dict[int, Published] = {}
+        self._latest: dict[tuple[str, str], tuple[int, float]] = {}
+        self.latest_ttl = 2.0
 
     def publish(
         self, session: Session, tenant: str, definition: ItemDefinition, by: str
@@ -78,6 +81,7 @@ class Catalog:
         )
         session.add(row)
         session.flush()
+        self._latest.pop((tenant, definition.code), None)
         return self._wrap(row)
 
     def _wrap(self, row: ItemVersion) -> Published:
@@ -99,13 +103,24 @@ class Catalog:
         return self._wrap(session.get_one(ItemVersion, version_id))
 
     def latest(self, session: Session, tenant: str, code: str) -> Published | None:
+        """The newest published version of ``code``; the answer is kept for
+        ``latest_ttl`` seconds (a version published elsewhere is seen within that time;
+        one published through this catalogue at once)."""
+        key = (tenant, code)
+        hit = self._latest.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[1] > now:
+            return self.by_id(session, hit[0])
         version_id = session.execute(
             select(ItemVersion.id)
             .where(ItemVersion.tenant == tenant, ItemVersion.code == code)
             .order_by(ItemVersion.version.desc())
             .limit(1)
         ).scalar_one_or_none()
-        return None if version_id is None else self.by_id(session, version_id)
+        if version_id is None:
+            return None
+        self._latest[key] = (version_id, now + self.latest_ttl)
+        return self.by_id(session, version_id)
 
     def all_latest(self, session: Session, tenant: str) -> list[Published]:
         newest = (

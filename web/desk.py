@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
@@ -85,8 +87,8 @@ class DeskController(Controller):
 
     # -- home: item search and the queue ------------------------------------------------
 
-    @get("/")
-    async def home(self, request: HTMXRequest, q: str | None = None) -> Template:
+    @get("/", sync_to_thread=True)
+    def home(self, request: HTMXRequest, q: str | None = None) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         house = request.app.state.house
@@ -206,13 +208,13 @@ class DeskController(Controller):
             status,
         )
 
-    @get("/apply/{code:str}")
-    async def new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
+    @get("/apply/{code:str}", sync_to_thread=True)
+    def new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
-        form = build_form(compiled, {}, compiled.evaluate({}), show_errors=False)
+        form = build_form(compiled, {}, compiled.blank(), show_errors=False)
         return self._form_page(request, pub, domain, form, {})
 
     @post("/apply/{code:str}")
@@ -226,6 +228,22 @@ class DeskController(Controller):
         raw_form = await request.form()
         values = form_values(raw_form)
         upload_errors, material_refs = await _take_uploads(request, raw_form, values, compiled)
+        return await anyio.to_thread.run_sync(
+            partial(self._apply, request, user, pub, domain, values, upload_errors, material_refs)
+        )
+
+    def _apply(
+        self,
+        request: HTMXRequest,
+        user: CurrentUser,
+        pub: Published,
+        domain: str,
+        values: dict[str, list[str]],
+        upload_errors: list[FieldError],
+        material_refs: dict[str, dict[str, Any]],
+    ) -> Template | Redirect:
+        """The synchronous part of a form post (parsing, validation, the acts), off the loop."""
+        compiled = pub.compiled
         action = (values.get("_action") or ["check"])[-1]
         data, parse_errors = parse_form(compiled, values)
         parse_errors = upload_errors + parse_errors
@@ -371,8 +389,8 @@ class DeskController(Controller):
             notices.append(("result", NOTICES["result"]))
         return {"case": view, "actions": actions, "notices": notices}
 
-    @get("/cases/{number:str}")
-    async def case_page(self, request: HTMXRequest, number: str) -> Template:
+    @get("/cases/{number:str}", sync_to_thread=True)
+    def case_page(self, request: HTMXRequest, number: str) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         context = self._case_context(request, user, number)
@@ -387,6 +405,18 @@ class DeskController(Controller):
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         values = form_values(await request.form())
+        return await anyio.to_thread.run_sync(
+            partial(self._act_sync, request, user, number, act, values)
+        )
+
+    def _act_sync(
+        self,
+        request: HTMXRequest,
+        user: CurrentUser,
+        number: str,
+        act: str,
+        values: dict[str, list[str]],
+    ) -> Template | Redirect:
         status = HTTP_200_OK
         try:
             message = perform(request.app.state.house, user, number, act, values)
@@ -405,8 +435,8 @@ class DeskController(Controller):
         context.update(flash=message, flash_error=error)
         return _render(request, "desk/case.html", "case_panel", context, status)
 
-    @get("/cases/{number:str}/notice/{kind:str}")
-    async def notice(self, request: HTMXRequest, number: str, kind: str) -> Template:
+    @get("/cases/{number:str}/notice/{kind:str}", sync_to_thread=True)
+    def notice(self, request: HTMXRequest, number: str, kind: str) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         if kind not in NOTICES:
