@@ -81,6 +81,7 @@ class _Ctx:
     actor_id: int | None = None
     reason: str | None = None
     materials: list[CaseMaterial] = field(default_factory=list)
+    materials_seen: set[str] = field(default_factory=set)  # recorded earlier in this transaction
     notify_extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -139,9 +140,12 @@ class CaseService:
         accepting_domain: str,
         applicant: Applicant,
         materials: Sequence[Mapping[str, Any]] = (),
+        accept: bool = False,
         at: datetime | None = None,
     ) -> Case:
-        """File an application (已接件) at a hall that may accept the item."""
+        """File an application (已接件) at a hall that may accept the item. With ``accept``
+        the window accepts it in the same transaction (two events, one commit): the desk's
+        usual case of an applicant at the counter with every material in hand."""
         now = at or self.now()
         with transaction(self.sessions) as s:
             pub = self.catalog.latest(s, self.tenant, item_code)
@@ -225,7 +229,16 @@ class CaseService:
                 raise NotAllowed("只有受理窗口的工作人员或申请人本人可以提交申请")
             ctx = _Ctx(s, case, pub, decision, now, _china_day(now), values, actor_id=actor_id)
             self._receive_materials(ctx, materials, seq=1)
-            return self._write(ctx, "submit", actor, new=True)
+            case = self._write(ctx, "submit", actor, new=True)
+            if not accept:
+                return case
+            decision = self.authorizer.can(actor.username, "accept", case_target(case, pub))
+            if not decision.allowed:
+                raise NotAllowed(decision.reason)
+            then = _Ctx(s, case, pub, decision, now, _china_day(now), actor_id=actor_id)
+            then.materials_seen = {m.material_key for m in ctx.materials}
+            self._accept(then, ())
+            return self._write(then, "accept", actor)
 
     # ------------------------------------------------------------------ window acts
 
@@ -240,32 +253,37 @@ class CaseService:
     ) -> Case:
         """受理: every required material is in; the clock starts (none for instant items)."""
 
-        def act(c: _Ctx) -> None:
-            self._need_state(c, PRE_ACCEPT, "受理")
-            self._receive_materials(c, received, seq=c.case.version + 1)
-            missing = self._missing(c)
-            if missing:
-                names = "、".join(m["name"] for m in missing)
-                raise WrongState(f"材料不齐，不能受理；请一次性告知申请人补正：{names}")
-            item = c.pub.definition
-            c.values.update(
-                accepted_by_user_id=c.actor_id, accepted_on=c.today, missing_materials="[]"
-            )
-            if item.handling is not Handling.INSTANT:
-                clock = {
-                    "promised": DeadlineInputs(
-                        c.today, item.limits.promised_days, limit_name="承诺时限"
-                    ).to_json(),
-                    "statutory": DeadlineInputs(
-                        c.today, item.limits.statutory_days, limit_name="法定时限"
-                    ).to_json(),
-                }
-                c.values["clock"] = canonical_json(clock)
-                self._deadlines(c)
-            c.values["state"] = State.IN_PROGRESS.value
-            self._advance(c)
+        return self._act(
+            actor,
+            number,
+            "accept",
+            lambda c: self._accept(c, received),
+            expected_version=expected_version,
+            at=at,
+        )
 
-        return self._act(actor, number, "accept", act, expected_version=expected_version, at=at)
+    def _accept(self, c: _Ctx, received: Sequence[Mapping[str, Any]]) -> None:
+        self._need_state(c, PRE_ACCEPT, "受理")
+        self._receive_materials(c, received, seq=c.case.version + 1)
+        missing = self._missing(c)
+        if missing:
+            names = "、".join(m["name"] for m in missing)
+            raise WrongState(f"材料不齐，不能受理；请一次性告知申请人补正：{names}")
+        item = c.pub.definition
+        c.values.update(accepted_by_user_id=c.actor_id, accepted_on=c.today, missing_materials="[]")
+        if item.handling is not Handling.INSTANT:
+            clock = {
+                "promised": DeadlineInputs(
+                    c.today, item.limits.promised_days, limit_name="承诺时限"
+                ).to_json(),
+                "statutory": DeadlineInputs(
+                    c.today, item.limits.statutory_days, limit_name="法定时限"
+                ).to_json(),
+            }
+            c.values["clock"] = canonical_json(clock)
+            self._deadlines(c)
+        c.values["state"] = State.IN_PROGRESS.value
+        self._advance(c)
 
     def request_correction(
         self,
@@ -976,7 +994,7 @@ class CaseService:
                 )
             ).scalars()
         )
-        have |= {m.material_key for m in c.materials}
+        have |= {m.material_key for m in c.materials} | c.materials_seen
         return [
             {"key": n.material.key, "name": n.material.name}
             for n in c.pub.compiled.materials_for(c.data)

@@ -32,7 +32,7 @@ from runtime.queries import case_by_number, events_of, worklist
 from runtime.service import Actor, Applicant
 from web.auth import CurrentUser, require_user
 from web.search import index_item, matches
-from web.views import allowed_actions, case_view, title_of
+from web.views import allowed_actions, case_view, local_time, title_of
 
 CHINA = ZoneInfo("Asia/Shanghai")
 WINDOW_ROLES = ("window_clerk",)
@@ -320,9 +320,9 @@ class DeskController(Controller):
                 accepting_domain=domain,
                 applicant=Applicant(applicant_name, mobile),
                 materials=[material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)],
+                accept=action == "accept",
             )
             if action == "accept":
-                case = house.cases.accept(actor, case.number)
                 flash = "已受理。请打印受理通知书交申请人。"
             elif action == "correct":
                 case = house.cases.request_correction(
@@ -442,6 +442,9 @@ class DeskController(Controller):
         if kind not in NOTICES:
             raise NotFoundException(f"没有这种通知书：{kind}")
         context = self._case_context(request, user, number)
+        if kind not in dict(context["notices"]):
+            # e.g. no 不予受理决定书 for an accepted case
+            raise NotFoundException(f"本案件没有{NOTICES[kind]}")
         house = request.app.state.house
         with house.sessions() as s:
             case = case_by_number(s, house.settings.tenant, number)
@@ -463,9 +466,7 @@ class DeskController(Controller):
                 "kind": kind,
                 "title": NOTICES[kind],
                 "reason": reason,
-                "submitted": f"{case.submitted_at.astimezone(CHINA):%Y年%m月%d日}"
-                if case.submitted_at.tzinfo
-                else f"{case.submitted_at:%Y年%m月%d日}",
+                "submitted": f"{local_time(case.submitted_at):%Y年%m月%d日}",
                 "phone": pub.definition.service.phone,
                 "complaint": pub.definition.service.complaint,
                 "qr": qr_svg(query_url),

@@ -149,3 +149,37 @@ def test_township_window_and_other_domain(service: CaseService, food: str) -> No
         service.accept(CLERK, number, received=[{"key": "layout_plan"}])
     case = service.accept(TOWN_CLERK, number, received=[{"key": "layout_plan"}])
     assert case.accepting_domain == "township.yezhou"
+
+
+def test_submit_and_accept_in_one_transaction(
+    service: CaseService, food: str, sessions: sessionmaker[Session]
+) -> None:
+    case = service.submit(
+        CLERK,
+        "422822-SCJG-XK-0001",
+        valid_data(),
+        accepting_domain="county.hall",
+        applicant=Applicant("建始县好味道餐饮店", "13972800001"),
+        materials=[{"key": "layout_plan", "name": "平面图.pdf"}],
+        accept=True,
+    )
+    assert case.state == "in_progress" and case.version == 2
+    with sessions() as s:
+        acts = list(
+            s.execute(
+                select(CaseEvent.act).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+            ).scalars()
+        )
+    assert acts == ["submit", "accept"]
+    with pytest.raises(WrongState, match="经营场所平面图"):
+        service.submit(
+            CLERK,
+            "422822-SCJG-XK-0001",
+            valid_data(),
+            accepting_domain="county.hall",
+            applicant=Applicant("另一家店"),
+            accept=True,
+        )
+    with sessions() as s:
+        # the refused acceptance took the application with it: nothing half-written
+        assert s.execute(select(CaseEvent.id)).all().__len__() == 2
