@@ -36,7 +36,7 @@ class House:
 def build_house(settings: Settings, engine: Engine | None = None) -> House:
     engine = engine or make_engine(settings.database_url)
     sessions = session_factory(engine)
-    policy = PolicyStore(sessions=sessions)
+    policy = PolicyStore(sessions=sessions, poll_interval_ms=settings.policy_poll_ms)
     authorizer = Authorizer(policy, separation_of_duties=settings.separation_of_duties)
     catalog = Catalog(
         Compiler(),

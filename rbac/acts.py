@@ -45,9 +45,20 @@ class Act(StrEnum):
     MANAGE_TEMPLATES = "manage_templates"
 
 
-APPLICANT_ACTS: frozenset[str] = frozenset({"submit", "correct", "withdraw", "evaluate", "complain"})
+APPLICANT_ACTS: frozenset[str] = frozenset(
+    {"submit", "correct", "withdraw", "evaluate", "complain"}
+)
 WINDOW_ACTS: frozenset[str] = frozenset(
-    {"accept", "refuse", "request_correction", "record_payment", "assess_fee", "complete", "deliver", "forward"}
+    {
+        "accept",
+        "refuse",
+        "request_correction",
+        "record_payment",
+        "assess_fee",
+        "complete",
+        "deliver",
+        "forward",
+    }
 )
 STEP_ACTS: frozenset[str] = frozenset({"review", "start_special", "finish_special", "return"})
 COUNTERSIGN_ACTS: frozenset[str] = frozenset({"countersign"})

@@ -117,7 +117,9 @@ def explain(decision: Decision, target: Target, snap: PolicySnapshot | None = No
     if decision.via is not None:
         lines.append(f"依据 via:    {decision.via.describe()}")
     if snap is not None and user is not None:
-        held = [f"{ROLE_NAMES.get(g.role, g.role)}@{g.domain}" for g in snap.grants_of(user.username)]
+        held = [
+            f"{ROLE_NAMES.get(g.role, g.role)}@{g.domain}" for g in snap.grants_of(user.username)
+        ]
         lines.append("现有授权 grants: " + ("、".join(held) if held else "（无）"))
         dels = [d.describe() for d in snap.all_delegations if d.to_username == user.username]
         for text in dels:

@@ -84,7 +84,9 @@ class LoadReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.domains_changed or self.users_added or self.users_updated or self.grants_added)
+        return bool(
+            self.domains_changed or self.users_added or self.users_updated or self.grants_added
+        )
 
     def summary(self) -> str:
         return (
@@ -159,7 +161,9 @@ def parse_org_file(path: str | Path) -> OrgFile:
                 raise OrgFileError(f"{where}: 角色 {role_text!r} 应写作 role@domain")
             role, domain = role_text.split("@")
             if role not in people.ROLES:
-                raise OrgFileError(f"{where}: 角色 {role!r} 不存在（可用：{'、'.join(people.ROLES)}）")
+                raise OrgFileError(
+                    f"{where}: 角色 {role!r} 不存在（可用：{'、'.join(people.ROLES)}）"
+                )
             roles.append((role, domain))
         users.append(
             UserSpec(
@@ -170,10 +174,20 @@ def parse_org_file(path: str | Path) -> OrgFile:
             )
         )
     tenant = raw.get("tenant")
-    if tenant is not None and (not isinstance(tenant, str) or len(tenant) != 6 or not tenant.isdigit()):
+    if tenant is not None and (
+        not isinstance(tenant, str) or len(tenant) != 6 or not tenant.isdigit()
+    ):
         raise OrgFileError(f"{path}: tenant 必须是六位行政区划代码")
     name = raw.get("name")
-    return OrgFile(path, tenant, name if isinstance(name, str) else None, demo, password, tuple(domains), tuple(users))
+    return OrgFile(
+        path,
+        tenant,
+        name if isinstance(name, str) else None,
+        demo,
+        password,
+        tuple(domains),
+        tuple(users),
+    )
 
 
 def _parent_first(domains: tuple[DomainSpec, ...]) -> list[DomainSpec]:
@@ -183,7 +197,9 @@ def _parent_first(domains: tuple[DomainSpec, ...]) -> list[DomainSpec]:
     ordered: list[DomainSpec] = []
     pending = list(domains)
     while pending:
-        ready = [d for d in pending if d.parent is None or d.parent in placed or d.parent not in in_file]
+        ready = [
+            d for d in pending if d.parent is None or d.parent in placed or d.parent not in in_file
+        ]
         if not ready:
             cycle = ", ".join(d.name for d in pending)
             raise OrgFileError(f"域的上级关系成环：{cycle}")
@@ -216,7 +232,14 @@ def load_org_file(
     report = LoadReport()
     for d in _parent_first(org.domains):
         if people.ensure_domain(
-            session, tenant, d.name, kind=d.kind, title=d.title, parent=d.parent, section=d.section, actor=actor
+            session,
+            tenant,
+            d.name,
+            kind=d.kind,
+            title=d.title,
+            parent=d.parent,
+            section=d.section,
+            actor=actor,
         ):
             report.domains_changed += 1
     shared_hash: str | None = None
@@ -240,7 +263,9 @@ def load_org_file(
         else:
             if row.display_name != u.display_name:
                 row.display_name = u.display_name
-                people.record(session, tenant, actor, "user.update", u.username, display_name=u.display_name)
+                people.record(
+                    session, tenant, actor, "user.update", u.username, display_name=u.display_name
+                )
                 report.users_updated += 1
             if row.password_hash is None and org.password is not None:
                 if shared_hash is None:

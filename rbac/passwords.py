@@ -20,7 +20,9 @@ def hash_password(password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> str
     return hasher.hash(password)
 
 
-def verify_password(stored_hash: str | None, password: str, hasher: PasswordHasher = DEFAULT_HASHER) -> bool:
+def verify_password(
+    stored_hash: str | None, password: str, hasher: PasswordHasher = DEFAULT_HASHER
+) -> bool:
     """True when ``password`` matches ``stored_hash``; False for a mismatch or no hash.
 
     Verification reads the parameters from the hash itself, so hashes made with other

@@ -30,7 +30,9 @@ from rbac.tables import (
 )
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
-DOMAIN_NAME = re.compile(r"^(county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*|village\.[a-z][a-z0-9_]*)$")
+DOMAIN_NAME = re.compile(
+    r"^(county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*|village\.[a-z][a-z0-9_]*)$"
+)
 USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{1,100}$")
 
 
@@ -46,9 +48,15 @@ def default_actor() -> str:
         return "unknown"
 
 
-def record(session: Session, tenant: str, actor: str, action: str, subject: str, **detail: Any) -> None:
+def record(
+    session: Session, tenant: str, actor: str, action: str, subject: str, **detail: Any
+) -> None:
     """Write one audit row and bump the policy version."""
-    session.add(OrgAudit(tenant=tenant, at=utcnow(), actor=actor, action=action, subject=subject, detail=detail))
+    session.add(
+        OrgAudit(
+            tenant=tenant, at=utcnow(), actor=actor, action=action, subject=subject, detail=detail
+        )
+    )
     bump_policy_version(session, tenant)
     session.flush()
 
@@ -57,7 +65,9 @@ def record(session: Session, tenant: str, actor: str, action: str, subject: str,
 
 
 def find_domain(session: Session, tenant: str, name: str) -> OrgDomain | None:
-    return session.scalar(select(OrgDomain).where(OrgDomain.tenant == tenant, OrgDomain.name == name))
+    return session.scalar(
+        select(OrgDomain).where(OrgDomain.tenant == tenant, OrgDomain.name == name)
+    )
 
 
 def get_domain(session: Session, tenant: str, name: str) -> OrgDomain:
@@ -68,7 +78,9 @@ def get_domain(session: Session, tenant: str, name: str) -> OrgDomain:
 
 
 def find_user(session: Session, tenant: str, username: str) -> OrgUser | None:
-    return session.scalar(select(OrgUser).where(OrgUser.tenant == tenant, OrgUser.username == username))
+    return session.scalar(
+        select(OrgUser).where(OrgUser.tenant == tenant, OrgUser.username == username)
+    )
 
 
 def get_user(session: Session, tenant: str, username: str) -> OrgUser:
@@ -94,7 +106,9 @@ def ensure_domain(
 ) -> bool:
     """Create the domain or bring it up to date; True when something changed."""
     if not DOMAIN_NAME.match(name):
-        raise OrgError(f"域名 {name!r} 不合法：应为 county、county.<部门>、township.<乡镇> 或 village.<村>")
+        raise OrgError(
+            f"域名 {name!r} 不合法：应为 county、county.<部门>、township.<乡镇> 或 village.<村>"
+        )
     if kind not in DOMAIN_KINDS:
         raise OrgError(f"域 {name} 的类型 {kind!r} 不合法（可用：{'、'.join(DOMAIN_KINDS)}）")
     if (name == "county") != (parent is None):
@@ -156,7 +170,13 @@ def add_user(
 
 
 def set_password(
-    session: Session, tenant: str, username: str, password: str, *, hasher: PasswordHasher = DEFAULT_HASHER, actor: str
+    session: Session,
+    tenant: str,
+    username: str,
+    password: str,
+    *,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+    actor: str,
 ) -> None:
     user = get_user(session, tenant, username)
     user.password_hash = hash_password(password, hasher)
@@ -181,15 +201,22 @@ def _check_role(role: str) -> None:
         raise OrgError(f"角色 {role!r} 不存在（可用：{'、'.join(ROLES)}）")
 
 
-def find_grant(session: Session, tenant: str, user_id: int, role: str, domain: str) -> OrgGrant | None:
+def find_grant(
+    session: Session, tenant: str, user_id: int, role: str, domain: str
+) -> OrgGrant | None:
     return session.scalar(
         select(OrgGrant).where(
-            OrgGrant.tenant == tenant, OrgGrant.user_id == user_id, OrgGrant.role == role, OrgGrant.domain == domain
+            OrgGrant.tenant == tenant,
+            OrgGrant.user_id == user_id,
+            OrgGrant.role == role,
+            OrgGrant.domain == domain,
         )
     )
 
 
-def grant_role(session: Session, tenant: str, username: str, role: str, domain: str, *, actor: str) -> bool:
+def grant_role(
+    session: Session, tenant: str, username: str, role: str, domain: str, *, actor: str
+) -> bool:
     """Grant ``role`` in ``domain``; False (and no audit row) when already granted."""
     _check_role(role)
     user = get_user(session, tenant, username)
@@ -198,13 +225,17 @@ def grant_role(session: Session, tenant: str, username: str, role: str, domain: 
         raise OrgError(f"{username} 是申请人账号，不能授予工作角色")
     if find_grant(session, tenant, user.id, role, domain) is not None:
         return False
-    session.add(OrgGrant(tenant=tenant, user_id=user.id, role=role, domain=domain, created_at=utcnow()))
+    session.add(
+        OrgGrant(tenant=tenant, user_id=user.id, role=role, domain=domain, created_at=utcnow())
+    )
     session.flush()
     record(session, tenant, actor, "grant.add", username, role=role, domain=domain)
     return True
 
 
-def revoke_role(session: Session, tenant: str, username: str, role: str, domain: str, *, actor: str) -> None:
+def revoke_role(
+    session: Session, tenant: str, username: str, role: str, domain: str, *, actor: str
+) -> None:
     _check_role(role)
     user = get_user(session, tenant, username)
     grant = find_grant(session, tenant, user.id, role, domain)
@@ -276,10 +307,14 @@ def delegate(
     return row
 
 
-def end_delegation(session: Session, tenant: str, delegation_id: int, *, actor: str) -> OrgDelegation:
+def end_delegation(
+    session: Session, tenant: str, delegation_id: int, *, actor: str
+) -> OrgDelegation:
     """End a delegation now; an ended delegation never allows anything again."""
     row = session.scalar(
-        select(OrgDelegation).where(OrgDelegation.tenant == tenant, OrgDelegation.id == delegation_id)
+        select(OrgDelegation).where(
+            OrgDelegation.tenant == tenant, OrgDelegation.id == delegation_id
+        )
     )
     if row is None:
         raise OrgError(f"代理 #{delegation_id} 不存在")

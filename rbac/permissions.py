@@ -4,7 +4,8 @@ The rules (DESIGN §5; acts in rbac/acts.py, targets in rbac/targets.py). The do
 judged always comes from the stored target:
 
 * applicant acts (submit, correct, withdraw, evaluate, complain): the case's own applicant
-  only; ``submit`` on an item (starting an application) is open to every active user.
+  only (code ``own_case``); ``submit`` on an item (filing one's own new application) is open
+  to every active user, also with code ``own_case``. Reading an item is public (``open_item``).
 * window acts: a window clerk at the case's accepting domain, and only when the item lets
   that domain accept (``township.*`` / ``township.X`` for a township window).
 * step acts (review, special procedures, return): a reviewer or chief representative of the
@@ -125,19 +126,29 @@ class Authorizer:
 
     # -- the API --------------------------------------------------------------------
 
-    def can(self, user: UserRef, act: str, target: Target, *, today: date | None = None) -> Decision:
+    def can(
+        self, user: UserRef, act: str, target: Target, *, today: date | None = None
+    ) -> Decision:
         username = user if isinstance(user, str) else user.username
         snap = self.store.snapshot(target.tenant)
         u = snap.users.get(username)
         if u is None:
-            return Decision(False, "unknown_user", f"用户 {username} 不存在（{target.tenant}）", username, act)
+            return Decision(
+                False, "unknown_user", f"用户 {username} 不存在（{target.tenant}）", username, act
+            )
         if not u.active:
-            return Decision(False, "inactive", f"用户 {username} 已停用，不能进行任何操作", username, act)
+            return Decision(
+                False, "inactive", f"用户 {username} 已停用，不能进行任何操作", username, act
+            )
         family = ACT_FAMILY.get(act)
         if family is None:
             return Decision(False, "unknown_act", f"未知的操作 {act!r}", username, act)
         # The day only matters for delegations: skip the clock for users without any.
-        day = today if today is not None else (self._today() if username in snap.delegations else _ANY_DAY)
+        day = (
+            today
+            if today is not None
+            else (self._today() if username in snap.delegations else _ANY_DAY)
+        )
         lookup: Lookup = snap.lookup_casbin if self.use_casbin else snap.lookup
         if type(target) is CaseTarget:
             return self._case(snap, lookup, u, act, family, target, day)
@@ -147,7 +158,9 @@ class Authorizer:
             return self._item(snap, lookup, u, act, family, target, day)
         return Decision(False, "unknown_target", f"无法识别的对象 {target!r}", username, act)
 
-    def require(self, user: UserRef, act: str, target: Target, *, today: date | None = None) -> Decision:
+    def require(
+        self, user: UserRef, act: str, target: Target, *, today: date | None = None
+    ) -> Decision:
         """Like :meth:`can`, but raise :class:`PermissionDenied` on a refusal."""
         decision = self.can(user, act, target, today=today)
         if not decision.allowed:
@@ -159,7 +172,9 @@ class Authorizer:
     @staticmethod
     def _allow(u: UserRec, act: str, domain: str, via: Via) -> Decision:
         code = "grant" if isinstance(via, GrantRec) else "delegation"
-        return Decision(True, code, f"允许{ACT_NAMES[act]}：{via.text}", u.username, act, domain, via)
+        return Decision(
+            True, code, f"允许{ACT_NAMES[act]}：{via.text}", u.username, act, domain, via
+        )
 
     @staticmethod
     def _no_role(u: UserRec, act: str, domains: tuple[str, ...] | list[str], what: str) -> Decision:
@@ -175,7 +190,12 @@ class Authorizer:
 
     @staticmethod
     def _over_subtree(
-        snap: PolicySnapshot, lookup: Lookup, username: str, domains: tuple[str, ...], family: str, day: date
+        snap: PolicySnapshot,
+        lookup: Lookup,
+        username: str,
+        domains: tuple[str, ...],
+        family: str,
+        day: date,
     ) -> tuple[str, Via] | None:
         for d in domains:
             for ancestor in snap.ancestors.get(d, (d,)):
@@ -187,13 +207,32 @@ class Authorizer:
     # -- cases ------------------------------------------------------------------------
 
     def _case(
-        self, snap: PolicySnapshot, lookup: Lookup, u: UserRec, act: str, family: str, t: CaseTarget, day: date
+        self,
+        snap: PolicySnapshot,
+        lookup: Lookup,
+        u: UserRec,
+        act: str,
+        family: str,
+        t: CaseTarget,
+        day: date,
     ) -> Decision:
         name = u.username
         if family == "applicant":
             if t.applicant_user_id is not None and t.applicant_user_id == u.id:
-                return Decision(True, "own_case", f"允许{ACT_NAMES[act]}：{name} 是案件 {t.case_id} 的申请人", name, act)
-            return Decision(False, "not_own_case", f"拒绝{ACT_NAMES[act]}：申请人只能办理本人的案件，案件 {t.case_id} 不属于 {name}", name, act)
+                return Decision(
+                    True,
+                    "own_case",
+                    f"允许{ACT_NAMES[act]}：{name} 是案件 {t.case_id} 的申请人",
+                    name,
+                    act,
+                )
+            return Decision(
+                False,
+                "not_own_case",
+                f"拒绝{ACT_NAMES[act]}：申请人只能办理本人的案件，案件 {t.case_id} 不属于 {name}",
+                name,
+                act,
+            )
         if family == "window":
             d = t.accepting_domain
             if not accepts_at(t.accept_patterns, d):
@@ -206,13 +245,27 @@ class Authorizer:
                     d,
                 )
             via = lookup(name, d, family, HERE, day)
-            return self._allow(u, act, d, via) if via else self._no_role(u, act, (d,), "受理窗口人员（window_clerk）")
+            return (
+                self._allow(u, act, d, via)
+                if via
+                else self._no_role(u, act, (d,), "受理窗口人员（window_clerk）")
+            )
         if family == "step":
             if t.current_domain is None:
-                return Decision(False, "no_current_step", f"拒绝{ACT_NAMES[act]}：案件 {t.case_id} 当前没有待办环节", name, act)
+                return Decision(
+                    False,
+                    "no_current_step",
+                    f"拒绝{ACT_NAMES[act]}：案件 {t.case_id} 当前没有待办环节",
+                    name,
+                    act,
+                )
             d = t.current_domain
             via = lookup(name, d, family, HERE, day)
-            return self._allow(u, act, d, via) if via else self._no_role(u, act, (d,), "审查员或首席代表")
+            return (
+                self._allow(u, act, d, via)
+                if via
+                else self._no_role(u, act, (d,), "审查员或首席代表")
+            )
         if family == "countersign":
             for d in t.countersign_departments:
                 via = lookup(name, d, family, HERE, day)
@@ -238,7 +291,9 @@ class Authorizer:
         domains = _case_domains(t)
         if family == "read":
             if t.applicant_user_id is not None and t.applicant_user_id == u.id:
-                return Decision(True, "own_case", f"允许查阅：{name} 是案件 {t.case_id} 的申请人", name, act)
+                return Decision(
+                    True, "own_case", f"允许查阅：{name} 是案件 {t.case_id} 的申请人", name, act
+                )
             for d in domains:
                 via = lookup(name, d, family, HERE, day)
                 if via:
@@ -252,18 +307,40 @@ class Authorizer:
             if found:
                 return self._allow(u, act, found[0], found[1])
             return self._no_role(u, act, domains, "（或上级的）电子监察员")
-        return Decision(False, "admin_not_on_cases", f"拒绝{ACT_NAMES[act]}：管理操作不作用于案件（管理员不办理案件）", name, act)
+        return Decision(
+            False,
+            "admin_not_on_cases",
+            f"拒绝{ACT_NAMES[act]}：管理操作不作用于案件（管理员不办理案件）",
+            name,
+            act,
+        )
 
     # -- domains ----------------------------------------------------------------------
 
     def _domain(
-        self, snap: PolicySnapshot, lookup: Lookup, u: UserRec, act: str, family: str, t: DomainTarget, day: date
+        self,
+        snap: PolicySnapshot,
+        lookup: Lookup,
+        u: UserRec,
+        act: str,
+        family: str,
+        t: DomainTarget,
+        day: date,
     ) -> Decision:
         name, d = u.username, t.domain
         if d not in snap.domains:
-            return Decision(False, "unknown_domain", f"拒绝{ACT_NAMES[act]}：组织机构中没有 {d}", name, act, d)
+            return Decision(
+                False, "unknown_domain", f"拒绝{ACT_NAMES[act]}：组织机构中没有 {d}", name, act, d
+            )
         if family == "applicant":
-            return Decision(False, "not_a_case", f"拒绝{ACT_NAMES[act]}：申请人只能对本人的案件{ACT_NAMES[act]}", name, act, d)
+            return Decision(
+                False,
+                "not_a_case",
+                f"拒绝{ACT_NAMES[act]}：申请人只能对本人的案件{ACT_NAMES[act]}",
+                name,
+                act,
+                d,
+            )
         if family in ("supervision", "admin", "read"):
             if family == "read":
                 via = lookup(name, d, family, HERE, day)
@@ -272,23 +349,52 @@ class Authorizer:
             found = self._over_subtree(snap, lookup, name, (d,), family, day)
             if found:
                 return self._allow(u, act, d, found[1])
-            what = {"read": "工作人员或监察员", "supervision": "（或上级的）电子监察员"}.get(family, "（或上级的）系统管理员")
+            what = {"read": "工作人员或监察员", "supervision": "（或上级的）电子监察员"}.get(
+                family, "（或上级的）系统管理员"
+            )
             return self._no_role(u, act, (d,), what)
         via = lookup(name, d, family, HERE, day)
-        return self._allow(u, act, d, via) if via else self._no_role(u, act, (d,), _FAMILY_ROLES[family])
+        return (
+            self._allow(u, act, d, via)
+            if via
+            else self._no_role(u, act, (d,), _FAMILY_ROLES[family])
+        )
 
     # -- items ------------------------------------------------------------------------
 
     def _item(
-        self, snap: PolicySnapshot, lookup: Lookup, u: UserRec, act: str, family: str, t: ItemTarget, day: date
+        self,
+        snap: PolicySnapshot,
+        lookup: Lookup,
+        u: UserRec,
+        act: str,
+        family: str,
+        t: ItemTarget,
+        day: date,
     ) -> Decision:
         name = u.username
         if family == "applicant":
             if act == "submit":
-                return Decision(True, "open_item", f"允许提交申请：事项 {t.code} 向所有用户开放申请", name, act, t.owner)
-            return Decision(False, "not_a_case", f"拒绝{ACT_NAMES[act]}：申请人只能对本人的案件{ACT_NAMES[act]}", name, act, t.owner)
+                return Decision(
+                    True,
+                    "own_case",
+                    f"允许提交申请：任何用户都可以为本人申请事项 {t.code}（申请人本人的新案件）",
+                    name,
+                    act,
+                    t.owner,
+                )
+            return Decision(
+                False,
+                "not_a_case",
+                f"拒绝{ACT_NAMES[act]}：申请人只能对本人的案件{ACT_NAMES[act]}",
+                name,
+                act,
+                t.owner,
+            )
         if family == "read":
-            return Decision(True, "open_item", f"允许查阅：事项 {t.code} 的办事指南公开", name, act, t.owner)
+            return Decision(
+                True, "open_item", f"允许查阅：事项 {t.code} 的办事指南公开", name, act, t.owner
+            )
         if family == "window":
             for d, held in snap.holdings(name, family, HERE, day):
                 if accepts_at(t.accept_patterns, d):
@@ -296,7 +402,11 @@ class Authorizer:
             return self._no_role(u, act, t.accept_patterns, "受理窗口人员（window_clerk）")
         if family == "step":
             via = lookup(name, t.owner, family, HERE, day)
-            return self._allow(u, act, t.owner, via) if via else self._no_role(u, act, (t.owner,), "审查员或首席代表")
+            return (
+                self._allow(u, act, t.owner, via)
+                if via
+                else self._no_role(u, act, (t.owner,), "审查员或首席代表")
+            )
         if family == "countersign":
             for d in t.countersign_departments:
                 via = lookup(name, d, family, HERE, day)

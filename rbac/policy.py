@@ -165,13 +165,17 @@ def load_org_data(session: Session, tenant: str) -> OrgData:
     domains = tuple(
         DomainRec(*row)
         for row in session.execute(
-            select(d.name, d.kind, d.parent, d.title, d.section).where(d.tenant == tenant).order_by(d.name)
+            select(d.name, d.kind, d.parent, d.title, d.section)
+            .where(d.tenant == tenant)
+            .order_by(d.name)
         )
     )
     users = tuple(
         UserRec(*row)
         for row in session.execute(
-            select(u.id, u.username, u.display_name, u.active, u.kind).where(u.tenant == tenant).order_by(u.id)
+            select(u.id, u.username, u.display_name, u.active, u.kind)
+            .where(u.tenant == tenant)
+            .order_by(u.id)
         )
     )
     names = {user.id: user.username for user in users}
@@ -182,9 +186,21 @@ def load_org_data(session: Session, tenant: str) -> OrgData:
         )
     )
     delegations = tuple(
-        DelegationRec(did, names[frm], names[to], role, domain, start, end, reason, ended is not None)
+        DelegationRec(
+            did, names[frm], names[to], role, domain, start, end, reason, ended is not None
+        )
         for did, frm, to, role, domain, start, end, reason, ended in session.execute(
-            select(x.id, x.from_user_id, x.to_user_id, x.role, x.domain, x.valid_from, x.valid_to, x.reason, x.ended_at)
+            select(
+                x.id,
+                x.from_user_id,
+                x.to_user_id,
+                x.role,
+                x.domain,
+                x.valid_from,
+                x.valid_to,
+                x.reason,
+                x.ended_at,
+            )
             .where(x.tenant == tenant)
             .order_by(x.id)
         )
@@ -193,7 +209,9 @@ def load_org_data(session: Session, tenant: str) -> OrgData:
 
 
 def read_policy_version(session: Session, tenant: str) -> int:
-    value = session.scalar(select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == tenant))
+    value = session.scalar(
+        select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == tenant)
+    )
     return int(value or 0)
 
 
@@ -234,13 +252,17 @@ class PolicySnapshot:
         self.users: dict[str, UserRec] = {u.username: u for u in data.users}
         self.users_by_id: dict[int, UserRec] = {u.id: u for u in data.users}
         self.grants: tuple[GrantRec, ...] = data.grants
-        self.ancestors: dict[str, tuple[str, ...]] = {name: self._chain(name) for name in self.domains}
+        self.ancestors: dict[str, tuple[str, ...]] = {
+            name: self._chain(name) for name in self.domains
+        }
         self._grant_by_key: dict[tuple[str, str, str], GrantRec] = {
             (g.username, g.role, g.domain): g for g in data.grants
         }
         self.enforcer = new_enforcer()
         if data.grants:
-            self.enforcer.add_grouping_policies([[g.username, g.role, g.domain] for g in data.grants])
+            self.enforcer.add_grouping_policies(
+                [[g.username, g.role, g.domain] for g in data.grants]
+            )
         self._role_families: dict[tuple[str, str], frozenset[str]] = {}
         self._index: dict[tuple[str, str, str], dict[str, GrantRec]] = {}
         self._compile()
@@ -253,7 +275,9 @@ class PolicySnapshot:
             if (d.from_username, d.role, d.domain) not in self._grant_by_key:
                 continue
             by_user.setdefault(d.to_username, []).append(d)
-        self.delegations: dict[str, tuple[DelegationRec, ...]] = {k: tuple(v) for k, v in by_user.items()}
+        self.delegations: dict[str, tuple[DelegationRec, ...]] = {
+            k: tuple(v) for k, v in by_user.items()
+        }
         self.all_delegations: tuple[DelegationRec, ...] = data.delegations
 
     def _chain(self, name: str) -> tuple[str, ...]:
@@ -271,15 +295,25 @@ class PolicySnapshot:
         for role, family, scope in (tuple(p[:3]) for p in self.enforcer.get_policy()):
             families.setdefault((role, scope), set()).add(family)
         self._role_families = {k: frozenset(v) for k, v in families.items()}
+        # When several roles of a user give the same family, name the one Casbin names: the role
+        # of the first matching p line.
+        rank: dict[str, int] = {}
+        for i, p in enumerate(self.enforcer.get_policy()):
+            rank.setdefault(p[0], i)
         for user, role, domain in (tuple(g[:3]) for g in self.enforcer.get_grouping_policy()):
             grant = self._grant_by_key[(user, role, domain)]
             for scope in (HERE, SUBTREE):
                 for family in self._role_families.get((role, scope), ()):
-                    self._index.setdefault((user, domain, scope), {}).setdefault(family, grant)
+                    held = self._index.setdefault((user, domain, scope), {})
+                    other = held.get(family)
+                    if other is None or rank[role] < rank[other.role]:
+                        held[family] = grant
 
     # -- lookups ------------------------------------------------------------------
 
-    def lookup(self, username: str, domain: str, family: str, scope: str, today: date) -> Via | None:
+    def lookup(
+        self, username: str, domain: str, family: str, scope: str, today: date
+    ) -> Via | None:
         """The grant or delegation that lets ``username`` perform ``family`` in ``domain``."""
         found = self._index.get((username, domain, scope))
         if found is not None:
@@ -297,7 +331,9 @@ class PolicySnapshot:
                     return d
         return None
 
-    def lookup_casbin(self, username: str, domain: str, family: str, scope: str, today: date) -> Via | None:
+    def lookup_casbin(
+        self, username: str, domain: str, family: str, scope: str, today: date
+    ) -> Via | None:
         """The same answer as :meth:`lookup`, asking ``casbin.Enforcer.enforce_ex`` for grants."""
         allowed, explain = self.enforcer.enforce_ex(username, domain, family, scope)
         if allowed:
@@ -312,14 +348,18 @@ class PolicySnapshot:
                 return d
         return None
 
-    def holdings(self, username: str, family: str, scope: str, today: date) -> list[tuple[str, Via]]:
+    def holdings(
+        self, username: str, family: str, scope: str, today: date
+    ) -> list[tuple[str, Via]]:
         """Every domain where ``username`` may perform ``family`` (grants first, then delegations)."""
         out: list[tuple[str, Via]] = []
         for (user, domain, sc), fams in self._index.items():
             if user == username and sc == scope and family in fams:
                 out.append((domain, fams[family]))
         for d in self.delegations.get(username, ()):
-            if d.valid_from <= today <= d.valid_to and family in self._role_families.get((d.role, scope), ()):
+            if d.valid_from <= today <= d.valid_to and family in self._role_families.get(
+                (d.role, scope), ()
+            ):
                 out.append((d.domain, d))
         return out
 
@@ -352,7 +392,9 @@ class PolicyStore:
 
     def put(self, data: OrgData) -> PolicySnapshot:
         snapshot = PolicySnapshot(data)
-        self._entries[data.tenant] = _Entry(snapshot, float("inf") if self.sessions is None else self._deadline())
+        self._entries[data.tenant] = _Entry(
+            snapshot, float("inf") if self.sessions is None else self._deadline()
+        )
         return snapshot
 
     def _deadline(self) -> float:
@@ -380,10 +422,11 @@ class PolicyStore:
                     return entry.snapshot
                 data = load_org_data(session, tenant)
             snapshot = PolicySnapshot(data)
-            self._entries[tenant] = _Entry(snapshot, self._deadline(), (entry.reloads + 1) if entry else 1)
+            self._entries[tenant] = _Entry(
+                snapshot, self._deadline(), (entry.reloads + 1) if entry else 1
+            )
             return snapshot
 
     def reloads(self, tenant: str) -> int:
         entry = self._entries.get(tenant)
         return entry.reloads if entry else 0
-

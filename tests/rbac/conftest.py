@@ -29,7 +29,9 @@ def kind_of(name: str) -> str:
         return "county"
     if name == "county.hall":
         return "hall"
-    return {"county": "department", "township": "township", "village": "village"}[name.split(".")[0]]
+    return {"county": "department", "township": "township", "village": "village"}[
+        name.split(".")[0]
+    ]
 
 
 @dataclass
@@ -51,14 +53,26 @@ def build_org(session: Session, spec: OrgSpec, tenant: str = TENANT) -> dict[str
     while pending:
         for name, parent in list(pending.items()):
             if parent is None or parent in placed:
-                people.ensure_domain(session, tenant, name, kind=kind_of(name), title=f"域{name}", parent=parent, actor=ACTOR)
+                people.ensure_domain(
+                    session,
+                    tenant,
+                    name,
+                    kind=kind_of(name),
+                    title=f"域{name}",
+                    parent=parent,
+                    actor=ACTOR,
+                )
                 placed.add(name)
                 del pending[name]
     ids: dict[str, int] = {}
     for name in spec.staff:
-        ids[name] = people.add_user(session, tenant, name, f"员工{name}", hasher=CHEAP_HASHER, actor=ACTOR).id
+        ids[name] = people.add_user(
+            session, tenant, name, f"员工{name}", hasher=CHEAP_HASHER, actor=ACTOR
+        ).id
     for name in spec.applicants:
-        ids[name] = people.add_user(session, tenant, name, f"群众{name}", kind="applicant", actor=ACTOR).id
+        ids[name] = people.add_user(
+            session, tenant, name, f"群众{name}", kind="applicant", actor=ACTOR
+        ).id
     for user, role, domain in spec.grants:
         people.grant_role(session, tenant, user, role, domain, actor=ACTOR)
     for frm, to, role, domain, start, end in spec.delegations:
@@ -77,8 +91,12 @@ def wipe(session: Session) -> None:
     session.execute(delete(OrgDomain))
 
 
-def make_authorizer(sessions: sessionmaker[Session], *, sod: bool = True, use_casbin: bool = False) -> Authorizer:
-    return Authorizer(PolicyStore(sessions, poll_interval_ms=0), separation_of_duties=sod, use_casbin=use_casbin)
+def make_authorizer(
+    sessions: sessionmaker[Session], *, sod: bool = True, use_casbin: bool = False
+) -> Authorizer:
+    return Authorizer(
+        PolicyStore(sessions, poll_interval_ms=0), separation_of_duties=sod, use_casbin=use_casbin
+    )
 
 
 def built(sessions: sessionmaker[Session], spec: OrgSpec) -> dict[str, int]:

@@ -14,16 +14,17 @@ from .conftest import TENANT, OrgSpec, built, make_authorizer
 
 #   applicant  | window clerk     | step | cs | dec | read | supervision | admin
 #   s c w e c  | a r q p f c d f  | r s f r | c | d e | r | w c r | i o u c t
-COLUMNS = (
-    "submit correct withdraw evaluate complain "
-    "accept refuse request_correction record_payment assess_fee complete deliver forward "
-    "review start_special finish_special return "
-    "countersign "
-    "decide extend "
-    "read "
-    "handle_warning handle_complaint rectify "
-    "manage_items manage_org manage_users manage_calendar manage_templates"
-).split()
+GROUPS = (
+    "submit correct withdraw evaluate complain",
+    "accept refuse request_correction record_payment assess_fee complete deliver forward",
+    "review start_special finish_special return",
+    "countersign",
+    "decide extend",
+    "read",
+    "handle_warning handle_complaint rectify",
+    "manage_items manage_org manage_users manage_calendar manage_templates",
+)
+COLUMNS = [act for group in GROUPS for act in group.split()]
 assert len(COLUMNS) == 29
 
 NONE = "..... ........ .... . .. . ... ....."
@@ -39,6 +40,7 @@ DOMAINS = {
     "village.qiaotou": "township.yezhou",
 }
 
+# fmt: off
 # ---------------------------------------------------------------------------------------------
 # Case A: accepted at the county hall; owner county.scjg, whose section holds the current step;
 # county.zrzy countersigns; the owner decides.
@@ -141,13 +143,17 @@ DOMAIN_VILLAGE = {
     "admin@county.scjg":                         ("other",       NONE),
 }
 
+# fmt: on
+
 TABLES = (CASE_A, CASE_B, DOMAIN_SCJG, DOMAIN_HALL, DOMAIN_VILLAGE)
 
 
 def _spec() -> OrgSpec:
     staff = sorted({u for table in TABLES for u in table if not u.endswith("@demo")})
     grants = [(u, u.split("@")[0], u.split("@")[1]) for u in staff]
-    return OrgSpec(domains=DOMAINS, staff=staff, applicants=["applicant@demo", "other@demo"], grants=grants)
+    return OrgSpec(
+        domains=DOMAINS, staff=staff, applicants=["applicant@demo", "other@demo"], grants=grants
+    )
 
 
 def _check(authorizer: object, table: dict[str, tuple[str, str]], target: object) -> list[str]:
@@ -161,7 +167,9 @@ def _check(authorizer: object, table: dict[str, tuple[str, str]], target: object
         for act, cell in zip(COLUMNS, expected, strict=True):
             decision = authorizer.can(user, act, target)  # type: ignore[arg-type]
             if decision.allowed != (cell == "Y"):
-                mismatches.append(f"{user} ({position}) {act}: expected {cell}, got {decision.code}: {decision.reason}")
+                mismatches.append(
+                    f"{user} ({position}) {act}: expected {cell}, got {decision.code}: {decision.reason}"
+                )
     return mismatches
 
 
@@ -170,14 +178,27 @@ def test_permission_matrix(sessions: sessionmaker[Session]) -> None:
     authorizer = make_authorizer(sessions)
     patterns = ("county.hall", "township.*")
     case_a = CaseTarget(
-        TENANT, "A", owner="county.scjg", accepting_domain="county.hall", current_domain="county.scjg",
-        applicant_user_id=ids["applicant@demo"], accepted_by_user_id=ids["window_clerk@county.hall"],
-        accept_patterns=patterns, decide="owner", countersign_departments=("county.zrzy",),
+        TENANT,
+        "A",
+        owner="county.scjg",
+        accepting_domain="county.hall",
+        current_domain="county.scjg",
+        applicant_user_id=ids["applicant@demo"],
+        accepted_by_user_id=ids["window_clerk@county.hall"],
+        accept_patterns=patterns,
+        decide="owner",
+        countersign_departments=("county.zrzy",),
     )
     case_b = CaseTarget(
-        TENANT, "B", owner="county.scjg", accepting_domain="township.yezhou", current_domain="township.yezhou",
-        applicant_user_id=ids["applicant@demo"], accepted_by_user_id=ids["window_clerk@township.yezhou"],
-        accept_patterns=patterns, decide="township",
+        TENANT,
+        "B",
+        owner="county.scjg",
+        accepting_domain="township.yezhou",
+        current_domain="township.yezhou",
+        applicant_user_id=ids["applicant@demo"],
+        accepted_by_user_id=ids["window_clerk@township.yezhou"],
+        accept_patterns=patterns,
+        decide="township",
     )
     mismatches = (
         _check(authorizer, CASE_A, case_a)
@@ -195,7 +216,9 @@ ITEMS = {
     "X": ItemTarget(TENANT, "422822-SCJG-XK-0001", "county.scjg", ("county.hall", "township.*")),
     "Y": ItemTarget(TENANT, "422822-SCJG-XK-0002", "county.scjg", ("county.hall",)),
     "Z": ItemTarget(TENANT, "422822-SCJG-XK-0003", "county.scjg", ("township.yezhou",), "township"),
-    "J": ItemTarget(TENANT, "422822-SCJG-XK-0004", "county.scjg", ("county.hall",), "owner", ("county.zrzy",)),
+    "J": ItemTarget(
+        TENANT, "422822-SCJG-XK-0004", "county.scjg", ("county.hall",), "owner", ("county.zrzy",)
+    ),
 }
 ITEM_TABLE = [
     ("window_clerk@county.hall", "accept", "X", True),

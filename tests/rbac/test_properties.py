@@ -22,10 +22,26 @@ from .conftest import ACTOR, TENANT, OrgSpec, build_org, make_authorizer, wipe
 TODAY = date(2026, 2, 14)
 DAYS = [TODAY + timedelta(days=k) for k in (-2, -1, 0, 1, 2)]
 
-ROLES = ["window_clerk", "reviewer", "chief_representative", "department_head", "supervisor", "admin"]
+ROLES = [
+    "window_clerk",
+    "reviewer",
+    "chief_representative",
+    "department_head",
+    "supervisor",
+    "admin",
+]
 STAFF_ROLES = {"window_clerk", "reviewer", "chief_representative", "department_head"}
 APPLICANT = ["submit", "correct", "withdraw", "evaluate", "complain"]
-WINDOW = ["accept", "refuse", "request_correction", "record_payment", "assess_fee", "complete", "deliver", "forward"]
+WINDOW = [
+    "accept",
+    "refuse",
+    "request_correction",
+    "record_payment",
+    "assess_fee",
+    "complete",
+    "deliver",
+    "forward",
+]
 STEP = ["review", "start_special", "finish_special", "return"]
 SUPERVISION = ["handle_warning", "handle_complaint", "rectify"]
 ADMIN = ["manage_items", "manage_org", "manage_users", "manage_calendar", "manage_templates"]
@@ -62,7 +78,16 @@ def orgs(draw: st.DrawFn) -> Org:
     staff = [f"s{i}" for i in range(draw(st.integers(1, 5)))]
     applicants = ["a0", "a1"]
     grants = sorted(
-        set(draw(st.lists(st.tuples(st.sampled_from(staff), st.sampled_from(ROLES), st.sampled_from(names)), max_size=10)))
+        set(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from(staff), st.sampled_from(ROLES), st.sampled_from(names)
+                    ),
+                    max_size=10,
+                )
+            )
+        )
     )
     delegations = []
     if grants:
@@ -81,7 +106,9 @@ def orgs(draw: st.DrawFn) -> Org:
             frm, role, domain = grants[g_index]
             if to != frm:
                 start = TODAY + timedelta(days=start_k)
-                delegations.append((frm, to, role, domain, start, start + timedelta(days=length), ended))
+                delegations.append(
+                    (frm, to, role, domain, start, start + timedelta(days=length), ended)
+                )
     revoked = draw(st.lists(st.sampled_from(grants), max_size=2, unique=True)) if grants else []
     inactive = frozenset(draw(st.lists(st.sampled_from(staff + applicants), max_size=2)))
     return Org(domains, staff, applicants, inactive, grants, delegations, revoked)
@@ -103,11 +130,17 @@ def requests(draw: st.DrawFn, org: Org) -> tuple[str, str, object, date]:
     if kind == "domain":
         target = DomainTarget(TENANT, draw(st.sampled_from([*names, "county.nowhere"])))
     elif kind == "item":
-        target = ItemTarget(TENANT, "422822-X-XK-0001", draw(st.sampled_from(depts)), patterns, decide, countersign)  # type: ignore[arg-type]
+        target = ItemTarget(
+            TENANT, "422822-X-XK-0001", draw(st.sampled_from(depts)), patterns, decide, countersign
+        )  # type: ignore[arg-type]
     else:
         target = (
             draw(st.sampled_from(depts)),  # owner
-            draw(st.sampled_from(["county.hall", *[n for n in names if n.startswith("township.")], "village.v1"])),
+            draw(
+                st.sampled_from(
+                    ["county.hall", *[n for n in names if n.startswith("township.")], "village.v1"]
+                )
+            ),
             draw(st.one_of(st.none(), st.sampled_from(names))),  # current
             draw(st.one_of(st.none(), st.sampled_from(people_))),  # applicant
             draw(st.one_of(st.none(), st.sampled_from(people_))),  # accepted by
@@ -197,13 +230,19 @@ class Oracle:
                 return False
             if act in WINDOW:
                 return any(
-                    "window_clerk" in self.roles(name, d, day) and self.accepts(target.accept_patterns, d)
+                    "window_clerk" in self.roles(name, d, day)
+                    and self.accepts(target.accept_patterns, d)
                     for d in self.org.domains
                 )
             if act in STEP:
-                return bool(self.roles(name, target.owner, day) & {"reviewer", "chief_representative"})
+                return bool(
+                    self.roles(name, target.owner, day) & {"reviewer", "chief_representative"}
+                )
             if act == "countersign":
-                return any("chief_representative" in self.roles(name, d, day) for d in target.countersign_departments)
+                return any(
+                    "chief_representative" in self.roles(name, d, day)
+                    for d in target.countersign_departments
+                )
             if act in ("decide", "extend"):
                 deciders = [target.owner]
                 if target.decide == "township":
@@ -220,15 +259,18 @@ class Oracle:
         if act in APPLICANT:
             return t.applicant_user_id == me
         if act in WINDOW:
-            return self.accepts(t.accept_patterns, t.accepting_domain) and "window_clerk" in self.roles(
-                name, t.accepting_domain, day
-            )
+            return self.accepts(
+                t.accept_patterns, t.accepting_domain
+            ) and "window_clerk" in self.roles(name, t.accepting_domain, day)
         if act in STEP:
             return t.current_domain is not None and bool(
                 self.roles(name, t.current_domain, day) & {"reviewer", "chief_representative"}
             )
         if act == "countersign":
-            return any("chief_representative" in self.roles(name, d, day) for d in t.countersign_departments)
+            return any(
+                "chief_representative" in self.roles(name, d, day)
+                for d in t.countersign_departments
+            )
         if act in ("decide", "extend"):
             decider = t.owner
             if t.decide == "township" and t.accepting_domain.startswith("township."):
@@ -269,7 +311,9 @@ def _build(session: Session, org: Org) -> dict[str, int]:
     )
     ids = build_org(session, spec)
     for frm, to, role, domain, start, end, ended in org.delegations:
-        row = people.delegate(session, TENANT, frm, to, role, domain, start, end, "休假", actor=ACTOR)
+        row = people.delegate(
+            session, TENANT, frm, to, role, domain, start, end, "休假", actor=ACTOR
+        )
         if ended:
             people.end_delegation(session, TENANT, row.id, actor=ACTOR)
     for who, role, domain in org.revoked:
@@ -285,7 +329,9 @@ def _build(session: Session, org: Org) -> dict[str, int]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data(), org=orgs(), sod=st.booleans())
-def test_can_agrees_with_the_oracle(sessions: sessionmaker[Session], data: st.DataObject, org: Org, sod: bool) -> None:
+def test_can_agrees_with_the_oracle(
+    sessions: sessionmaker[Session], data: st.DataObject, org: Org, sod: bool
+) -> None:
     with transaction(sessions) as session:
         wipe(session)
         ids = _build(session, org)
@@ -306,8 +352,16 @@ def test_can_agrees_with_the_oracle(sessions: sessionmaker[Session], data: st.Da
 
 #: Every (family, scope) pair of the p lines, plus two that no p line has.
 FAMILY_SCOPES = [
-    ("window", "here"), ("step", "here"), ("countersign", "here"), ("decision", "here"), ("read", "here"),
-    ("read", "subtree"), ("supervision", "subtree"), ("admin", "subtree"), ("admin", "here"), ("decision", "subtree"),
+    ("window", "here"),
+    ("step", "here"),
+    ("countersign", "here"),
+    ("decision", "here"),
+    ("read", "here"),
+    ("read", "subtree"),
+    ("supervision", "subtree"),
+    ("admin", "subtree"),
+    ("admin", "here"),
+    ("decision", "subtree"),
 ]
 
 
@@ -315,14 +369,18 @@ def _data(org: Org) -> tuple[OrgData, dict[str, int]]:
     ids = {name: i + 1 for i, name in enumerate([*org.staff, *org.applicants])}
     revoked = set(org.revoked)
     grants = tuple(
-        GrantRec(i + 1, who, role, where) for i, (who, role, where) in enumerate(org.grants) if (who, role, where) not in revoked
+        GrantRec(i + 1, who, role, where)
+        for i, (who, role, where) in enumerate(org.grants)
+        if (who, role, where) not in revoked
     )
     return (
         OrgData(
             TENANT,
             tuple(DomainRec(n, "x", p, n) for n, p in org.domains.items()),
             tuple(
-                UserRec(i, n, n, n not in org.inactive, "applicant" if n in org.applicants else "staff")
+                UserRec(
+                    i, n, n, n not in org.inactive, "applicant" if n in org.applicants else "staff"
+                )
                 for n, i in ids.items()
             ),
             grants,
@@ -351,5 +409,7 @@ def test_fast_path_agrees_with_casbin_enforce(data: st.DataObject, org: Org) -> 
         for domain in names:
             for family, scope in FAMILY_SCOPES:
                 in_casbin = snap.enforcer.enforce(user, domain, family, scope)
-                compiled = snap.lookup(user, domain, family, scope, date(1900, 1, 1))  # no delegation that day
+                compiled = snap.lookup(
+                    user, domain, family, scope, date(1900, 1, 1)
+                )  # no delegation that day
                 assert (compiled is not None) == in_casbin, (user, domain, family, scope)

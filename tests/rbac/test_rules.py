@@ -31,7 +31,13 @@ DAY = date(2026, 5, 6)
 def _spec(**extra: object) -> OrgSpec:
     spec = OrgSpec(
         domains=DOMAINS,
-        staff=[CHIEF, DEPUTY, CLERK, "window_clerk@township.yezhou", "window_clerk@township.gaoping"],
+        staff=[
+            CHIEF,
+            DEPUTY,
+            CLERK,
+            "window_clerk@township.yezhou",
+            "window_clerk@township.gaoping",
+        ],
         applicants=["applicant@demo"],
         grants=[
             (CHIEF, "chief_representative", "county.scjg"),
@@ -81,8 +87,17 @@ def test_separation_of_duties_is_a_flag(sessions: sessionmaker[Session]) -> None
         (DAY + timedelta(days=3), False),  # the day after
     ],
 )
-def test_delegation_is_dated_inclusive(sessions: sessionmaker[Session], day: date, allowed: bool) -> None:
-    delegation = (CHIEF, DEPUTY, "chief_representative", "county.scjg", DAY, DAY + timedelta(days=2))
+def test_delegation_is_dated_inclusive(
+    sessions: sessionmaker[Session], day: date, allowed: bool
+) -> None:
+    delegation = (
+        CHIEF,
+        DEPUTY,
+        "chief_representative",
+        "county.scjg",
+        DAY,
+        DAY + timedelta(days=2),
+    )
     ids = built(sessions, _spec(delegations=[delegation]))
     decision = make_authorizer(sessions).can(DEPUTY, "decide", _case(ids[CLERK]), today=day)
     assert decision.allowed is allowed
@@ -99,7 +114,9 @@ def test_delegation_ends_with_end_or_revocation(sessions: sessionmaker[Session])
     assert authorizer.can(DEPUTY, "decide", case, today=DAY).allowed
     with transaction(sessions) as s:
         people.revoke_role(s, TENANT, CHIEF, "chief_representative", "county.scjg", actor=ACTOR)
-    assert not authorizer.can(DEPUTY, "decide", case, today=DAY).allowed  # the delegator no longer holds it
+    assert not authorizer.can(
+        DEPUTY, "decide", case, today=DAY
+    ).allowed  # the delegator no longer holds it
     with transaction(sessions) as s:
         people.grant_role(s, TENANT, CHIEF, "chief_representative", "county.scjg", actor=ACTOR)
     assert authorizer.can(DEPUTY, "decide", case, today=DAY).allowed
@@ -112,7 +129,18 @@ def test_delegation_ends_with_end_or_revocation(sessions: sessionmaker[Session])
 def test_delegation_needs_the_grant(sessions: sessionmaker[Session]) -> None:
     built(sessions, _spec())
     with transaction(sessions) as s, pytest.raises(people.OrgError, match="没有"):
-        people.delegate(s, TENANT, DEPUTY, CLERK, "chief_representative", "county.scjg", DAY, DAY, "x", actor=ACTOR)
+        people.delegate(
+            s,
+            TENANT,
+            DEPUTY,
+            CLERK,
+            "chief_representative",
+            "county.scjg",
+            DAY,
+            DAY,
+            "x",
+            actor=ACTOR,
+        )
 
 
 def test_inactive_users_are_denied_everything(sessions: sessionmaker[Session]) -> None:
@@ -140,7 +168,9 @@ def test_require_raises_with_the_reason(sessions: sessionmaker[Session]) -> None
     assert "首席代表" in caught.value.reason
 
 
-def test_township_window_only_for_items_devolved_to_townships(sessions: sessionmaker[Session]) -> None:
+def test_township_window_only_for_items_devolved_to_townships(
+    sessions: sessionmaker[Session],
+) -> None:
     ids = built(sessions, _spec())
     authorizer = make_authorizer(sessions)
     clerk = "window_clerk@township.yezhou"
@@ -153,7 +183,9 @@ def test_township_window_only_for_items_devolved_to_townships(sessions: sessionm
     assert not refused.allowed and refused.code == "not_acceptable_here"
 
 
-def test_request_naming_another_domain_is_judged_by_the_stored_case(sessions: sessionmaker[Session]) -> None:
+def test_request_naming_another_domain_is_judged_by_the_stored_case(
+    sessions: sessionmaker[Session],
+) -> None:
     """A clerk at township.gaoping posts "accept case N at township.gaoping"; the case is stored
     as submitted at township.yezhou. The target is resolved from storage (a resolver, as runtime
     will register for ``case:``), so the request's domain never reaches the decision."""
@@ -172,7 +204,9 @@ def test_request_naming_another_domain_is_judged_by_the_stored_case(sessions: se
         yezhou = authorizer.can("window_clerk@township.yezhou", "accept", target)
         assert yezhou.allowed and yezhou.domain == "township.yezhou"
         # and the domain target the request names is not the case
-        assert authorizer.can("window_clerk@township.gaoping", "accept", DomainTarget(TENANT, "township.gaoping"))
+        assert authorizer.can(
+            "window_clerk@township.gaoping", "accept", DomainTarget(TENANT, "township.gaoping")
+        )
         assert ids  # built
     finally:
         if previous is not None:

@@ -17,7 +17,9 @@ from .conftest import ACTOR, TENANT, OrgSpec, built
 SPEC = OrgSpec(domains={"county": None, "county.scjg": "county"}, staff=["u"])
 
 
-def test_every_change_bumps_the_policy_version_and_is_audited(sessions: sessionmaker[Session]) -> None:
+def test_every_change_bumps_the_policy_version_and_is_audited(
+    sessions: sessionmaker[Session],
+) -> None:
     built(sessions, SPEC)
     with sessions() as s:
         before = read_policy_version(s, TENANT)
@@ -31,7 +33,9 @@ def test_every_change_bumps_the_policy_version_and_is_audited(sessions: sessionm
     ]
 
 
-def test_second_store_sees_the_change_after_its_poll_interval(sessions: sessionmaker[Session]) -> None:
+def test_second_store_sees_the_change_after_its_poll_interval(
+    sessions: sessionmaker[Session],
+) -> None:
     built(sessions, SPEC)
     target = DomainTarget(TENANT, "county.scjg")
     other = Authorizer(PolicyStore(sessions, poll_interval_ms=1000))
