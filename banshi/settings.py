@@ -38,7 +38,12 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs sessions and CSRF tokens.",
     )
-    policy_poll_ms: float = Field(default=500, ge=0, le=60000, description="How often each process checks for organisation changes (ms).")
+    policy_poll_ms: float = Field(
+        default=500,
+        ge=0,
+        le=60000,
+        description="How often each process checks for organisation changes (ms).",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public address printed on notices and QR codes.",

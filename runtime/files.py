@@ -36,7 +36,12 @@ class FileRef:
     content_type: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"sha256": self.sha256, "name": self.name, "size": self.size, "content_type": self.content_type}
+        return {
+            "sha256": self.sha256,
+            "name": self.name,
+            "size": self.size,
+            "content_type": self.content_type,
+        }
 
 
 def sniff(content: bytes) -> str | None:
@@ -66,7 +71,9 @@ def store_upload(
     if not content:
         raise InvalidInput(f"“{label}”是空文件，请重新选择")
     if len(content) > max_bytes:
-        raise InvalidInput(f"“{label}”太大：{len(content) / 1048576:.1f} MB，最大 {max_bytes / 1048576:.0f} MB")
+        raise InvalidInput(
+            f"“{label}”太大：{len(content) / 1048576:.1f} MB，最大 {max_bytes / 1048576:.0f} MB"
+        )
     content_type = sniff(content)
     if content_type is None or content_type not in accept:
         allowed = "、".join(TYPE_NAMES.get(t, t) for t in accept)
@@ -86,7 +93,11 @@ def store_upload(
         with session.begin_nested():
             session.add(
                 StoredFile(
-                    tenant=tenant, sha256=digest, size=len(content), content_type=content_type, created_at=datetime.now(UTC)
+                    tenant=tenant,
+                    sha256=digest,
+                    size=len(content),
+                    content_type=content_type,
+                    created_at=datetime.now(UTC),
                 )
             )
     return FileRef(digest, name, len(content), content_type)

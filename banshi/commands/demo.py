@@ -36,7 +36,9 @@ def load(
         40, "--cases", help="How many demo cases to create through the real acts."
     ),
     seed: int = typer.Option(2026, help="Random seed of the demo cases."),
-    more: bool = typer.Option(False, "--more", help="Add demo cases even when the database has cases already."),
+    more: bool = typer.Option(
+        False, "--more", help="Add demo cases even when the database has cases already."
+    ),
 ) -> None:
     """Load the demo organisation, publish the catalogue, seed the calendar, make demo cases."""
     settings = load_settings()
@@ -71,7 +73,9 @@ def load(
     house.policy.refresh(tenant, force=True)
     house.calendar.invalidate()
     with house.sessions() as s:
-        existing = s.execute(select(func.count()).select_from(Case).where(Case.tenant == tenant)).scalar_one()
+        existing = s.execute(
+            select(func.count()).select_from(Case).where(Case.tenant == tenant)
+        ).scalar_one()
     if existing and not more:
         typer.echo(f"demo cases: {existing} already there (use --more to add {cases} more)")
         cases = 0

@@ -55,10 +55,14 @@ def upgrade() -> None:
         sa.Column("domain", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_org_grant"),
-        sa.UniqueConstraint("tenant", "user_id", "role", "domain", name="uq_org_grant_tenant_user_id_role_domain"),
+        sa.UniqueConstraint(
+            "tenant", "user_id", "role", "domain", name="uq_org_grant_tenant_user_id_role_domain"
+        ),
         sa.ForeignKeyConstraint(["user_id"], ["org_user.id"], name="fk_org_grant_user_id_org_user"),
         sa.ForeignKeyConstraint(
-            ["tenant", "domain"], ["org_domain.tenant", "org_domain.name"], name="fk_org_grant_tenant_org_domain"
+            ["tenant", "domain"],
+            ["org_domain.tenant", "org_domain.name"],
+            name="fk_org_grant_tenant_org_domain",
         ),
     )
     op.create_table(
@@ -77,13 +81,21 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_by", sa.String(100), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_org_delegation"),
-        sa.ForeignKeyConstraint(["from_user_id"], ["org_user.id"], name="fk_org_delegation_from_user_id_org_user"),
-        sa.ForeignKeyConstraint(["to_user_id"], ["org_user.id"], name="fk_org_delegation_to_user_id_org_user"),
         sa.ForeignKeyConstraint(
-            ["tenant", "domain"], ["org_domain.tenant", "org_domain.name"], name="fk_org_delegation_tenant_org_domain"
+            ["from_user_id"], ["org_user.id"], name="fk_org_delegation_from_user_id_org_user"
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_user_id"], ["org_user.id"], name="fk_org_delegation_to_user_id_org_user"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant", "domain"],
+            ["org_domain.tenant", "org_domain.name"],
+            name="fk_org_delegation_tenant_org_domain",
         ),
     )
-    op.create_index("ix_org_delegation_tenant_to_user_id", "org_delegation", ["tenant", "to_user_id"])
+    op.create_index(
+        "ix_org_delegation_tenant_to_user_id", "org_delegation", ["tenant", "to_user_id"]
+    )
     op.create_table(
         "org_audit",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),

@@ -16,7 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_case_worklist", table_name="case")
-    op.create_index("ix_case_worklist", "case", ["tenant", "current_domain", "open", "due_promised", "number"])
+    op.create_index(
+        "ix_case_worklist", "case", ["tenant", "current_domain", "open", "due_promised", "number"]
+    )
     op.drop_index("ix_case_open_due", table_name="case")
     op.create_index("ix_case_open_due", "case", ["tenant", "open", "due_promised", "number"])
 
@@ -25,4 +27,6 @@ def downgrade() -> None:
     op.drop_index("ix_case_open_due", table_name="case")
     op.create_index("ix_case_open_due", "case", ["tenant", "open", "due_promised"])
     op.drop_index("ix_case_worklist", table_name="case")
-    op.create_index("ix_case_worklist", "case", ["tenant", "current_domain", "open", "due_promised"])
+    op.create_index(
+        "ix_case_worklist", "case", ["tenant", "current_domain", "open", "due_promised"]
+    )
