@@ -164,10 +164,12 @@ def build_form(
     triggers = _triggers(item)
     reg = item.registry
     hidden: list[tuple[str, str]] = []
+    order: dict[str, int] = {}  # field path -> position on the page (the error summary's order)
 
     def view(f: FormField, path: str, value: Any) -> FieldView | None:
         if path not in visible:
             return None
+        order.setdefault(path, len(order))
         plugin = reg[f.type]
         fv = FieldView(
             path=path,
@@ -217,6 +219,7 @@ def build_form(
         return fv
 
     def view_cell(f: FormField, path: str, value: Any) -> FieldView:
+        order.setdefault(path, len(order))
         plugin = reg[f.type]
         fv = FieldView(
             path=path,
@@ -246,11 +249,16 @@ def build_form(
         views = [v for f in s.fields if (v := view(f, "/" + f.key, data.get(f.key))) is not None]
         if views:
             sections.append(SectionView(s.title, s.hint, views))
+
+    def position(err: FieldError) -> int:
+        # the applicant's own fields (/_applicant_name...) come first on the page
+        return -1 if err.path.startswith("/_") else order.get(err.path, len(order))
+
     return FormView(
         code=item.definition.code,
         name=item.definition.name,
         sections=sections,
-        errors=list(errors) if show_errors else [],
+        errors=sorted(errors, key=position) if show_errors else [],
         materials=evaluation.materials,
         fees=evaluation.fees,
         fee_total=evaluation.fee_total,

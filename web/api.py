@@ -59,6 +59,7 @@ class ApiController(Controller):
     @post(
         "/items/{code:str}/evaluate",
         summary="Evaluate application data: errors, visible and required fields, materials, steps, fees",
+        status_code=200,  # creates nothing
     )
     async def evaluate(
         self, request: Request[Any, Any, Any], code: str, data: dict[str, Any]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get, post
@@ -18,7 +19,6 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
@@ -34,7 +34,7 @@ from web.api import ApiController
 from web.auth import SESSION_KEY, check_login, current_user
 from web.desk import DeskController
 from web.portal import PortalController
-from web.security import security_headers
+from web.security import add_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / "web" / "templates", ROOT / "renderer" / "templates"]
@@ -107,7 +107,8 @@ def not_authorized_handler(
 ) -> Response[Any]:
     if _wants_json(request):
         return _error_response(request, 401, "请先登录")
-    return Redirect(f"/login?next={request.url.path}", status_code=HTTP_303_SEE_OTHER)  # type: ignore[return-value]
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target, safe='/')}", status_code=HTTP_303_SEE_OTHER)  # type: ignore[return-value]
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -223,7 +224,8 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             *routers,
         ],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
-        middleware=[session.middleware, DefineMiddleware(security_headers)],
+        middleware=[session.middleware],
+        before_send=[add_security_headers],
         csrf_config=csrf,
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],

@@ -25,7 +25,10 @@ class CurrentUser:
 
 def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
     """The logged-in user, re-checked against the organisation on every request."""
-    username = request.session.get(SESSION_KEY) if request.session else None
+    # Not request.session: on a path no route matches, the session middleware never ran
+    # and the property raises (the 404 page would become a 500).
+    session = request.scope.get("session")
+    username = session.get(SESSION_KEY) if isinstance(session, dict) else None
     if not username:
         return None
     house = request.app.state.house

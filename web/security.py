@@ -1,4 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response.
+
+Set from a ``before_send`` hook (``add_security_headers``), which Litestar runs for every
+response, including the 404 of a path no route matches (route middleware never sees those)."""
 
 from __future__ import annotations
 
@@ -33,3 +36,12 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_wrapper)
 
     return middleware
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: the same headers on every response start."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for key, value in HEADERS.items():
+            if key not in headers:
+                headers[key] = value

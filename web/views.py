@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,7 +83,19 @@ class ActionView:
     danger: bool = False
     days: bool = False
     payment: bool = False
-    materials: list[tuple[str, str]] = field(default_factory=list)  # (key, name) to tick as received
+    materials: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (key, name) to tick as received
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored instant in Beijing time (SQLite hands back naive UTC, PostgreSQL aware)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA)
 
 
 def title_of(snap: PolicySnapshot, domain: str | None) -> str:
@@ -185,7 +198,7 @@ def case_view(
         view.events.append(
             EventView(
                 ACT_NAMES.get(ev.act, EXTRA_ACT_NAMES.get(ev.act, ev.act)),
-                ev.at.strftime("%Y-%m-%d %H:%M"),
+                f"{local_time(ev.at):%Y-%m-%d %H:%M}",
                 ev.actor,
                 ev.reason,
             )
