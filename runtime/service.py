@@ -591,6 +591,11 @@ class CaseService:
                 raise WrongState("当前环节不能退回（会签部门不同意时请在会签中说明理由）")
             if c.case.special_running:
                 raise WrongState("特别程序进行中，不能退回")
+            if step.kind is StepKind.DECIDE:
+                # only who may decide may send a decision back (not a reviewer of the department)
+                target = case_target(c.case, c.pub)
+                if not self.authorizer.can(actor.username, "decide", target).allowed:
+                    raise NotAllowed("决定环节只能由有权作出决定的首席代表退回")
             c.reason = self._reason(reason, "退回必须说明理由")
             self._go_back(c)
 

@@ -254,6 +254,7 @@ class DeskController(Controller):
             "applicant_name": applicant_name,
             "applicant_mobile": mobile_raw,
             "uploads": material_refs,
+            "received": set(values.get("_received") or []),
         }
 
         if action.startswith(("add:", "remove:")):

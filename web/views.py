@@ -304,6 +304,11 @@ def allowed_actions(
     authorizer: Authorizer, username: str, case: Case, pub: Published
 ) -> list[ActionView]:
     target = case_target(case, pub)
-    return [
-        a for a in candidate_actions(case, pub) if authorizer.can(username, a.act, target).allowed
-    ]
+    step = next((st for st in pub.definition.steps if st.key == case.current_step), None)
+
+    def may(a: ActionView) -> bool:
+        if a.act == "return" and step is not None and step.kind is StepKind.DECIDE:
+            return authorizer.can(username, "decide", target).allowed
+        return authorizer.can(username, a.act, target).allowed
+
+    return [a for a in candidate_actions(case, pub) if may(a)]

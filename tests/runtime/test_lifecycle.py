@@ -183,3 +183,16 @@ def test_submit_and_accept_in_one_transaction(
     with sessions() as s:
         # the refused acceptance took the application with it: nothing half-written
         assert s.execute(select(CaseEvent.id)).all().__len__() == 2
+
+
+def test_only_who_may_decide_can_send_a_decision_back(service: CaseService, food: str) -> None:
+    number = submit(service)
+    service.accept(CLERK, number, received=[{"key": "layout_plan"}])
+    service.start_special(REVIEWER, number)
+    service.finish_special(REVIEWER, number)
+    case = service.review(REVIEWER, number)
+    assert case.current_step == "decide"
+    with pytest.raises(NotAllowed, match="首席代表"):
+        service.return_step(REVIEWER, number, reason="再看看")
+    case = service.return_step(CHIEF, number, reason="请补充审查从业人员健康证明")
+    assert case.current_step == "review"
