@@ -3,6 +3,8 @@ store, the catalogue, the calendar and the case service (the CLI and create_app 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -31,6 +33,14 @@ class House:
     catalog: Catalog
     calendar: CalendarProvider
     cases: CaseService
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for a page or an API read, with the policy snapshot and the calendar
+        taken first, so nothing inside needs a second pooled connection."""
+        self.calendar()
+        with self.policy.pinned(self.settings.tenant), self.sessions() as session:
+            yield session
 
 
 def build_house(settings: Settings, engine: Engine | None = None) -> House:

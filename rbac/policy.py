@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -370,6 +373,9 @@ class PolicySnapshot:
 # ----------------------------------------------------------------------------- store
 
 
+_PINNED: ContextVar[PolicySnapshot | None] = ContextVar("banshi_pinned_policy", default=None)
+
+
 @dataclass
 class _Entry:
     snapshot: PolicySnapshot
@@ -401,10 +407,28 @@ class PolicyStore:
         return time.monotonic() + self.poll_interval_ms / 1000.0
 
     def snapshot(self, tenant: str) -> PolicySnapshot:
+        pinned = _PINNED.get()
+        if pinned is not None and pinned.tenant == tenant:
+            return pinned
         entry = self._entries.get(tenant)
         if entry is not None and time.monotonic() < entry.next_poll:
             return entry.snapshot
         return self.refresh(tenant)
+
+    @contextmanager
+    def pinned(self, tenant: str) -> Iterator[PolicySnapshot]:
+        """Answer every question inside the block from one snapshot, taken now.
+
+        An act holds a database connection for its whole transaction; refreshing the
+        policy in the middle would need a second one, and under load every thread could
+        end up holding one connection while waiting for another. Pinning takes the
+        snapshot before the transaction and never touches the pool inside it."""
+        snap = self.snapshot(tenant)
+        token = _PINNED.set(snap)
+        try:
+            yield snap
+        finally:
+            _PINNED.reset(token)
 
     def refresh(self, tenant: str, *, force: bool = False) -> PolicySnapshot:
         """Poll the version now and reload when it moved (or when ``force``)."""

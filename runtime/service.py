@@ -82,6 +82,7 @@ class _Ctx:
     reason: str | None = None
     materials: list[CaseMaterial] = field(default_factory=list)
     materials_seen: set[str] = field(default_factory=set)  # recorded earlier in this transaction
+    calendar: WorkCalendar | None = None  # taken before the transaction began
     notify_extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,7 +148,8 @@ class CaseService:
         the window accepts it in the same transaction (two events, one commit): the desk's
         usual case of an applicant at the counter with every material in hand."""
         now = at or self.now()
-        with transaction(self.sessions) as s:
+        calendar = self.calendar()
+        with self.authorizer.store.pinned(self.tenant), transaction(self.sessions) as s:
             pub = self.catalog.latest(s, self.tenant, item_code)
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
@@ -227,7 +229,17 @@ class CaseService:
                 decision = as_window
             elif applicant.user_id is None or applicant.user_id != actor_id:
                 raise NotAllowed("只有受理窗口的工作人员或申请人本人可以提交申请")
-            ctx = _Ctx(s, case, pub, decision, now, _china_day(now), values, actor_id=actor_id)
+            ctx = _Ctx(
+                s,
+                case,
+                pub,
+                decision,
+                now,
+                _china_day(now),
+                values,
+                actor_id=actor_id,
+                calendar=calendar,
+            )
             self._receive_materials(ctx, materials, seq=1)
             case = self._write(ctx, "submit", actor, new=True)
             if not accept:
@@ -235,7 +247,9 @@ class CaseService:
             decision = self.authorizer.can(actor.username, "accept", case_target(case, pub))
             if not decision.allowed:
                 raise NotAllowed(decision.reason)
-            then = _Ctx(s, case, pub, decision, now, _china_day(now), actor_id=actor_id)
+            then = _Ctx(
+                s, case, pub, decision, now, _china_day(now), actor_id=actor_id, calendar=calendar
+            )
             then.materials_seen = {m.material_key for m in ctx.materials}
             self._accept(then, ())
             return self._write(then, "accept", actor)
@@ -813,9 +827,8 @@ class CaseService:
         now = at or self.now()
         # Take the policy snapshot and the calendar before the transaction: refreshing either
         # needs a connection of its own, which must not wait behind this act's connection.
-        self.authorizer.store.snapshot(self.tenant)
-        self.calendar()
-        with transaction(self.sessions) as s:
+        calendar = self.calendar()
+        with self.authorizer.store.pinned(self.tenant), transaction(self.sessions) as s:
             case = s.execute(
                 select(Case).where(Case.tenant == self.tenant, Case.number == number)
             ).scalar_one_or_none()
@@ -832,7 +845,16 @@ class CaseService:
                 decision = self.authorizer.can(actor.username, act, self.target(case, pub))
                 if not decision.allowed:
                     raise NotAllowed(decision.reason)
-            ctx = _Ctx(s, case, pub, decision, now, _china_day(now), actor_id=self._user_id(actor))
+            ctx = _Ctx(
+                s,
+                case,
+                pub,
+                decision,
+                now,
+                _china_day(now),
+                actor_id=self._user_id(actor),
+                calendar=calendar,
+            )
             body(ctx)
             return self._write(ctx, act, actor)
 
@@ -1042,7 +1064,7 @@ class CaseService:
         if c.pub.definition.handling is Handling.INSTANT:
             return None
         return step_deadline(
-            self.calendar(), c.today, step.days, step_name=step.name or step.key
+            c.calendar or self.calendar(), c.today, step.days, step_name=step.name or step.key
         ).due
 
     def _advance(
@@ -1109,7 +1131,7 @@ class CaseService:
         if raw is None:
             return
         clock = json.loads(raw)
-        cal = self.calendar()
+        cal = c.calendar or self.calendar()
         promised = compute_deadline(cal, DeadlineInputs.from_json(clock["promised"]), as_of=c.today)
         statutory = compute_deadline(
             cal, DeadlineInputs.from_json(clock["statutory"]), as_of=c.today

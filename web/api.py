@@ -24,7 +24,7 @@ class ApiController(Controller):
     @get("/items", summary="Published items (latest versions)")
     async def items(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
         house = request.app.state.house
-        with house.sessions() as s:
+        with house.reading() as s:
             published = house.catalog.all_latest(s, house.settings.tenant)
         return [
             {
@@ -44,7 +44,7 @@ class ApiController(Controller):
     @get("/items/{code:str}", summary="One item: its definition and application JSON Schema")
     async def item(self, request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
         house = request.app.state.house
-        with house.sessions() as s:
+        with house.reading() as s:
             pub = house.catalog.latest(s, house.settings.tenant, code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
@@ -65,7 +65,7 @@ class ApiController(Controller):
         self, request: Request[Any, Any, Any], code: str, data: dict[str, Any]
     ) -> dict[str, Any]:
         house = request.app.state.house
-        with house.sessions() as s:
+        with house.reading() as s:
             pub = house.catalog.latest(s, house.settings.tenant, code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
@@ -130,7 +130,7 @@ class ApiController(Controller):
         user = require_user(request)
         house = request.app.state.house
         tenant = house.settings.tenant
-        with house.sessions() as s:
+        with house.reading() as s:
             case = case_by_number(s, tenant, number)
             if case is None:
                 raise NotFoundException(f"案件 {number} 不存在")

@@ -97,7 +97,7 @@ class DeskController(Controller):
         halls = _grants(request, user, WINDOW_ROLES)
         items = []
         if q and halls:
-            with house.sessions() as s:
+            with house.reading() as s:
                 published = house.catalog.all_latest(s, tenant)
             index = request.app.state.item_index
             for pub in published:
@@ -121,7 +121,7 @@ class DeskController(Controller):
         domains = _grants(request, user, DESK_ROLES)
         today = _today()
         queue = []
-        with house.sessions() as s:
+        with house.reading() as s:
             calendar = house.calendar()
             for case in worklist(s, tenant, domains, limit=50):
                 pub = house.catalog.by_id(s, case.item_version_id)
@@ -162,7 +162,7 @@ class DeskController(Controller):
     ) -> Published:
         house = request.app.state.house
         tenant = house.settings.tenant
-        with house.sessions() as s:
+        with house.reading() as s:
             pub = house.catalog.latest(s, tenant, code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
@@ -367,7 +367,7 @@ class DeskController(Controller):
         house = request.app.state.house
         tenant = house.settings.tenant
         snap = house.policy.snapshot(tenant)
-        with house.sessions() as s:
+        with house.reading() as s:
             case = case_by_number(s, tenant, number)
             if case is None:
                 raise NotFoundException(f"案件 {number} 不存在")
@@ -447,7 +447,7 @@ class DeskController(Controller):
             # e.g. no 不予受理决定书 for an accepted case
             raise NotFoundException(f"本案件没有{NOTICES[kind]}")
         house = request.app.state.house
-        with house.sessions() as s:
+        with house.reading() as s:
             case = case_by_number(s, house.settings.tenant, number)
             assert case is not None
             pub = house.catalog.by_id(s, case.item_version_id)

@@ -69,7 +69,7 @@ class PortalController(Controller):
             client = request.client.host if request.client else "?"
             if not limiter.hit(client):
                 raise TooManyTries("查询太频繁，请一分钟后再试")
-            with house.sessions() as s:
+            with house.reading() as s:
                 case = case_by_query(s, house.settings.tenant, number.strip(), code)
                 if case is None:
                     context["error"] = "案件编号或查询码不正确"
