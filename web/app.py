@@ -229,7 +229,9 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         csrf_config=csrf,
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
-        state=State({"house": house, "htmx_available": htmx_available, "item_index": {}}),
+        state=State(
+            {"house": house, "htmx_available": htmx_available, "item_index": {}, "form_bodies": {}}
+        ),
         exception_handlers={
             ActError: act_error_handler,
             NotAuthorizedException: not_authorized_handler,

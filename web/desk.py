@@ -18,6 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+from markupsafe import Markup
 
 from db.engine import transaction
 from definitions.compile import CompiledItem, FieldError
@@ -214,8 +215,21 @@ class DeskController(Controller):
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
+        key = (pub.sha256, domain)
+        cache = request.app.state.form_bodies
+        body = cache.get(key)
         form = build_form(compiled, {}, compiled.blank(), show_errors=False)
-        return self._form_page(request, pub, domain, form, {})
+        if body is None:
+            env = request.app.template_engine.engine
+            body = Markup(
+                env.get_template("desk/form_body.html").render(
+                    form=form, rerender_url=f"/desk/apply/{pub.code}?domain={domain}", uploads=None
+                )
+            )
+            if len(cache) > 1024:
+                cache.clear()
+            cache[key] = body
+        return self._form_page(request, pub, domain, form, {"form_body": body})
 
     @post("/apply/{code:str}")
     async def post_application(
