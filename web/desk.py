@@ -217,9 +217,9 @@ class DeskController(Controller):
         compiled = pub.compiled
         key = (pub.sha256, domain)
         cache = request.app.state.form_bodies
-        body = cache.get(key)
-        form = build_form(compiled, {}, compiled.blank(), show_errors=False)
-        if body is None:
+        cached = cache.get(key)
+        if cached is None:
+            form = build_form(compiled, {}, compiled.blank(), show_errors=False)
             env = request.app.template_engine.engine
             body = Markup(
                 env.get_template("desk/form_body.html").render(
@@ -228,7 +228,8 @@ class DeskController(Controller):
             )
             if len(cache) > 1024:
                 cache.clear()
-            cache[key] = body
+            cached = cache[key] = (form, body)
+        form, body = cached
         return self._form_page(request, pub, domain, form, {"form_body": body})
 
     @post("/apply/{code:str}")
