@@ -193,21 +193,34 @@ class DeskController(Controller):
         extra: Mapping[str, Any],
         status: int = HTTP_200_OK,
     ) -> Template:
+        rerender = {"rerender_url": f"/desk/apply/{pub.code}?domain={domain}", **extra}
+        return self._page(request, "desk/form.html", "application", domain, form, rerender, status)
+
+    def _check_page(
+        self,
+        request: Request[Any, Any, Any],
+        pub: Published,
+        domain: str,
+        form: FormView,
+        extra: Mapping[str, Any],
+        status: int = HTTP_200_OK,
+    ) -> Template:
+        return self._page(request, "desk/check.html", None, domain, form, extra, status)
+
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        template: str,
+        block: str | None,
+        domain: str,
+        form: FormView,
+        extra: Mapping[str, Any],
+        status: int,
+    ) -> Template:
         house = request.app.state.house
         snap = house.policy.snapshot(house.settings.tenant)
-        return _render(
-            request,
-            "desk/form.html",
-            "application",
-            {
-                "form": form,
-                "domain": domain,
-                "domain_title": title_of(snap, domain),
-                "rerender_url": f"/desk/apply/{pub.code}?domain={domain}",
-                **extra,
-            },
-            status,
-        )
+        context = {"form": form, "domain": domain, "domain_title": title_of(snap, domain), **extra}
+        return _render(request, template, block, context, status)
 
     @get("/apply/{code:str}", sync_to_thread=True)
     def new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
@@ -354,25 +367,6 @@ class DeskController(Controller):
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
         request.session["flash"] = flash
         return Redirect(f"/desk/cases/{case.number}", status_code=HTTP_303_SEE_OTHER)
-
-    def _check_page(
-        self,
-        request: Request[Any, Any, Any],
-        pub: Published,
-        domain: str,
-        form: FormView,
-        extra: Mapping[str, Any],
-        status: int = HTTP_200_OK,
-    ) -> Template:
-        house = request.app.state.house
-        snap = house.policy.snapshot(house.settings.tenant)
-        return _render(
-            request,
-            "desk/check.html",
-            None,
-            {"form": form, "domain": domain, "domain_title": title_of(snap, domain), **extra},
-            status,
-        )
 
     # -- the case page --------------------------------------------------------------------
 
