@@ -10,11 +10,20 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from runtime.case_tables import Case, CaseEvent
+
+#: Lists never show the application data: it is loaded only if a caller touches it.
+LIST_OPTIONS = (
+    defer(Case.data),
+    defer(Case.countersigned),
+    defer(Case.item_sha256),
+    defer(Case.last_hash),
+)
 
 
 def case_by_number(session: Session, tenant: str, number: str) -> Case | None:
@@ -51,25 +60,42 @@ def worklist(
 ) -> list[Case]:
     """Open cases whose current step sits in one of ``domains``, soonest deadline first
     (cases not yet accepted, which have no deadline, after them)."""
-    per_domain: list[list[Case]] = []
-    for domain in dict.fromkeys(domains):
-        base = select(Case).where(
-            Case.tenant == tenant, Case.current_domain == domain, Case.open.is_(True)
+    unique = list(dict.fromkeys(domains))
+
+    def base(domain: str) -> Any:
+        return (
+            select(Case)
+            .options(*LIST_OPTIONS)
+            .where(Case.tenant == tenant, Case.current_domain == domain, Case.open.is_(True))
         )
-        dated = list(
+
+    dated = [
+        list(
             session.execute(
-                base.where(Case.due_promised.is_not(None))
+                base(d)
+                .where(Case.due_promised.is_not(None))
                 .order_by(Case.due_promised, Case.number)
                 .limit(limit)
             ).scalars()
         )
-        undated = list(
-            session.execute(
-                base.where(Case.due_promised.is_(None)).order_by(Case.number).limit(limit)
-            ).scalars()
-        )
-        per_domain.append(dated + undated)
-    return list(heapq.merge(*per_domain, key=_due_key))[:limit]
+        for d in unique
+    ]
+    found = list(heapq.merge(*dated, key=_due_key))[:limit]
+    if len(found) < limit:
+        # cases not yet accepted (no deadline) come after every dated one
+        undated = [
+            list(
+                session.execute(
+                    base(d)
+                    .where(Case.due_promised.is_(None))
+                    .order_by(Case.number)
+                    .limit(limit - len(found))
+                ).scalars()
+            )
+            for d in unique
+        ]
+        found += list(heapq.merge(*undated, key=_due_key))[: limit - len(found)]
+    return found
 
 
 def due_by(session: Session, tenant: str, until: date, *, limit: int = 100) -> list[Case]:
@@ -77,6 +103,7 @@ def due_by(session: Session, tenant: str, until: date, *, limit: int = 100) -> l
     return list(
         session.execute(
             select(Case)
+            .options(*LIST_OPTIONS)
             .where(
                 Case.tenant == tenant,
                 Case.open.is_(True),
