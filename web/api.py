@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from runtime.errors import InvalidInput, NotAllowed
 from runtime.queries import case_by_number
@@ -42,7 +43,7 @@ class ApiController(Controller):
         ]
 
     @get("/items/{code:str}", summary="One item: its definition and application JSON Schema")
-    async def item(self, request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
+    async def item(self, request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
         house = request.app.state.house
         with house.reading() as s:
             pub = house.catalog.latest(s, house.settings.tenant, code)
@@ -62,7 +63,7 @@ class ApiController(Controller):
         status_code=200,  # creates nothing
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], code: str, data: dict[str, Any]
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[dict[str, Any]]
     ) -> dict[str, Any]:
         house = request.app.state.house
         with house.reading() as s:
@@ -97,7 +98,7 @@ class ApiController(Controller):
         "/items/{code:str}/applications", summary="File an application at a hall", status_code=201
     )
     async def apply(
-        self, request: Request[Any, Any, Any], code: str, data: dict[str, Any]
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[dict[str, Any]]
     ) -> dict[str, Any]:
         user = require_user(request)
         house = request.app.state.house
@@ -126,7 +127,7 @@ class ApiController(Controller):
         }
 
     @get("/cases/{number:str}", summary="One case, as the user may see it")
-    async def case(self, request: Request[Any, Any, Any], number: str) -> dict[str, Any]:
+    async def case(self, request: Request[Any, Any, Any], number: FromPath[str]) -> dict[str, Any]:
         user = require_user(request)
         house = request.app.state.house
         tenant = house.settings.tenant
@@ -169,7 +170,11 @@ class ApiController(Controller):
 
     @post("/cases/{number:str}/acts/{act:str}", summary="Perform an act on a case")
     async def act(
-        self, request: Request[Any, Any, Any], number: str, act: str, data: dict[str, Any]
+        self,
+        request: Request[Any, Any, Any],
+        number: FromPath[str],
+        act: FromPath[str],
+        data: JSONBody[dict[str, Any]],
     ) -> dict[str, Any]:
         user = require_user(request)
         values = {

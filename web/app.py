@@ -11,7 +11,6 @@ from urllib.parse import quote
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
@@ -21,7 +20,9 @@ from litestar.exceptions import (
 )
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -130,7 +131,9 @@ async def index(request: Request[Any, Any, Any]) -> Redirect:
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+async def login_page(
+    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+) -> Template:
     return Template(
         template_name="login.html",
         context={

@@ -15,6 +15,7 @@ import anyio
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
@@ -89,7 +90,7 @@ class DeskController(Controller):
     # -- home: item search and the queue ------------------------------------------------
 
     @get("/", sync_to_thread=True)
-    def home(self, request: HTMXRequest, q: str | None = None) -> Template:
+    def home(self, request: HTMXRequest, q: FromQuery[str | None] = None) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         house = request.app.state.house
@@ -223,7 +224,9 @@ class DeskController(Controller):
         return _render(request, template, block, context, status)
 
     @get("/apply/{code:str}", sync_to_thread=True)
-    def new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
+    def new_application(
+        self, request: HTMXRequest, code: FromPath[str], domain: FromQuery[str]
+    ) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
@@ -247,7 +250,7 @@ class DeskController(Controller):
 
     @post("/apply/{code:str}")
     async def post_application(
-        self, request: HTMXRequest, code: str, domain: str
+        self, request: HTMXRequest, code: FromPath[str], domain: FromQuery[str]
     ) -> Template | Redirect:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
@@ -371,7 +374,7 @@ class DeskController(Controller):
     # -- the case page --------------------------------------------------------------------
 
     def _case_context(
-        self, request: Request[Any, Any, Any], user: CurrentUser, number: str
+        self, request: Request[Any, Any, Any], user: CurrentUser, number: FromPath[str]
     ) -> dict[str, Any]:
         house = request.app.state.house
         tenant = house.settings.tenant
@@ -400,7 +403,7 @@ class DeskController(Controller):
         return {"case": view, "actions": actions, "notices": notices}
 
     @get("/cases/{number:str}", sync_to_thread=True)
-    def case_page(self, request: HTMXRequest, number: str) -> Template:
+    def case_page(self, request: HTMXRequest, number: FromPath[str]) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         context = self._case_context(request, user, number)
@@ -411,7 +414,9 @@ class DeskController(Controller):
         return _render(request, "desk/case.html", None, context)
 
     @post("/cases/{number:str}/act/{act:str}")
-    async def act(self, request: HTMXRequest, number: str, act: str) -> Template | Redirect:
+    async def act(
+        self, request: HTMXRequest, number: FromPath[str], act: FromPath[str]
+    ) -> Template | Redirect:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         values = form_values(await request.form())
@@ -423,8 +428,8 @@ class DeskController(Controller):
         self,
         request: HTMXRequest,
         user: CurrentUser,
-        number: str,
-        act: str,
+        number: FromPath[str],
+        act: FromPath[str],
         values: dict[str, list[str]],
     ) -> Template | Redirect:
         status = HTTP_200_OK
@@ -446,7 +451,7 @@ class DeskController(Controller):
         return _render(request, "desk/case.html", "case_panel", context, status)
 
     @get("/cases/{number:str}/notice/{kind:str}", sync_to_thread=True)
-    def notice(self, request: HTMXRequest, number: str, kind: str) -> Template:
+    def notice(self, request: HTMXRequest, number: FromPath[str], kind: FromPath[str]) -> Template:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         if kind not in NOTICES:

@@ -9,6 +9,7 @@ from collections import deque
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from runtime.errors import ActError
@@ -53,9 +54,9 @@ class PortalController(Controller):
     async def query(
         self,
         request: Request[Any, Any, Any],
-        number: str | None = None,
-        code: str | None = None,
-        kiosk: bool = False,
+        number: FromQuery[str | None] = None,
+        code: FromQuery[str | None] = None,
+        kiosk: FromQuery[bool] = False,
     ) -> Template:
         house = request.app.state.house
         context: dict[str, Any] = {
