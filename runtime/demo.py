@@ -24,7 +24,7 @@ OUTCOMES: tuple[tuple[str, int], ...] = (
     ("suspended", 1),
     ("decided", 1),
     ("completed", 6),
-    ("delivered", 1),
+    ("delivered", 2),
     ("withdrawn", 1),
 )
 
@@ -68,9 +68,11 @@ class DemoDriver:
         report = DemoReport()
         outcomes = [o for o, _ in OUTCOMES]
         weights = [w for _, w in OUTCOMES]
+        delivering = [p for p in self.items if any(st.kind is StepKind.DELIVER for st in p.definition.steps)]
         for _ in range(count):
-            pub = self.rng.choice(self.items)
             goal = self.rng.choices(outcomes, weights)[0]
+            pool = delivering if goal == "delivered" and delivering else self.items
+            pub = self.rng.choice(pool)
             try:
                 state = self.one(pub, goal)
             except ActError as exc:
