@@ -15,6 +15,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("case", "banshi.commands.case", "Cases: process replay."),
     ("audit", "banshi.commands.audit", "Audit: verify the event chains."),
     ("worker", "banshi.commands.worker", "Deliver the notification outbox."),
+    ("outbox", "banshi.commands.outbox", "The notification outbox: pending and sent messages."),
     ("serve", "banshi.commands.serve", "Serve the web app."),
     ("org", "banshi.commands.org", "Organisation: load a file, show the tree, the audit log."),
     ("user", "banshi.commands.user", "People: users, roles and acting delegations."),
