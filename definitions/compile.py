@@ -255,10 +255,10 @@ class CompiledItem:
             value = data.get(key)
             if value is None:
                 continue
-            if sub is None:
+            if check is not None:
                 if isinstance(value, str) and not check(value):
                     return False
-            elif isinstance(value, list):
+            elif sub is not None and isinstance(value, list):
                 for row in value:
                     if not isinstance(row, Mapping):
                         continue
@@ -398,7 +398,9 @@ def _visibility_order(fields: Sequence[FormField]) -> tuple[list[str], bool]:
     return order, cyclic
 
 
-FormatCheck = tuple[str, Callable[[str], bool], list[tuple[str, Callable[[str], bool]]] | None]
+FormatCheck = tuple[
+    str, Callable[[str], bool] | None, list[tuple[str, Callable[[str], bool]]] | None
+]
 
 
 def _format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> list[FormatCheck]:
@@ -417,12 +419,8 @@ def _format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> 
                 if (name := registry[sub.type].format_name) is not None
             ]
             if inner:
-                out.append((f.key, _never, inner))
+                out.append((f.key, None, inner))
     return out
-
-
-def _never(value: str) -> bool:  # pragma: no cover - placeholder for group entries
-    return True
 
 
 def _shape(path: str) -> str:

@@ -35,6 +35,7 @@ from runtime.chain import (
     event_body,
     from_json_value,
     link_hash,
+    to_json_value,
 )
 from runtime.clock import DeadlineInputs, Extension, Suspension, compute_deadline, step_deadline
 from runtime.errors import Conflict, InvalidInput, NotAllowed, NotFound, ReasonRequired, WrongState
@@ -1194,6 +1195,4 @@ def case_target(case: Case, pub: Published) -> CaseTarget:
 
 
 def _jv(value: Any) -> Any:
-    from runtime.chain import to_json_value
-
     return to_json_value(value)
