@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,6 +47,11 @@ from runtime.states import NOTIFY_ON, OPEN_STATES, PRE_ACCEPT, STATE_NAMES, Stat
 CHINA = ZoneInfo("Asia/Shanghai")
 SYSTEM = "system"
 CASE = cast(Table, Case.__table__)
+EVENT = cast(Table, CaseEvent.__table__)
+MATERIAL = cast(Table, CaseMaterial.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+EVENT_COLUMNS = tuple(c.key for c in EVENT.columns if c.key != "id")
+MATERIAL_COLUMNS = tuple(c.key for c in MATERIAL.columns if c.key not in ("id", "case_id"))
 
 
 @dataclass(frozen=True)
@@ -913,11 +918,20 @@ class CaseService:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"案件 {number} 已被他人处理，请刷新后再试")
         ev.case_id = case.id
-        s.add(ev)
-        for material in c.materials:  # added only now: a new case has just got its id
-            material.case_id = case.id
-            s.add(material)
-        s.flush()  # one flush: the event gets its id for the outbox rows
+        # Core inserts: the event (its id for the outbox), the materials in one executemany
+        ev.id = s.execute(
+            insert(EVENT)
+            .values({col: getattr(ev, col) for col in EVENT_COLUMNS})
+            .returning(EVENT.c.id)
+        ).scalar_one()
+        if c.materials:
+            s.execute(
+                insert(MATERIAL),
+                [
+                    {**{col: getattr(m, col) for col in MATERIAL_COLUMNS}, "case_id": case.id}
+                    for m in c.materials
+                ],
+            )
         self._notify(c, act, ev)
         if not new:
             # the row was written by the compare-and-set above: mirror it on the object
@@ -948,8 +962,8 @@ class CaseService:
             "decision": "",
             **c.notify_extra,
         }
-        c.session.add(
-            OutboxMessage(
+        c.session.execute(
+            insert(OUTBOX).values(
                 tenant=self.tenant,
                 event_id=ev.id,
                 case_id=ev.case_id,
