@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -52,6 +52,11 @@ MATERIAL = cast(Table, CaseMaterial.__table__)
 OUTBOX = cast(Table, OutboxMessage.__table__)
 EVENT_COLUMNS = tuple(c.key for c in EVENT.columns if c.key != "id")
 MATERIAL_COLUMNS = tuple(c.key for c in MATERIAL.columns if c.key not in ("id", "case_id"))
+# Statements built once; values travel as parameters (no per-call expression building).
+EVENT_INSERT = insert(EVENT).returning(EVENT.c.id)
+CASE_CAS = update(CASE).where(
+    CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version")
+)
 
 
 @dataclass(frozen=True)
@@ -911,18 +916,14 @@ class CaseService:
             s.flush()
         else:
             result = s.execute(
-                update(CASE)
-                .where(CASE.c.id == case.id, CASE.c.version == old_version)
-                .values(**typed, last_hash=ev.hash)
+                CASE_CAS, {**typed, "last_hash": ev.hash, "b_id": case.id, "b_version": old_version}
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"案件 {number} 已被他人处理，请刷新后再试")
         ev.case_id = case.id
         # Core inserts: the event (its id for the outbox), the materials in one executemany
         ev.id = s.execute(
-            insert(EVENT)
-            .values({col: getattr(ev, col) for col in EVENT_COLUMNS})
-            .returning(EVENT.c.id)
+            EVENT_INSERT, {col: getattr(ev, col) for col in EVENT_COLUMNS}
         ).scalar_one()
         if c.materials:
             s.execute(
@@ -963,18 +964,19 @@ class CaseService:
             **c.notify_extra,
         }
         c.session.execute(
-            insert(OUTBOX).values(
-                tenant=self.tenant,
-                event_id=ev.id,
-                case_id=ev.case_id,
-                channel=self.config.sms_channel,
-                recipient=str(mobile),
-                template=event,
-                body=render(event, values),
-                status="pending",
-                attempts=0,
-                next_attempt_at=c.now,
-            )
+            insert(OUTBOX),
+            {
+                "tenant": self.tenant,
+                "event_id": ev.id,
+                "case_id": ev.case_id,
+                "channel": self.config.sms_channel,
+                "recipient": str(mobile),
+                "template": event,
+                "body": render(event, values),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": c.now,
+            },
         )
 
     # -- guards -------------------------------------------------------------------
