@@ -383,7 +383,7 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
     else:  # engine-specific: PostgreSQL catalogue, current schema
         sql = (
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case'"
-            " AND schemaname = current_schema() AND indexname LIKE 'ix_%'"
+            " AND schemaname = current_schema() AND indexname LIKE 'ix_%%'"
         )
     return [(str(name), str(ddl)) for name, ddl in conn.exec_driver_sql(sql)]
 
