@@ -68,7 +68,9 @@ class DemoDriver:
         report = DemoReport()
         outcomes = [o for o, _ in OUTCOMES]
         weights = [w for _, w in OUTCOMES]
-        delivering = [p for p in self.items if any(st.kind is StepKind.DELIVER for st in p.definition.steps)]
+        delivering = [
+            p for p in self.items if any(st.kind is StepKind.DELIVER for st in p.definition.steps)
+        ]
         for _ in range(count):
             goal = self.rng.choices(outcomes, weights)[0]
             pool = delivering if goal == "delivered" and delivering else self.items
