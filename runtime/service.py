@@ -54,6 +54,10 @@ EVENT_COLUMNS = tuple(c.key for c in EVENT.columns if c.key != "id")
 MATERIAL_COLUMNS = tuple(c.key for c in MATERIAL.columns if c.key not in ("id", "case_id"))
 # Statements built once; values travel as parameters (no per-call expression building).
 EVENT_INSERT = insert(EVENT).returning(EVENT.c.id)
+CASE_BY_NUMBER = select(Case).where(Case.tenant == bindparam("t"), Case.number == bindparam("n"))
+MATERIAL_KEYS = select(CaseMaterial.material_key).where(
+    CaseMaterial.tenant == bindparam("t"), CaseMaterial.case_id == bindparam("c")
+)
 CASE_CAS = update(CASE).where(
     CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version")
 )
@@ -840,9 +844,7 @@ class CaseService:
         # needs a connection of its own, which must not wait behind this act's connection.
         calendar = self.calendar()
         with self.authorizer.store.pinned(self.tenant), transaction(self.sessions) as s:
-            case = s.execute(
-                select(Case).where(Case.tenant == self.tenant, Case.number == number)
-            ).scalar_one_or_none()
+            case = s.execute(CASE_BY_NUMBER, {"t": self.tenant, "n": number}).scalar_one_or_none()
             if case is None:
                 raise NotFound(f"案件 {number} 不存在")
             if expected_version is not None and case.version != expected_version:
@@ -1031,13 +1033,7 @@ class CaseService:
 
     def _missing(self, c: _Ctx) -> list[dict[str, str]]:
         """Required materials (for this application) that are not exempt and not yet received."""
-        have = set(
-            c.session.execute(
-                select(CaseMaterial.material_key).where(
-                    CaseMaterial.tenant == self.tenant, CaseMaterial.case_id == c.case.id
-                )
-            ).scalars()
-        )
+        have = set(c.session.execute(MATERIAL_KEYS, {"t": self.tenant, "c": c.case.id}).scalars())
         have |= {m.material_key for m in c.materials} | c.materials_seen
         return [
             {"key": n.material.key, "name": n.material.name}
