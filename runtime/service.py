@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from db.engine import transaction
 from definitions.canonical import canonical_json
-from definitions.models import Handling, Step, StepKind
+from definitions.models import Handling, ItemDefinition, Step, StepKind
 from rbac.permissions import Authorizer, Decision
 from rbac.policy import DelegationRec, GrantRec
 from rbac.targets import CaseTarget, ItemTarget, accepts_at, deciding_domain
@@ -227,17 +227,7 @@ class CaseService:
             as_window = self.authorizer.can(
                 actor.username,
                 "accept",
-                CaseTarget(
-                    tenant=self.tenant,
-                    case_id=number,
-                    owner=item.owner,
-                    accepting_domain=accepting_domain,
-                    current_domain=accepting_domain,
-                    applicant_user_id=applicant.user_id,
-                    accepted_by_user_id=None,
-                    accept_patterns=tuple(item.levels.accept),
-                    decide=item.levels.decide,
-                ),
+                window_target(self.tenant, item, accepting_domain, number, applicant.user_id),
             )
             actor_id = self._user_id(actor)
             if as_window.allowed:
@@ -1187,6 +1177,28 @@ class CaseService:
             clock[key] = change(DeadlineInputs.from_json(clock[key])).to_json()
         c.values["clock"] = canonical_json(clock)
         self._deadlines(c)
+
+
+def window_target(
+    tenant: str,
+    item: ItemDefinition,
+    hall: str,
+    case_id: str = "(new)",
+    applicant_user_id: int | None = None,
+) -> CaseTarget:
+    """The target of an application about to be filed at ``hall`` (no stored case yet):
+    who may accept it there is who may file it at the desk."""
+    return CaseTarget(
+        tenant=tenant,
+        case_id=case_id,
+        owner=item.owner,
+        accepting_domain=hall,
+        current_domain=hall,
+        applicant_user_id=applicant_user_id,
+        accepted_by_user_id=None,
+        accept_patterns=tuple(item.levels.accept),
+        decide=item.levels.decide,
+    )
 
 
 def case_target(case: Case, pub: Published) -> CaseTarget:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, text
@@ -17,6 +19,7 @@ from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from db.models import load_all
 
+T = TypeVar("T")
 POSTGRES_URL = os.environ.get("BANSHI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
@@ -37,21 +40,34 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def _postgres_schema() -> Iterator[str]:
-    """One migrated PostgreSQL schema per test worker; tables are emptied after each test."""
+@contextmanager
+def throwaway_schema(
+    prefix: str, prepare: Callable[[Engine], T] | None = None
+) -> Iterator[tuple[str, T | None]]:
+    """A fresh PostgreSQL schema, migrated and optionally prepared, dropped afterwards."""
     assert POSTGRES_URL
-    schema = f"t_{_worker()}_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{_worker()}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    engine.dispose()
-    yield schema
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        upgrade(engine)
+        prepared = prepare(engine) if prepare is not None else None
+        engine.dispose()
+        yield schema, prepared
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[str]:
+    """One migrated PostgreSQL schema per test worker; tables are emptied after each test."""
+    with throwaway_schema("t") as (schema, _):
+        yield schema
 
 
 @pytest.fixture(params=BACKENDS)
@@ -74,7 +90,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         tables = [t.name for t in reversed(load_all().metadata.sorted_tables)]
         if tables:
             with eng.begin() as c:
-                c.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                c.execute(
+                    text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
         eng.dispose()
 
 

@@ -24,14 +24,14 @@ from markupsafe import Markup
 from db.engine import transaction
 from definitions.compile import CompiledItem, FieldError
 from definitions.fieldtypes import MobileType, ParseError
-from rbac.targets import CaseTarget, accepts_at
+from rbac.targets import accepts_at
 from renderer.forms import FormView, build_form
 from renderer.parse import parse_form, row_counts
 from renderer.qr import qr_svg
-from runtime.errors import ActError, InvalidInput
+from runtime.errors import ActError, InvalidInput, NotAllowed
 from runtime.publishing import Published
 from runtime.queries import case_by_number, events_of, worklist
-from runtime.service import Actor, Applicant
+from runtime.service import Actor, Applicant, window_target
 from web.auth import CurrentUser, require_user
 from web.search import index_item, matches
 from web.views import allowed_actions, case_view, local_time, title_of
@@ -169,20 +169,11 @@ class DeskController(Controller):
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
         item = pub.definition
-        probe = CaseTarget(
-            tenant=tenant,
-            case_id="(new)",
-            owner=item.owner,
-            accepting_domain=domain,
-            current_domain=domain,
-            applicant_user_id=None,
-            accepted_by_user_id=None,
-            accept_patterns=tuple(item.levels.accept),
-            decide=item.levels.decide,
+        decision = house.authorizer.can(
+            user.username, "accept", window_target(tenant, item, domain)
         )
-        decision = house.authorizer.can(user.username, "accept", probe)
         if not decision.allowed:
-            raise ActErrorForbidden(decision.reason)
+            raise NotAllowed(decision.reason)
         return pub
 
     def _form_page(
@@ -388,7 +379,7 @@ class DeskController(Controller):
 
             decision = house.authorizer.can(user.username, "read", case_target(case, pub))
             if not decision.allowed:
-                raise ActErrorForbidden(decision.reason)
+                raise NotAllowed(decision.reason)
             view = case_view(
                 s, case, pub, snap, house.calendar(), _today(), house.settings.yellow_card_share
             )
@@ -567,11 +558,6 @@ async def _take_uploads(
                 )
                 errors.append(FieldError(path, exc.message))
     return errors, refs
-
-
-class ActErrorForbidden(ActError):
-    status = 403
-    code = "forbidden"
 
 
 def _merge(first: Sequence[FieldError], second: Sequence[FieldError]) -> list[FieldError]:

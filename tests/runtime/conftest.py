@@ -145,26 +145,11 @@ def _prepared_sqlite(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def _prepared_postgres() -> Any:
     import os
-    import uuid
 
-    from sqlalchemy import text
+    from tests.conftest import throwaway_schema
 
-    from db.engine import make_engine
-    from db.migrate import upgrade
-
-    url = os.environ["BANSHI_TEST_POSTGRES_URL"]
-    schema = f"rt_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(eng)
-    _load_org_and_calendar(eng)
-    eng.dispose()
-    yield url, schema
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with throwaway_schema("rt", _load_org_and_calendar) as (schema, _):
+        yield os.environ["BANSHI_TEST_POSTGRES_URL"], schema
 
 
 @pytest.fixture(params=_BACKENDS)

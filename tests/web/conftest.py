@@ -7,10 +7,8 @@ get a copy of a prepared file, PostgreSQL tests share a prepared schema whose ca
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,7 @@ from sqlalchemy import Engine, text
 from banshi.settings import Settings
 from banshi.wiring import House, build_house
 from db.engine import make_engine
-from db.migrate import upgrade
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS, POSTGRES_URL, throwaway_schema
 from tests.web.demo_site import PASSWORD, SECRET, load_demo
 from web.app import create_app
 
@@ -41,7 +38,9 @@ CASE_TABLES = (
 
 
 @pytest.fixture(scope="session")
-def _web_sqlite(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def _web_sqlite(
+    _sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[str]]:
     path = tmp_path_factory.mktemp("web") / "web.sqlite3"
     shutil.copy(_sqlite_template, path)
     eng = make_engine(f"sqlite:///{path}")
@@ -54,19 +53,9 @@ def _web_sqlite(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def _web_postgres() -> Iterator[tuple[str, list[str]]]:
-    assert POSTGRES_URL
-    schema = f"web_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(eng)
-    codes = load_demo(eng)
-    eng.dispose()
-    yield schema, codes
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with throwaway_schema("web", load_demo) as (schema, codes):
+        assert codes is not None
+        yield schema, codes
 
 
 @pytest.fixture(params=BACKENDS)
@@ -89,11 +78,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     finally:
         with eng.begin() as c:
             c.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in CASE_TABLES) + " RESTART IDENTITY CASCADE")
+                text(
+                    "TRUNCATE "
+                    + ", ".join(f'"{t}"' for t in CASE_TABLES)
+                    + " RESTART IDENTITY CASCADE"
+                )
             )
             c.execute(
-                text("DELETE FROM item_version WHERE code NOT IN ("
-                     + ", ".join(f"'{code}'" for code in codes) + ")")
+                text(
+                    "DELETE FROM item_version WHERE code NOT IN ("
+                    + ", ".join(f"'{code}'" for code in codes)
+                    + ")"
+                )
             )
             c.execute(text("UPDATE org_user SET active = true"))
         eng.dispose()
@@ -174,6 +170,7 @@ def anon(app: Litestar) -> Client:
 @pytest.fixture
 def login(app: Litestar) -> Callable[[str], Client]:
     """``login(username)`` -> a TestClient with that demo user's session."""
+
     def make(username: str) -> Client:
         c = Client(app=app, base_url="http://testserver.local")
         c.get("/login")
