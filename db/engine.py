@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,3 +56,32 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_writers_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock | None:
+    """SQLite has one writer at a time: threads of this process queue on a lock instead of
+    in SQLite's busy handler, whose sleeps (up to 100 ms each) starve a busy server."""
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _writers.get(engine)
+    if lock is None:
+        with _writers_guard:
+            lock = _writers.setdefault(engine, threading.RLock())
+    return lock
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one transaction that will write: commit on success, roll back on
+    any error. On SQLite the writers of this process take turns (see ``_writer_lock``)."""
+    lock = _writer_lock(engine)
+    if lock is None:
+        with engine.begin() as conn:
+            yield conn
+        return
+    with lock, engine.begin() as conn:
+        yield conn

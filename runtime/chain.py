@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from definitions.canonical import canonical_json
+from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseEvent
 
 GENESIS = "0" * 64
@@ -48,7 +49,7 @@ def from_json_value(column: str, value: Any) -> Any:
     return value
 
 
-def row_values(case: Case) -> dict[str, Any]:
+def row_values(case: Case | CaseRecord) -> dict[str, Any]:
     """The projected columns of a case row, as JSON values."""
     return {k: to_json_value(_normal_dt(getattr(case, k))) for k in PROJECTED}
 
@@ -63,21 +64,36 @@ def _normal_dt(value: Any) -> Any:
 
 
 def event_body(ev: CaseEvent, number: str) -> dict[str, Any]:
-    """The part of an event that is hashed."""
-    return {
-        "case": number,
-        "seq": ev.seq,
-        "act": ev.act,
-        "actor": ev.actor,
-        "actor_user_id": ev.actor_user_id,
-        "role": ev.role,
-        "domain": ev.domain,
-        "acting_for": ev.acting_for,
-        "reason": ev.reason,
-        "changes": json.loads(ev.changes),
-        "item_sha256": ev.item_sha256,
-        "at": to_json_value(_normal_dt(ev.at)),
-    }
+    """The part of a stored event that is hashed."""
+    return event_body_of(
+        number,
+        {k: getattr(ev, k) for k in (*HASHED, "at") if k != "changes"},
+        json.loads(ev.changes),
+    )
+
+
+#: The event columns covered by the hash (with the case number and the parsed changes).
+HASHED = (
+    "seq",
+    "act",
+    "actor",
+    "actor_user_id",
+    "role",
+    "domain",
+    "acting_for",
+    "reason",
+    "changes",
+    "item_sha256",
+)
+
+
+def event_body_of(number: str, ev: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed body from an event's values (``at`` included) and its changes as JSON values."""
+    body: dict[str, Any] = {"case": number}
+    for key in HASHED:
+        body[key] = changes if key == "changes" else ev[key]
+    body["at"] = to_json_value(_normal_dt(ev["at"]))
+    return body
 
 
 def link_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
@@ -92,17 +108,18 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return state
 
 
-def apply_changes(case: Case, changes: Mapping[str, Any]) -> None:
+def apply_changes(case: Case | CaseRecord, changes: Mapping[str, Any]) -> None:
     for key, value in changes.items():
         setattr(case, key, from_json_value(key, value))
 
 
-def diff(case: Case, new_values: Mapping[str, Any]) -> dict[str, Any]:
+def diff(case: Case | CaseRecord, new_values: Mapping[str, Any]) -> dict[str, Any]:
     """The changes (as JSON values) that turn the row into ``new_values``."""
-    current = row_values(case) if case.id is not None else {}
     out: dict[str, Any] = {}
+    if case.id is None:
+        return {key: to_json_value(value) for key, value in new_values.items()}
     for key, value in new_values.items():
         jv = to_json_value(value)
-        if key not in current or current[key] != jv:
+        if to_json_value(_normal_dt(getattr(case, key))) != jv:
             out[key] = jv
     return out

@@ -6,47 +6,56 @@ import secrets
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.prepared import Prepared
 from runtime.case_tables import Counter
 
 #: No 0/O, 1/I/L: read over the phone without confusion.
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 6
 COUNTER = cast(Table, Counter.__table__)
+# built once: the value travels as parameters (RETURNING: SQLite >= 3.35 and PostgreSQL)
+NEXT_VALUE = Prepared(
+    update(COUNTER)
+    .where(COUNTER.c.tenant == bindparam("t"), COUNTER.c.name == bindparam("n"))
+    .values(value=COUNTER.c.value + 1)
+    .returning(COUNTER.c.value)
+)
+FIRST_VALUE = insert(COUNTER)
 
 
 def query_code() -> str:
     return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
-def next_sequence(session: Session, tenant: str, name: str) -> int:
+def next_sequence(session: Session | Connection, tenant: str, name: str) -> int:
     """Atomically take the next value of a counter inside the caller's transaction.
 
     The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite), so concurrent
     transactions queue and never get the same value; numbers of rolled-back transactions
     are simply skipped (gap-tolerant)."""
     for _ in range(3):
-        value = session.execute(
-            update(COUNTER)
-            .where(COUNTER.c.tenant == tenant, COUNTER.c.name == name)
-            .values(value=COUNTER.c.value + 1)
-            .returning(COUNTER.c.value)  # RETURNING: SQLite >= 3.35 and PostgreSQL
-        ).scalar_one_or_none()
+        if isinstance(session, Connection):
+            value = NEXT_VALUE.scalar(session, {"t": tenant, "n": name})
+        else:
+            value = session.execute(
+                NEXT_VALUE.statement, {"t": tenant, "n": name}
+            ).scalar_one_or_none()
         if value is not None:
             return int(value)
         try:
             with session.begin_nested():
-                session.add(Counter(tenant=tenant, name=name, value=1))
+                session.execute(FIRST_VALUE, {"tenant": tenant, "name": name, "value": 1})
             return 1
         except IntegrityError:
             continue  # another transaction created the row first: take the UPDATE path
     raise RuntimeError(f"could not take a number from counter {name}")
 
 
-def case_number(session: Session, tenant: str, day: date) -> str:
+def case_number(session: Session | Connection, tenant: str, day: date) -> str:
     """``<region code><yyyymmdd><6-digit sequence>``, e.g. 42282220260930000017."""
     prefix = f"{tenant}{day:%Y%m%d}"
     return f"{prefix}{next_sequence(session, tenant, prefix):06d}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from definitions.canonical import canonical_json
@@ -15,6 +16,15 @@ from definitions.compile import CompiledItem, Compiler
 from definitions.models import ItemDefinition
 from definitions.problems import DefinitionError, Severity
 from runtime.case_tables import ItemVersion
+
+ITEM_VERSION = cast(Table, ItemVersion.__table__)
+VERSION_BY_ID = select(ITEM_VERSION).where(ITEM_VERSION.c.id == bindparam("i"))
+NEWEST_VERSION = (
+    select(ITEM_VERSION.c.id)
+    .where(ITEM_VERSION.c.tenant == bindparam("t"), ITEM_VERSION.c.code == bindparam("c"))
+    .order_by(ITEM_VERSION.c.version.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,8 @@ class Catalog:
         self._latest.pop((tenant, definition.code), None)
         return self._wrap(row)
 
-    def _wrap(self, row: ItemVersion) -> Published:
+    def _wrap(self, row: Any) -> Published:
+        """``row``: an ``ItemVersion`` or a Core row of its table (the same attributes)."""
         cached = self._by_id.get(row.id)
         if cached is not None:
             return cached
@@ -96,13 +107,13 @@ class Catalog:
         self._by_id[row.id] = pub
         return pub
 
-    def by_id(self, session: Session, version_id: int) -> Published:
+    def by_id(self, session: Session | Connection, version_id: int) -> Published:
         cached = self._by_id.get(version_id)
         if cached is not None:
             return cached
-        return self._wrap(session.get_one(ItemVersion, version_id))
+        return self._wrap(session.execute(VERSION_BY_ID, {"i": version_id}).one())
 
-    def latest(self, session: Session, tenant: str, code: str) -> Published | None:
+    def latest(self, session: Session | Connection, tenant: str, code: str) -> Published | None:
         """The newest published version of ``code``; the answer is kept for
         ``latest_ttl`` seconds (a version published elsewhere is seen within that time;
         one published through this catalogue at once)."""
@@ -111,12 +122,7 @@ class Catalog:
         now = time.monotonic()
         if hit is not None and hit[1] > now:
             return self.by_id(session, hit[0])
-        version_id = session.execute(
-            select(ItemVersion.id)
-            .where(ItemVersion.tenant == tenant, ItemVersion.code == code)
-            .order_by(ItemVersion.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+        version_id = session.execute(NEWEST_VERSION, {"t": tenant, "c": code}).scalar_one_or_none()
         if version_id is None:
             return None
         self._latest[key] = (version_id, now + self.latest_ttl)

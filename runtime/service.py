@@ -16,23 +16,24 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
-from db.engine import transaction
+from db.engine import write_transaction
+from db.prepared import Prepared
 from definitions.canonical import canonical_json
 from definitions.models import Handling, ItemDefinition, Step, StepKind
 from rbac.permissions import Authorizer, Decision
 from rbac.policy import DelegationRec, GrantRec
 from rbac.targets import CaseTarget, ItemTarget, accepts_at, deciding_domain
 from runtime.calendar import WorkCalendar
+from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseEvent, CaseFee, CaseMaterial, OutboxMessage
 from runtime.chain import (
     GENESIS,
     PROJECTED,
     diff,
-    event_body,
+    event_body_of,
     from_json_value,
     link_hash,
     to_json_value,
@@ -50,16 +51,36 @@ CASE = cast(Table, Case.__table__)
 EVENT = cast(Table, CaseEvent.__table__)
 MATERIAL = cast(Table, CaseMaterial.__table__)
 OUTBOX = cast(Table, OutboxMessage.__table__)
-EVENT_COLUMNS = tuple(c.key for c in EVENT.columns if c.key != "id")
-MATERIAL_COLUMNS = tuple(c.key for c in MATERIAL.columns if c.key not in ("id", "case_id"))
+FEE = cast(Table, CaseFee.__table__)
 # Statements built once; values travel as parameters (no per-call expression building).
-EVENT_INSERT = insert(EVENT).returning(EVENT.c.id)
-CASE_BY_NUMBER = select(Case).where(Case.tenant == bindparam("t"), Case.number == bindparam("n"))
-MATERIAL_KEYS = select(CaseMaterial.material_key).where(
-    CaseMaterial.tenant == bindparam("t"), CaseMaterial.case_id == bindparam("c")
+# The acts use Core only: the case is read into a CaseRecord, never an ORM instance.
+# The statements every act runs are Prepared (db/prepared.py): compiled once per dialect.
+EVENT_INSERT = Prepared(insert(EVENT).returning(EVENT.c.id))
+CASE_INSERT = Prepared(insert(CASE).returning(CASE.c.id))
+CASE_BY_NUMBER = Prepared(
+    select(CASE).where(CASE.c.tenant == bindparam("t"), CASE.c.number == bindparam("n"))
 )
-CASE_CAS = update(CASE).where(
-    CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version")
+MATERIAL_INSERT = Prepared(insert(MATERIAL))
+MATERIAL_KEYS = Prepared(
+    select(MATERIAL.c.material_key).where(
+        MATERIAL.c.tenant == bindparam("t"), MATERIAL.c.case_id == bindparam("c")
+    )
+)
+CASE_CAS = Prepared(
+    update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
+)
+OUTBOX_INSERT = Prepared(insert(OUTBOX))
+FEES_OF_CASE = select(FEE).where(FEE.c.tenant == bindparam("t"), FEE.c.case_id == bindparam("c"))
+FEE_INSERT = insert(FEE)
+FEES_PAID = (
+    update(FEE)
+    .where(
+        FEE.c.tenant == bindparam("t"),
+        FEE.c.case_id == bindparam("c"),
+        FEE.c.paid_at.is_(None),
+        FEE.c.waived.is_(False),
+    )
+    .values(paid_at=bindparam("paid_at"), payment_ref=bindparam("payment_ref"))
 )
 
 
@@ -86,8 +107,8 @@ class ServiceConfig:
 
 @dataclass
 class _Ctx:
-    session: Session
-    case: Case
+    conn: Connection
+    case: CaseRecord
     pub: Published
     decision: Decision
     now: datetime
@@ -95,7 +116,7 @@ class _Ctx:
     values: dict[str, Any] = field(default_factory=dict)
     actor_id: int | None = None
     reason: str | None = None
-    materials: list[CaseMaterial] = field(default_factory=list)
+    materials: list[dict[str, Any]] = field(default_factory=list)  # case_material rows
     materials_seen: set[str] = field(default_factory=set)  # recorded earlier in this transaction
     calendar: WorkCalendar | None = None  # taken before the transaction began
     notify_extra: dict[str, str] = field(default_factory=dict)
@@ -135,6 +156,7 @@ class CaseService:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.sessions = sessions
+        self.engine: Engine = sessions.kw["bind"]
         self.authorizer = authorizer
         self.catalog = catalog
         self.calendar = calendar
@@ -158,13 +180,13 @@ class CaseService:
         materials: Sequence[Mapping[str, Any]] = (),
         accept: bool = False,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """File an application (已接件) at a hall that may accept the item. With ``accept``
         the window accepts it in the same transaction (two events, one commit): the desk's
         usual case of an applicant at the counter with every material in hand."""
         now = at or self.now()
         calendar = self.calendar()
-        with self.authorizer.store.pinned(self.tenant), transaction(self.sessions) as s:
+        with self.authorizer.store.pinned(self.tenant), write_transaction(self.engine) as s:
             pub = self.catalog.latest(s, self.tenant, item_code)
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
@@ -184,7 +206,9 @@ class CaseService:
             if not applicant.name.strip():
                 raise InvalidInput("请填写申请人姓名或名称")
             number = case_number(s, self.tenant, _china_day(now))
-            case = Case(tenant=self.tenant, item_version_id=pub.id, version=0, last_hash=GENESIS)
+            case = CaseRecord(
+                tenant=self.tenant, item_version_id=pub.id, version=0, last_hash=GENESIS
+            )
             steps = item.steps
             values: dict[str, Any] = {
                 "tenant": self.tenant,
@@ -255,7 +279,7 @@ class CaseService:
             then = _Ctx(
                 s, case, pub, decision, now, _china_day(now), actor_id=actor_id, calendar=calendar
             )
-            then.materials_seen = {m.material_key for m in ctx.materials}
+            then.materials_seen = {m["material_key"] for m in ctx.materials}
             self._accept(then, ())
             return self._write(then, "accept", actor)
 
@@ -269,7 +293,7 @@ class CaseService:
         received: Sequence[Mapping[str, Any]] = (),
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """受理: every required material is in; the clock starts (none for instant items)."""
 
         return self._act(
@@ -313,7 +337,7 @@ class CaseService:
         note: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """一次性告知: one notice listing every missing material (computed, plus any the clerk names)."""
 
         def act(c: _Ctx) -> None:
@@ -348,7 +372,7 @@ class CaseService:
         reason: str,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """不予受理, with the reason the law demands."""
 
         def act(c: _Ctx) -> None:
@@ -367,7 +391,7 @@ class CaseService:
         *,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """上报: the township window sends a reported item up to the county department."""
 
         def act(c: _Ctx) -> None:
@@ -383,7 +407,7 @@ class CaseService:
         *,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """办结 at the window: the decision (or the instant item's on-the-spot one) is handed over."""
 
         def act(c: _Ctx) -> None:
@@ -407,7 +431,7 @@ class CaseService:
         *,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """送达 of the result."""
 
         def act(c: _Ctx) -> None:
@@ -432,15 +456,13 @@ class CaseService:
         waive: Sequence[str] = (),
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """核定收费 from the definition's fee lines for this application (waivable lines may be waived)."""
 
         def act(c: _Ctx) -> None:
             if c.state not in OPEN_STATES:
                 raise WrongState(f"案件{STATE_NAMES[c.state]}，不能核定收费")
-            existing = c.session.execute(
-                select(CaseFee).where(CaseFee.tenant == c.case.tenant, CaseFee.case_id == c.case.id)
-            ).first()
+            existing = c.conn.execute(FEES_OF_CASE, {"t": c.case.tenant, "c": c.case.id}).first()
             if existing is not None:
                 raise WrongState("已经核定过收费")
             lines = c.pub.compiled.fees_for(c.data)
@@ -451,21 +473,25 @@ class CaseService:
             if bad:
                 raise InvalidInput(f"这些收费项不能减免：{'、'.join(bad)}")
             total = Decimal("0.00")
+            rows = []
             for line in lines:
                 waived = line.key in waive
-                c.session.add(
-                    CaseFee(
-                        tenant=c.case.tenant,
-                        case_id=c.case.id,
-                        fee_key=line.key,
-                        name=line.name,
-                        amount=str(line.amount),
-                        basis=line.basis,
-                        waived=waived,
-                    )
+                rows.append(
+                    {
+                        "tenant": c.case.tenant,
+                        "case_id": c.case.id,
+                        "fee_key": line.key,
+                        "name": line.name,
+                        "amount": str(line.amount),
+                        "basis": line.basis,
+                        "waived": waived,
+                        "paid_at": None,
+                        "payment_ref": None,
+                    }
                 )
                 if not waived:
                     total += line.amount
+            c.conn.execute(FEE_INSERT, rows)
             c.values.update(fee_total=str(total.quantize(Decimal("0.01"))), fee_paid=total == 0)
             c.notify_extra["fee"] = str(total)
             c.reason = "；".join(
@@ -482,23 +508,17 @@ class CaseService:
         payment_ref: str,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         def act(c: _Ctx) -> None:
             if c.state not in OPEN_STATES and c.state != State.COMPLETED:
                 raise WrongState(f"案件{STATE_NAMES.get(c.state, c.state)}，不能登记缴费")
             if c.case.fee_paid:
                 raise WrongState("没有待缴的费用")
             ref = self._reason(payment_ref, "请填写缴费凭证号")
-            for fee in c.session.execute(
-                select(CaseFee).where(
-                    CaseFee.tenant == c.case.tenant,
-                    CaseFee.case_id == c.case.id,
-                    CaseFee.paid_at.is_(None),
-                )
-            ).scalars():
-                if not fee.waived:
-                    fee.paid_at = c.now
-                    fee.payment_ref = ref
+            c.conn.execute(
+                FEES_PAID,
+                {"t": c.case.tenant, "c": c.case.id, "paid_at": c.now, "payment_ref": ref},
+            )
             c.reason = f"缴费凭证 {ref}"
             c.values["fee_paid"] = True
 
@@ -516,7 +536,7 @@ class CaseService:
         opinion: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """审查: the reviewer finishes the review step with an opinion."""
 
         def act(c: _Ctx) -> None:
@@ -534,7 +554,7 @@ class CaseService:
         note: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """Start the special procedure of the current step; when it does not count toward the
         legal limit the clock stops (state suspended)."""
 
@@ -569,7 +589,7 @@ class CaseService:
         result: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         def act(c: _Ctx) -> None:
             step = self._need_step(c, StepKind.SPECIAL, "结束特别程序")
             if not c.case.special_running:
@@ -597,7 +617,7 @@ class CaseService:
         reason: str,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """退回 to the previous step, with a reason."""
 
         def act(c: _Ctx) -> None:
@@ -629,7 +649,7 @@ class CaseService:
         opinion: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """会签: each listed department's chief representative agrees (or disagrees, with reasons:
         the case returns to the previous step)."""
 
@@ -668,7 +688,7 @@ class CaseService:
         reason: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """决定 by the chief representative: approve, or deny with reasons."""
 
         def act(c: _Ctx) -> None:
@@ -693,7 +713,7 @@ class CaseService:
         reason: str,
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """延期 by the chief representative, with reasons and basis, bounded by the law."""
 
         def act(c: _Ctx) -> None:
@@ -733,7 +753,7 @@ class CaseService:
         materials: Sequence[Mapping[str, Any]] = (),
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """补正 by the applicant: completed data and materials; back to the window."""
 
         def act(c: _Ctx) -> None:
@@ -756,7 +776,7 @@ class CaseService:
         reason: str = "",
         expected_version: int | None = None,
         at: datetime | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """撤件 by the applicant, from any open state."""
 
         def act(c: _Ctx) -> None:
@@ -828,15 +848,16 @@ class CaseService:
         expected_version: int | None = None,
         at: datetime | None = None,
         system: bool = False,
-    ) -> Case:
+    ) -> CaseRecord:
         now = at or self.now()
         # Take the policy snapshot and the calendar before the transaction: refreshing either
         # needs a connection of its own, which must not wait behind this act's connection.
         calendar = self.calendar()
-        with self.authorizer.store.pinned(self.tenant), transaction(self.sessions) as s:
-            case = s.execute(CASE_BY_NUMBER, {"t": self.tenant, "n": number}).scalar_one_or_none()
-            if case is None:
+        with self.authorizer.store.pinned(self.tenant), write_transaction(self.engine) as s:
+            row = CASE_BY_NUMBER.first(s, {"t": self.tenant, "n": number})
+            if row is None:
                 raise NotFound(f"案件 {number} 不存在")
+            case = CaseRecord.from_row(row)
             if expected_version is not None and case.version != expected_version:
                 raise Conflict(
                     f"案件 {number} 已被他人处理（当前第 {case.version} 版，您看到的是第 {expected_version} 版），请刷新后再试"
@@ -868,11 +889,11 @@ class CaseService:
         user = self.authorizer.store.snapshot(self.tenant).users.get(actor.username)
         return None if user is None else user.id
 
-    def target(self, case: Case, pub: Published) -> CaseTarget:
+    def target(self, case: CaseRecord, pub: Published) -> CaseTarget:
         return case_target(case, pub)
 
-    def _write(self, c: _Ctx, act: str, actor: Actor, new: bool = False) -> Case:
-        s, case = c.session, c.case
+    def _write(self, c: _Ctx, act: str, actor: Actor, new: bool = False) -> CaseRecord:
+        conn, case = c.conn, c.case
         old_version = case.version or 0
         changes = diff(case, c.values) if not new else {k: _jv(c.values[k]) for k in PROJECTED}
         changes["version"] = old_version + 1
@@ -882,58 +903,45 @@ class CaseService:
             if isinstance(via, GrantRec | DelegationRec)
             else ("applicant" if c.decision.code in ("own_case", "open_item") else None)
         )
-        ev = CaseEvent(
-            tenant=self.tenant,
-            seq=old_version + 1,
-            act=act,
-            actor=actor.username,
-            actor_user_id=c.actor_id,
-            role=role,
-            domain=via.domain if via is not None else None,
-            acting_for=via.from_username if isinstance(via, DelegationRec) else None,
-            reason=c.reason,
-            changes=canonical_json(changes),
-            item_sha256=c.pub.sha256,
-            at=c.now,
-            prev_hash=case.last_hash,
-        )
+        ev: dict[str, Any] = {
+            "tenant": self.tenant,
+            "case_id": case.id,
+            "seq": old_version + 1,
+            "act": act,
+            "actor": actor.username,
+            "actor_user_id": c.actor_id,
+            "role": role,
+            "domain": via.domain if via is not None else None,
+            "acting_for": via.from_username if isinstance(via, DelegationRec) else None,
+            "reason": c.reason,
+            "changes": canonical_json(changes),
+            "item_sha256": c.pub.sha256,
+            "at": c.now,
+            "prev_hash": case.last_hash,
+        }
         number = str(c.values.get("number", case.number))
-        ev.hash = link_hash(case.last_hash, event_body(ev, number))
+        ev["hash"] = link_hash(case.last_hash, event_body_of(number, ev, changes))
         typed = {k: from_json_value(k, v) for k, v in changes.items()}
+        typed["last_hash"] = ev["hash"]
         if new:
-            for k, v in typed.items():
-                setattr(case, k, v)
-            case.last_hash = ev.hash
-            s.add(case)
-            s.flush()
+            case.update(typed)
+            row = {k: getattr(case, k) for k in _INSERTED}
+            case.id = ev["case_id"] = CASE_INSERT.scalar(conn, row)
         else:
-            result = s.execute(
-                CASE_CAS, {**typed, "last_hash": ev.hash, "b_id": case.id, "b_version": old_version}
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            written = CASE_CAS.rowcount(conn, {**typed, "b_id": case.id, "b_version": old_version})
+            if written != 1:
                 raise Conflict(f"案件 {number} 已被他人处理，请刷新后再试")
-        ev.case_id = case.id
-        # Core inserts: the event (its id for the outbox), the materials in one executemany
-        ev.id = s.execute(
-            EVENT_INSERT, {col: getattr(ev, col) for col in EVENT_COLUMNS}
-        ).scalar_one()
+            # the row was written by the compare-and-set above: mirror it on the record
+            case.update(typed)
+        event_id = EVENT_INSERT.scalar(conn, ev)
         if c.materials:
-            s.execute(
-                insert(MATERIAL),
-                [
-                    {**{col: getattr(m, col) for col in MATERIAL_COLUMNS}, "case_id": case.id}
-                    for m in c.materials
-                ],
-            )
-        self._notify(c, act, ev)
-        if not new:
-            # the row was written by the compare-and-set above: mirror it on the object
-            for key, value in typed.items():
-                set_committed_value(case, key, value)
-            set_committed_value(case, "last_hash", ev.hash)
+            for m in c.materials:
+                m["case_id"] = case.id
+            MATERIAL_INSERT.execute_many(conn, c.materials)
+        self._notify(c, act, event_id)
         return case
 
-    def _notify(self, c: _Ctx, act: str, ev: CaseEvent) -> None:
+    def _notify(self, c: _Ctx, act: str, event_id: int) -> None:
         event = NOTIFY_ON.get(act)
         item = c.pub.definition
         mobile = c.values.get("applicant_mobile", c.case.applicant_mobile)
@@ -955,12 +963,12 @@ class CaseService:
             "decision": "",
             **c.notify_extra,
         }
-        c.session.execute(
-            insert(OUTBOX),
+        OUTBOX_INSERT.rowcount(
+            c.conn,
             {
                 "tenant": self.tenant,
-                "event_id": ev.id,
-                "case_id": ev.case_id,
+                "event_id": event_id,
+                "case_id": c.case.id,
                 "channel": self.config.sms_channel,
                 "recipient": str(mobile),
                 "template": event,
@@ -1008,23 +1016,23 @@ class CaseService:
             if key not in keys:
                 raise InvalidInput(f"事项没有材料“{key}”")
             c.materials.append(
-                CaseMaterial(
-                    tenant=self.tenant,
-                    case_id=c.case.id,
-                    material_key=key,
-                    sha256=m.get("sha256"),
-                    name=str(m.get("name") or key),
-                    content_type=m.get("content_type"),
-                    size=m.get("size"),
-                    received_at=c.now,
-                    event_seq=seq,
-                )
+                {
+                    "tenant": self.tenant,
+                    "case_id": c.case.id,
+                    "material_key": key,
+                    "sha256": m.get("sha256"),
+                    "name": str(m.get("name") or key),
+                    "content_type": m.get("content_type"),
+                    "size": m.get("size"),
+                    "received_at": c.now,
+                    "event_seq": seq,
+                }
             )
 
     def _missing(self, c: _Ctx) -> list[dict[str, str]]:
         """Required materials (for this application) that are not exempt and not yet received."""
-        have = set(c.session.execute(MATERIAL_KEYS, {"t": self.tenant, "c": c.case.id}).scalars())
-        have |= {m.material_key for m in c.materials} | c.materials_seen
+        have = set(MATERIAL_KEYS.scalars(c.conn, {"t": self.tenant, "c": c.case.id}))
+        have |= {m["material_key"] for m in c.materials} | c.materials_seen
         return [
             {"key": n.material.key, "name": n.material.name}
             for n in c.pub.compiled.materials_for(c.data)
@@ -1119,9 +1127,7 @@ class CaseService:
         lines = c.pub.compiled.fees_for(c.data)
         if not lines:
             return
-        assessed = c.session.execute(
-            select(CaseFee.id).where(CaseFee.tenant == self.tenant, CaseFee.case_id == c.case.id)
-        ).first()
+        assessed = c.conn.execute(FEES_OF_CASE, {"t": self.tenant, "c": c.case.id}).first()
         if assessed is None:
             raise WrongState("本环节须先核定收费")
         if not bool(c.values.get("fee_paid", c.case.fee_paid)):
@@ -1201,7 +1207,7 @@ def window_target(
     )
 
 
-def case_target(case: Case, pub: Published) -> CaseTarget:
+def case_target(case: Case | CaseRecord, pub: Published) -> CaseTarget:
     """The permission target, built from the stored case only (never from the request)."""
     item = ItemTarget.from_definition(case.tenant, pub.definition)
     return CaseTarget(
@@ -1216,6 +1222,10 @@ def case_target(case: Case, pub: Published) -> CaseTarget:
         decide=item.decide,
         countersign_departments=item.countersign_departments,
     )
+
+
+#: The columns a new case row is inserted with (all but the surrogate key).
+_INSERTED = tuple(c.key for c in CASE.columns if c.key != "id")
 
 
 def _jv(value: Any) -> Any:

@@ -39,6 +39,12 @@ from web.views import allowed_actions, case_view, local_time, title_of
 CHINA = ZoneInfo("Asia/Shanghai")
 WINDOW_ROLES = ("window_clerk",)
 DESK_ROLES = ("window_clerk", "reviewer", "chief_representative", "department_head")
+#: What the window did with a filed application, shown on the case page after the redirect.
+FILED = {
+    "accept": "已受理。请打印受理通知书交申请人。",
+    "correct": "已一次性告知补正。请打印一次性告知书交申请人。",
+    "refuse": "已决定不予受理。请打印不予受理决定书交申请人。",
+}
 NOTICES = {
     "acceptance": "受理通知书",
     "correction": "一次性告知书",
@@ -305,10 +311,8 @@ class DeskController(Controller):
         if errors:
             form = build_form(compiled, data, evaluation, errors, rows=rows)
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
-        form = build_form(compiled, evaluation.data, evaluation, rows=rows)
-        if action == "check":
-            return self._check_page(request, pub, domain, form, extra)
-        if action not in ("accept", "correct", "refuse"):
+        if action not in ("accept", "correct", "refuse"):  # "check" and anything unknown
+            form = build_form(compiled, evaluation.data, evaluation, rows=rows)
             return self._check_page(request, pub, domain, form, extra)
 
         house = request.app.state.house
@@ -322,17 +326,32 @@ class DeskController(Controller):
                 + "。请选择“一次性告知补正”。"
             )
             return self._check_page(
-                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+                request,
+                pub,
+                domain,
+                build_form(compiled, evaluation.data, evaluation, rows=rows),
+                extra,
+                HTTP_422_UNPROCESSABLE_ENTITY,
             )
         if action == "refuse" and not reason:
             extra["decision_error"] = "不予受理必须说明理由"
             return self._check_page(
-                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+                request,
+                pub,
+                domain,
+                build_form(compiled, evaluation.data, evaluation, rows=rows),
+                extra,
+                HTTP_422_UNPROCESSABLE_ENTITY,
             )
         if action == "correct" and not missing:
             extra["decision_error"] = "材料已齐全，应当受理"
             return self._check_page(
-                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
+                request,
+                pub,
+                domain,
+                build_form(compiled, evaluation.data, evaluation, rows=rows),
+                extra,
+                HTTP_422_UNPROCESSABLE_ENTITY,
             )
         actor = Actor(user.username)
         try:
@@ -345,22 +364,19 @@ class DeskController(Controller):
                 materials=[material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)],
                 accept=action == "accept",
             )
-            if action == "accept":
-                flash = "已受理。请打印受理通知书交申请人。"
-            elif action == "correct":
+            if action == "correct":
                 case = house.cases.request_correction(
                     actor, case.number, missing=[m.key for m in missing]
                 )
-                flash = "已一次性告知补正。请打印一次性告知书交申请人。"
-            else:
+            elif action == "refuse":
                 case = house.cases.refuse(actor, case.number, reason=reason)
-                flash = "已决定不予受理。请打印不予受理决定书交申请人。"
         except InvalidInput as exc:
             form = build_form(compiled, data, evaluation, exc.errors, rows=rows)
             extra["decision_error"] = exc.message
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
-        request.session["flash"] = flash
-        return Redirect(f"/desk/cases/{case.number}", status_code=HTTP_303_SEE_OTHER)
+        # the outcome travels as a fixed key in the address (Post/Redirect/Get), not in the
+        # session: no session cookie to re-seal on the busiest request of the desk
+        return Redirect(f"/desk/cases/{case.number}?done={action}", status_code=HTTP_303_SEE_OTHER)
 
     # -- the case page --------------------------------------------------------------------
 
@@ -402,6 +418,8 @@ class DeskController(Controller):
         context["flash_error"] = (
             bool(request.session.pop("flash_error", False)) if request.session else False
         )
+        if context["flash"] is None:
+            context["flash"] = FILED.get(request.query_params.get("done", ""))
         return _render(request, "desk/case.html", None, context)
 
     @post("/cases/{number:str}/act/{act:str}")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from runtime.audit import verify_all
+from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseEvent
 from runtime.errors import ActError, Conflict
 from runtime.service import Actor, Applicant, CaseService
@@ -103,8 +104,8 @@ def test_racing_acts_one_winner_each_step(
         )
         for k, n in enumerate(numbers):
             mine = results[k::3]
-            wins = [r for r in mine if isinstance(r, Case)]
-            losses = [r for r in mine if not isinstance(r, Case)]
+            wins = [r for r in mine if isinstance(r, CaseRecord)]
+            losses = [r for r in mine if not isinstance(r, CaseRecord)]
             assert len(wins) == 1, (n, mine)
             assert all(isinstance(r, ActError) for r in losses), losses
             # the loser saw the version move (or, without the version check, the state)
@@ -139,7 +140,7 @@ def test_racing_without_expected_version_never_loses_an_update(
     )
     case = service.accept(Actor("window_clerk@county.hall"), case.number)
     results = race(threads, lambda i: service.review(Actor("reviewer@county.zfb"), case.number))
-    wins = [r for r in results if isinstance(r, Case)]
+    wins = [r for r in results if isinstance(r, CaseRecord)]
     assert len(wins) == 1 and all(isinstance(r, ActError) for r in results if r not in wins)
     with sessions() as s:
         acts = Counter(

@@ -24,7 +24,7 @@ def post_application(client: Any, action: str, data: Any = None, *, code: str = 
 def case_number(response: Any) -> str:
     assert response.status_code == 303, (response.status_code, response.text[:2000])
     location = response.headers["location"]
-    m = re.fullmatch(r"/desk/cases/(\d+)", location)
+    m = re.fullmatch(r"/desk/cases/(\d+)(?:\?done=(?:accept|correct|refuse))?", location)
     assert m, location
     return m[1]
 

@@ -196,10 +196,12 @@ def test_accept_needs_every_material(login) -> None:
 
 def test_accept_opens_the_case_page_with_its_acceptance_notice(login) -> None:
     clerk = login(YEZHOU)
-    number = accept_food(clerk)
-    page = clerk.get(f"/desk/cases/{number}")
+    r = post_application(clerk, "accept", food_data(), received=FOOD_MATERIALS)
+    assert r.status_code == 303
+    number = case_number(r)
+    page = clerk.get(r.headers["location"])  # where the window lands after accepting
     assert page.status_code == 200
-    assert "已受理" in page.text and "办理中" in page.text
+    assert "已受理。请打印受理通知书交申请人。" in page.text and "办理中" in page.text
     assert f'/desk/cases/{number}/notice/acceptance' in page.text
     assert "<strong>受理</strong>" in page.text  # in the timeline
     assert re.search(r"应于\d{4}年\d+月\d+日", page.text)  # the deadline, explained
