@@ -113,6 +113,13 @@ class Catalog:
             return cached
         return self._wrap(session.execute(VERSION_BY_ID, {"i": version_id}).one())
 
+    def cached_latest(self, tenant: str, code: str) -> Published | None:
+        """The newest version when a fresh answer is cached (no database needed), else None."""
+        hit = self._latest.get((tenant, code))
+        if hit is not None and hit[1] > time.monotonic():
+            return self._by_id.get(hit[0])
+        return None
+
     def latest(self, session: Session | Connection, tenant: str, code: str) -> Published | None:
         """The newest published version of ``code``; the answer is kept for
         ``latest_ttl`` seconds (a version published elsewhere is seen within that time;

@@ -186,8 +186,10 @@ class CaseService:
         usual case of an applicant at the counter with every material in hand."""
         now = at or self.now()
         calendar = self.calendar()
-        with self.authorizer.store.pinned(self.tenant), write_transaction(self.engine) as s:
-            pub = self.catalog.latest(s, self.tenant, item_code)
+        with self.authorizer.store.pinned(self.tenant):
+            # Everything that may refuse the filing is checked before a number is taken
+            # and before the write transaction begins.
+            pub = self._latest(item_code)
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
             item = pub.definition
@@ -205,83 +207,115 @@ class CaseService:
                 raise InvalidInput("申请表有错误，请修改后再提交", evaluation.errors)
             if not applicant.name.strip():
                 raise InvalidInput("请填写申请人姓名或名称")
-            number = case_number(s, self.tenant, _china_day(now))
-            case = CaseRecord(
-                tenant=self.tenant, item_version_id=pub.id, version=0, last_hash=GENESIS
-            )
-            steps = item.steps
-            values: dict[str, Any] = {
-                "tenant": self.tenant,
-                "number": number,
-                "query_code": query_code(),
-                "item_code": item.code,
-                "item_sha256": pub.sha256,
-                "applicant_user_id": applicant.user_id,
-                "applicant_name": applicant.name.strip(),
-                "applicant_mobile": applicant.mobile,
-                "data": canonical_json(evaluation.data),
-                "state": State.SUBMITTED.value,
-                "open": True,
-                "decision": None,
-                "step_index": 0,
-                "current_step": steps[0].key,
-                "current_domain": accepting_domain,
-                "step_started_on": None,
-                "step_due": None,
-                "countersigned": "[]",
-                "accepting_domain": accepting_domain,
-                "owner_domain": item.owner,
-                "submitted_at": now,
-                "accepted_by_user_id": None,
-                "accepted_on": None,
-                "clock": None,
-                "due_promised": None,
-                "due_statutory": None,
-                "due_provisional": False,
-                "suspended": False,
-                "special_running": False,
-                "fee_total": "0.00",
-                "fee_paid": True,
-                "missing_materials": "[]",
-                "closed_on": None,
-                "version": 0,
-            }
             # A clerk filing at the desk acts as the window (recorded with role and hall);
             # anyone else files online, as the applicant, for themselves only.
             as_window = self.authorizer.can(
                 actor.username,
                 "accept",
-                window_target(self.tenant, item, accepting_domain, number, applicant.user_id),
+                window_target(self.tenant, item, accepting_domain, "(new)", applicant.user_id),
             )
             actor_id = self._user_id(actor)
             if as_window.allowed:
                 decision = as_window
             elif applicant.user_id is None or applicant.user_id != actor_id:
                 raise NotAllowed("只有受理窗口的工作人员或申请人本人可以提交申请")
-            ctx = _Ctx(
-                s,
-                case,
-                pub,
-                decision,
-                now,
-                _china_day(now),
-                values,
-                actor_id=actor_id,
-                calendar=calendar,
-            )
-            self._receive_materials(ctx, materials, seq=1)
-            case = self._write(ctx, "submit", actor, new=True)
-            if not accept:
-                return case
-            decision = self.authorizer.can(actor.username, "accept", case_target(case, pub))
-            if not decision.allowed:
-                raise NotAllowed(decision.reason)
-            then = _Ctx(
-                s, case, pub, decision, now, _china_day(now), actor_id=actor_id, calendar=calendar
-            )
-            then.materials_seen = {m["material_key"] for m in ctx.materials}
-            self._accept(then, ())
-            return self._write(then, "accept", actor)
+            _check_material_keys(item, materials)
+            number = self._number_outside(now)
+            with write_transaction(self.engine) as s:
+                if number is None:
+                    number = case_number(s, self.tenant, _china_day(now))
+                case = CaseRecord(
+                    tenant=self.tenant, item_version_id=pub.id, version=0, last_hash=GENESIS
+                )
+                steps = item.steps
+                values: dict[str, Any] = {
+                    "tenant": self.tenant,
+                    "number": number,
+                    "query_code": query_code(),
+                    "item_code": item.code,
+                    "item_sha256": pub.sha256,
+                    "applicant_user_id": applicant.user_id,
+                    "applicant_name": applicant.name.strip(),
+                    "applicant_mobile": applicant.mobile,
+                    "data": canonical_json(evaluation.data),
+                    "state": State.SUBMITTED.value,
+                    "open": True,
+                    "decision": None,
+                    "step_index": 0,
+                    "current_step": steps[0].key,
+                    "current_domain": accepting_domain,
+                    "step_started_on": None,
+                    "step_due": None,
+                    "countersigned": "[]",
+                    "accepting_domain": accepting_domain,
+                    "owner_domain": item.owner,
+                    "submitted_at": now,
+                    "accepted_by_user_id": None,
+                    "accepted_on": None,
+                    "clock": None,
+                    "due_promised": None,
+                    "due_statutory": None,
+                    "due_provisional": False,
+                    "suspended": False,
+                    "special_running": False,
+                    "fee_total": "0.00",
+                    "fee_paid": True,
+                    "missing_materials": "[]",
+                    "closed_on": None,
+                    "version": 0,
+                }
+                ctx = _Ctx(
+                    s,
+                    case,
+                    pub,
+                    decision,
+                    now,
+                    _china_day(now),
+                    values,
+                    actor_id=actor_id,
+                    calendar=calendar,
+                )
+                self._receive_materials(ctx, materials, seq=1)
+                case = self._write(ctx, "submit", actor, new=True)
+                if not accept:
+                    return case
+                decision = self.authorizer.can(actor.username, "accept", case_target(case, pub))
+                if not decision.allowed:
+                    raise NotAllowed(decision.reason)
+                then = _Ctx(
+                    s,
+                    case,
+                    pub,
+                    decision,
+                    now,
+                    _china_day(now),
+                    actor_id=actor_id,
+                    calendar=calendar,
+                )
+                then.materials_seen = {m["material_key"] for m in ctx.materials}
+                self._accept(then, ())
+                return self._write(then, "accept", actor)
+
+    def _latest(self, item_code: str) -> Published | None:
+        """The newest published version (from the catalogue's cache when it is fresh)."""
+        pub = self.catalog.cached_latest(self.tenant, item_code)
+        if pub is not None:
+            return pub
+        with self.engine.connect() as conn:
+            return self.catalog.latest(conn, self.tenant, item_code)
+
+    def _number_outside(self, now: datetime) -> str | None:
+        """On PostgreSQL the case number is taken in a short transaction of its own, so the
+        counter row is locked for that instant only and concurrent filings do not queue
+        behind each other's whole act (a number whose filing then fails is skipped: numbers
+        are unique and increasing, not gap-free). The counter's commit need not wait for
+        the disk: the filing's own commit, later in the same WAL, makes it durable. SQLite
+        has one writer anyway, so there the number is taken inside the act (None here)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            return case_number(conn, self.tenant, _china_day(now))
 
     # ------------------------------------------------------------------ window acts
 
@@ -1010,11 +1044,9 @@ class CaseService:
     # -- materials ------------------------------------------------------------------
 
     def _receive_materials(self, c: _Ctx, materials: Sequence[Mapping[str, Any]], seq: int) -> None:
-        keys = {m.key for m in c.pub.definition.materials}
+        _check_material_keys(c.pub.definition, materials)
         for m in materials:
-            key = str(m.get("key", ""))
-            if key not in keys:
-                raise InvalidInput(f"事项没有材料“{key}”")
+            key = str(m["key"])
             c.materials.append(
                 {
                     "tenant": self.tenant,
@@ -1183,6 +1215,14 @@ class CaseService:
             clock[key] = change(DeadlineInputs.from_json(clock[key])).to_json()
         c.values["clock"] = canonical_json(clock)
         self._deadlines(c)
+
+
+def _check_material_keys(item: ItemDefinition, materials: Sequence[Mapping[str, Any]]) -> None:
+    keys = {m.key for m in item.materials}
+    for m in materials:
+        key = str(m.get("key", ""))
+        if key not in keys:
+            raise InvalidInput(f"事项没有材料“{key}”")
 
 
 def window_target(
