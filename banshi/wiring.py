@@ -34,6 +34,16 @@ class House:
     calendar: CalendarProvider
     cases: CaseService
 
+    @property
+    def writes_inline(self) -> bool:
+        """Whether the web app runs a write act on the event loop rather than in a worker
+        thread. On SQLite an act is local CPU work plus page-cache I/O, well under a
+        millisecond of waiting, and SQLite admits one writer at a time anyway: handing it
+        to a thread costs more than it saves (bench/web.py, submission: about 290 req/s in
+        threads, 440 inline). On PostgreSQL each statement waits on the network, so the
+        acts run in threads and overlap."""
+        return self.engine.dialect.name == "sqlite"
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for a page or an API read, with the policy snapshot and the calendar

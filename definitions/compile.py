@@ -65,6 +65,8 @@ class Evaluation:
     materials: list[MaterialNeed] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     fees: list[FeeLine] = field(default_factory=list)
+    #: the sha256 of the compiled definition that produced this evaluation
+    sha256: str = ""
 
     @property
     def ok(self) -> bool:
@@ -306,7 +308,7 @@ class CompiledItem:
 
     def evaluate(self, data: Mapping[str, Any]) -> Evaluation:
         cleaned = self.clean(data)
-        result = Evaluation(data=cleaned, errors=self.errors(cleaned))
+        result = Evaluation(data=cleaned, errors=self.errors(cleaned), sha256=self.sha256)
         self.top.visible_required(cleaned, "", result.visible, result.required)
         result.materials = self.materials_for(cleaned)
         result.steps = self.steps_for(cleaned)

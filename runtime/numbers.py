@@ -7,6 +7,7 @@ from datetime import date
 from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,14 @@ NEXT_VALUE = Prepared(
     .returning(COUNTER.c.value)
 )
 FIRST_VALUE = insert(COUNTER)
+# PostgreSQL: create-or-increment in one statement, for a connection in autocommit
+_pg_insert = postgresql.insert(COUNTER)
+UPSERT_VALUE = Prepared(
+    _pg_insert.on_conflict_do_update(
+        index_elements=[COUNTER.c.tenant, COUNTER.c.name],
+        set_={"value": COUNTER.c.value + 1},
+    ).returning(COUNTER.c.value)
+)
 
 
 def query_code() -> str:
@@ -55,7 +64,15 @@ def next_sequence(session: Session | Connection, tenant: str, name: str) -> int:
     raise RuntimeError(f"could not take a number from counter {name}")
 
 
-def case_number(session: Session | Connection, tenant: str, day: date) -> str:
-    """``<region code><yyyymmdd><6-digit sequence>``, e.g. 42282220260930000017."""
+def case_number(
+    session: Session | Connection, tenant: str, day: date, *, upsert: bool = False
+) -> str:
+    """``<region code><yyyymmdd><6-digit sequence>``, e.g. 42282220260930000017.
+    ``upsert``: one PostgreSQL statement (for a connection in autocommit)."""
     prefix = f"{tenant}{day:%Y%m%d}"
-    return f"{prefix}{next_sequence(session, tenant, prefix):06d}"
+    if upsert:
+        assert isinstance(session, Connection)
+        value = int(UPSERT_VALUE.scalar(session, {"tenant": tenant, "name": prefix, "value": 1}))
+    else:
+        value = next_sequence(session, tenant, prefix)
+    return f"{prefix}{value:06d}"

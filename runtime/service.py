@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.engine import write_transaction
 from db.prepared import Prepared
 from definitions.canonical import canonical_json
+from definitions.compile import Evaluation
 from definitions.models import Handling, ItemDefinition, Step, StepKind
 from rbac.permissions import Authorizer, Decision
 from rbac.policy import DelegationRec, GrantRec
@@ -117,7 +118,8 @@ class _Ctx:
     actor_id: int | None = None
     reason: str | None = None
     materials: list[dict[str, Any]] = field(default_factory=list)  # case_material rows
-    materials_seen: set[str] = field(default_factory=set)  # recorded earlier in this transaction
+    # materials recorded earlier in this transaction; None: read them from the table
+    materials_seen: set[str] | None = None
     calendar: WorkCalendar | None = None  # taken before the transaction began
     notify_extra: dict[str, str] = field(default_factory=dict)
 
@@ -173,7 +175,7 @@ class CaseService:
         self,
         actor: Actor,
         item_code: str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | Evaluation,
         *,
         accepting_domain: str,
         applicant: Applicant,
@@ -183,7 +185,11 @@ class CaseService:
     ) -> CaseRecord:
         """File an application (已接件) at a hall that may accept the item. With ``accept``
         the window accepts it in the same transaction (two events, one commit): the desk's
-        usual case of an applicant at the counter with every material in hand."""
+        usual case of an applicant at the counter with every material in hand.
+
+        ``data``: the application, or the desk's ``Evaluation`` of it; an evaluation made
+        by the item version being filed is used as it is (not computed twice), any other
+        is evaluated afresh."""
         now = at or self.now()
         calendar = self.calendar()
         with self.authorizer.store.pinned(self.tenant):
@@ -202,7 +208,12 @@ class CaseService:
                 raise InvalidInput(
                     f"事项“{item.name}”不能在 {accepting_domain} 受理（可受理：{'、'.join(item.levels.accept)}）"
                 )
-            evaluation = pub.compiled.evaluate(data)
+            if isinstance(data, Evaluation) and data.sha256 == pub.sha256:
+                evaluation = data  # already evaluated against this very version
+            else:
+                evaluation = pub.compiled.evaluate(
+                    data.data if isinstance(data, Evaluation) else data
+                )
             if evaluation.errors:
                 raise InvalidInput("申请表有错误，请修改后再提交", evaluation.errors)
             if not applicant.name.strip():
@@ -305,17 +316,17 @@ class CaseService:
             return self.catalog.latest(conn, self.tenant, item_code)
 
     def _number_outside(self, now: datetime) -> str | None:
-        """On PostgreSQL the case number is taken in a short transaction of its own, so the
-        counter row is locked for that instant only and concurrent filings do not queue
-        behind each other's whole act (a number whose filing then fails is skipped: numbers
-        are unique and increasing, not gap-free). The counter's commit need not wait for
-        the disk: the filing's own commit, later in the same WAL, makes it durable. SQLite
-        has one writer anyway, so there the number is taken inside the act (None here)."""
+        """On PostgreSQL the case number is taken by one statement in a transaction of its
+        own (an upsert in autocommit: one round trip), so the counter row is locked for
+        that instant only and concurrent filings do not queue behind each other's whole
+        act; a number whose filing then fails is skipped (numbers are unique and
+        increasing, not gap-free). SQLite has one writer at a time anyway, so there the
+        number is taken inside the act's own transaction (None here)."""
         if self.engine.dialect.name != "postgresql":
             return None
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            return case_number(conn, self.tenant, _china_day(now))
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return case_number(conn, self.tenant, _china_day(now), upsert=True)
 
     # ------------------------------------------------------------------ window acts
 
@@ -1063,8 +1074,11 @@ class CaseService:
 
     def _missing(self, c: _Ctx) -> list[dict[str, str]]:
         """Required materials (for this application) that are not exempt and not yet received."""
-        have = set(MATERIAL_KEYS.scalars(c.conn, {"t": self.tenant, "c": c.case.id}))
-        have |= {m["material_key"] for m in c.materials} | c.materials_seen
+        if c.materials_seen is None:
+            have = set(MATERIAL_KEYS.scalars(c.conn, {"t": self.tenant, "c": c.case.id}))
+        else:  # the case was filed in this very transaction: its materials are all known
+            have = set(c.materials_seen)
+        have |= {m["material_key"] for m in c.materials}
         return [
             {"key": n.material.key, "name": n.material.name}
             for n in c.pub.compiled.materials_for(c.data)

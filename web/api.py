@@ -4,6 +4,7 @@ the desk, the same permission checks (session login; CSRF header on writes)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, ClassVar
 
 from litestar import Controller, Request, get, post
@@ -14,6 +15,7 @@ from runtime.errors import InvalidInput, NotAllowed
 from runtime.queries import case_by_number
 from runtime.service import Actor, Applicant, case_target
 from web.auth import require_user
+from web.blocking import run_act
 from web.desk import _today, perform
 from web.views import allowed_actions, case_view
 
@@ -108,15 +110,19 @@ class ApiController(Controller):
         applicant = data.get("applicant") or {}
         domain = str(data.get("accepting_domain") or "")
         own = user.kind == "applicant"
-        case = house.cases.submit(
-            Actor(user.username),
-            code,
-            application,
-            accepting_domain=domain,
-            applicant=Applicant(
-                str(applicant.get("name") or (user.display_name if own else "")),
-                applicant.get("mobile"),
-                user.id if own else None,
+        case = await run_act(
+            request,
+            partial(
+                house.cases.submit,
+                Actor(user.username),
+                code,
+                application,
+                accepting_domain=domain,
+                applicant=Applicant(
+                    str(applicant.get("name") or (user.display_name if own else "")),
+                    applicant.get("mobile"),
+                    user.id if own else None,
+                ),
             ),
         )
         return {
@@ -182,5 +188,7 @@ class ApiController(Controller):
             for k, v in data.items()
             if v is not None
         }
-        message = perform(request.app.state.house, user, number, act, values)
+        message = await run_act(
+            request, partial(perform, request.app.state.house, user, number, act, values)
+        )
         return {"message": message}

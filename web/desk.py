@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
@@ -33,6 +32,7 @@ from runtime.publishing import Published
 from runtime.queries import case_by_number, events_of, worklist
 from runtime.service import Actor, Applicant, window_target
 from web.auth import CurrentUser, require_user
+from web.blocking import run_act
 from web.search import index_item, matches
 from web.views import allowed_actions, case_view, local_time, title_of
 
@@ -256,8 +256,9 @@ class DeskController(Controller):
         raw_form = await request.form()
         values = form_values(raw_form)
         upload_errors, material_refs = await _take_uploads(request, raw_form, values, compiled)
-        return await anyio.to_thread.run_sync(
-            partial(self._apply, request, user, pub, domain, values, upload_errors, material_refs)
+        return await run_act(
+            request,
+            partial(self._apply, request, user, pub, domain, values, upload_errors, material_refs),
         )
 
     def _apply(
@@ -358,7 +359,7 @@ class DeskController(Controller):
             case = house.cases.submit(
                 actor,
                 pub.code,
-                evaluation.data,
+                evaluation,
                 accepting_domain=domain,
                 applicant=Applicant(applicant_name, mobile),
                 materials=[material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)],
@@ -429,9 +430,7 @@ class DeskController(Controller):
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         values = form_values(await request.form())
-        return await anyio.to_thread.run_sync(
-            partial(self._act_sync, request, user, number, act, values)
-        )
+        return await run_act(request, partial(self._act_sync, request, user, number, act, values))
 
     def _act_sync(
         self,

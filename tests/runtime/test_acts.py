@@ -185,6 +185,26 @@ def test_submit_refusals(service: CaseService, catalog: dict[str, Any]) -> None:
         assert s.execute(select(func.count()).select_from(Case)).scalar_one() == 0
 
 
+def test_submit_takes_the_desks_evaluation_only_from_the_same_version(
+    service: CaseService, catalog: dict[str, Any]
+) -> None:
+    pub = catalog[COUNTY_ONLY]
+    data = sample_data(pub, 3)
+    # the desk's evaluation of this very version is used as it is
+    case = submit(service, pub, data=pub.compiled.evaluate(data))  # type: ignore[arg-type]
+    assert json.loads(case.data) == pub.compiled.evaluate(data).data
+    # an evaluation said to come from another version is evaluated afresh: its errors count
+    forged = pub.compiled.evaluate({})
+    forged.errors.clear()
+    forged.sha256 = "0" * 64
+    with pytest.raises(InvalidInput) as err:
+        submit(service, pub, data=forged)  # type: ignore[arg-type]
+    assert err.value.errors
+    # and an evaluation with errors is refused like the data it came from
+    with pytest.raises(InvalidInput):
+        submit(service, pub, data=pub.compiled.evaluate({}))  # type: ignore[arg-type]
+
+
 def test_applicant_files_online_for_themself(
     service: CaseService, catalog: dict[str, Any], sessions: sessionmaker[Session]
 ) -> None:
