@@ -28,7 +28,8 @@ the number of rows).
 
 Sizes: ``BANSHI_BENCH_CASES`` (default ``100000,1000000``; comma-separated, increasing).
 PostgreSQL: when ``BANSHI_TEST_POSTGRES_URL`` is set, the same figures on a throwaway
-schema that is dropped afterwards (``BANSHI_BENCH_POSTGRES=0`` skips it).
+schema that is dropped afterwards (``BANSHI_BENCH_POSTGRES=0`` skips it;
+``BANSHI_BENCH_SQLITE=0`` skips SQLite).
 """
 
 from __future__ import annotations
@@ -612,8 +613,9 @@ def postgres_schema(url: str) -> Iterator[Engine]:
 
 
 def run() -> Iterator[Figure]:
-    with fresh_sqlite("worklist.sqlite3") as db:
-        yield from _bench_database(db.engine, "sqlite")
+    if os.environ.get("BANSHI_BENCH_SQLITE", "1") != "0":
+        with fresh_sqlite("worklist.sqlite3") as db:
+            yield from _bench_database(db.engine, "sqlite")
     url = os.environ.get("BANSHI_TEST_POSTGRES_URL")
     if url and os.environ.get("BANSHI_BENCH_POSTGRES", "1") != "0":
         with postgres_schema(url) as engine:
