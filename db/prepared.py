@@ -110,11 +110,10 @@ class Prepared:
             ) from error
         return cursor
 
-    def execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """Run once; the DBAPI cursor (``rowcount``, and rows through ``one``/``first``…)."""
+    def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Plan, Any]:
         plan = self._plan(conn.dialect, params)
         bound = self._bind(plan, params)
-        return self._cursor(conn, plan, lambda c: c.execute(plan.sql, bound))
+        return plan, self._cursor(conn, plan, lambda c: c.execute(plan.sql, bound))
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run for every row (the rows share one set of keys)."""
@@ -124,12 +123,17 @@ class Prepared:
         bound = [self._bind(plan, r) for r in rows]
         self._cursor(conn, plan, lambda c: c.executemany(plan.sql, bound)).close()
 
+    def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run a statement without RETURNING; the number of rows it touched."""
+        _, cursor = self._run(conn, params)
+        count = int(cursor.rowcount)
+        cursor.close()
+        return count
+
     # -- results ----------------------------------------------------------------------------
 
-    def _row(
-        self, conn: Connection, params: Mapping[str, Any], raw: Sequence[Any]
-    ) -> dict[str, Any]:
-        plan = self._plan(conn.dialect, params)
+    @staticmethod
+    def _typed(plan: _Plan, raw: Sequence[Any]) -> dict[str, Any]:
         return {
             k: (v if p is None or v is None else p(v))
             for k, p, v in zip(plan.result_keys, plan.result_processors, raw, strict=True)
@@ -137,10 +141,10 @@ class Prepared:
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row as a dict of typed values, or None."""
-        cursor = self.execute(conn, params)
+        plan, cursor = self._run(conn, params)
         raw = cursor.fetchone()
         cursor.close()
-        return None if raw is None else self._row(conn, params, raw)
+        return None if raw is None else self._typed(plan, raw)
 
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None when there is no row)."""
@@ -149,16 +153,8 @@ class Prepared:
 
     def scalars(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         """The first column of every row."""
-        plan = self._plan(conn.dialect, params)
-        cursor = self.execute(conn, params)
+        plan, cursor = self._run(conn, params)
         rows = cursor.fetchall()
         cursor.close()
         proc = plan.result_processors[0]
         return [r[0] if proc is None or r[0] is None else proc(r[0]) for r in rows]
-
-    def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
-        """Run a statement without RETURNING; the number of rows it touched."""
-        cursor = self.execute(conn, params)
-        count = int(cursor.rowcount)
-        cursor.close()
-        return count
