@@ -59,25 +59,31 @@ def worklist(
     2 x domains x limit ids) is sorted and cut to ``limit``."""
     branches = []
     for domain in dict.fromkeys(domains):
-        mine = select(Case.id).where(
+        mine = select(Case.id, Case.due_promised, Case.number).where(
             Case.tenant == tenant, Case.current_domain == domain, Case.open.is_(True)
         )
-        dated = mine.where(Case.due_promised.is_not(None)).order_by(Case.due_promised, Case.number)
-        # ordered by the (all-NULL) due date too, so PostgreSQL reads the index in order
-        # instead of sorting every undated case of a busy hall by number
-        undated = mine.where(Case.due_promised.is_(None)).order_by(Case.due_promised, Case.number)
+        dated = mine.where(Case.due_promised.is_not(None))
+        # the undated are ordered by the (all-NULL) due date too, so PostgreSQL reads the
+        # index in order instead of sorting every undated case of a busy hall by number
+        undated = mine.where(Case.due_promised.is_(None))
         for part in (dated, undated):
-            branches.append(select(part.limit(limit).subquery().c.id))
+            page = part.order_by(Case.due_promised, Case.number).limit(limit).subquery()
+            branches.append(select(page.c.id, page.c.due_promised, page.c.number))
     if not branches:
         return []
-    ids = union_all(*branches).subquery()
+    keys = union_all(*branches).subquery()
+    first = (
+        select(keys.c.id)
+        .order_by(keys.c.due_promised.is_(None), keys.c.due_promised, keys.c.number)
+        .limit(limit)
+        .subquery()
+    )
     return list(
         session.execute(
             select(Case)
             .options(*LIST_OPTIONS)
-            .join(ids, Case.id == ids.c.id)  # a join: primary-key lookups of the few ids
+            .join(first, Case.id == first.c.id)  # full rows for the page only
             .order_by(Case.due_promised.is_(None), Case.due_promised, Case.number)
-            .limit(limit)
         ).scalars()
     )
 

@@ -15,7 +15,7 @@ from runtime.errors import InvalidInput, NotAllowed
 from runtime.queries import case_by_number
 from runtime.service import Actor, Applicant, case_target
 from web.auth import require_user
-from web.blocking import run_act
+from web.blocking import run_blocking
 from web.desk import _today, perform
 from web.views import allowed_actions, case_view
 
@@ -110,7 +110,7 @@ class ApiController(Controller):
         applicant = data.get("applicant") or {}
         domain = str(data.get("accepting_domain") or "")
         own = user.kind == "applicant"
-        case = await run_act(
+        case = await run_blocking(
             request,
             partial(
                 house.cases.submit,
@@ -188,7 +188,7 @@ class ApiController(Controller):
             for k, v in data.items()
             if v is not None
         }
-        message = await run_act(
+        message = await run_blocking(
             request, partial(perform, request.app.state.house, user, number, act, values)
         )
         return {"message": message}

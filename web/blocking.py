@@ -1,8 +1,9 @@
 """Where the synchronous work of a request runs: on the event loop or in a worker thread.
 
-The runtime is plain synchronous Python. A write act runs on the loop when the house says
-it is cheaper there (SQLite, see ``House.writes_inline``) and in anyio's worker threads
-otherwise (PostgreSQL, whose statements wait on the network and overlap in threads).
+The runtime is plain synchronous Python. The acts, and the pages that are mostly CPU work
+(the generated form), run on the loop when the house says it is cheaper there (SQLite,
+see ``House.writes_inline``) and in anyio's worker threads otherwise (PostgreSQL, whose
+statements wait on the network and overlap in threads).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from litestar import Request
 T = TypeVar("T")
 
 
-async def run_act(request: Request[Any, Any, Any], work: Callable[[], T]) -> T:
-    """Run ``work`` (parsing, validation and the acts of one request) where it is cheapest."""
+async def run_blocking(request: Request[Any, Any, Any], work: Callable[[], T]) -> T:
+    """Run ``work`` (parsing, validation, the acts of one request) where it is cheapest."""
     if request.app.state.house.writes_inline:
         return work()
     return await anyio.to_thread.run_sync(work)
