@@ -170,8 +170,10 @@ class DeskController(Controller):
     ) -> Published:
         house = request.app.state.house
         tenant = house.settings.tenant
-        with house.reading() as s:
-            pub = house.catalog.latest(s, tenant, code)
+        pub = house.catalog.cached_latest(tenant, code)
+        if pub is None:
+            with house.reading() as s:
+                pub = house.catalog.latest(s, tenant, code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
         item = pub.definition
