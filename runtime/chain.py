@@ -63,16 +63,7 @@ def _normal_dt(value: Any) -> Any:
     return value
 
 
-def event_body(ev: CaseEvent, number: str) -> dict[str, Any]:
-    """The part of a stored event that is hashed."""
-    return event_body_of(
-        number,
-        {k: getattr(ev, k) for k in (*HASHED, "at") if k != "changes"},
-        json.loads(ev.changes),
-    )
-
-
-#: The event columns covered by the hash (with the case number and the parsed changes).
+#: The event columns covered by the hash, besides the case number and the changes.
 HASHED = (
     "seq",
     "act",
@@ -82,17 +73,20 @@ HASHED = (
     "domain",
     "acting_for",
     "reason",
-    "changes",
     "item_sha256",
+    "at",
 )
 
 
+def event_body(ev: CaseEvent, number: str) -> dict[str, Any]:
+    """The part of a stored event that is hashed."""
+    return event_body_of(number, {k: getattr(ev, k) for k in HASHED}, json.loads(ev.changes))
+
+
 def event_body_of(number: str, ev: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The hashed body from an event's values (``at`` included) and its changes as JSON values."""
-    body: dict[str, Any] = {"case": number}
-    for key in HASHED:
-        body[key] = changes if key == "changes" else ev[key]
-    body["at"] = to_json_value(_normal_dt(ev["at"]))
+    """The hashed body from an event's values and its changes (as JSON values)."""
+    body: dict[str, Any] = {k: ev[k] for k in HASHED}
+    body.update(case=number, changes=changes, at=to_json_value(_normal_dt(ev["at"])))
     return body
 
 

@@ -9,7 +9,6 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from db.prepared import Prepared
 from runtime.case_tables import Counter
@@ -40,39 +39,31 @@ def query_code() -> str:
     return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
-def next_sequence(session: Session | Connection, tenant: str, name: str) -> int:
+def next_sequence(conn: Connection, tenant: str, name: str) -> int:
     """Atomically take the next value of a counter inside the caller's transaction.
 
     The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite), so concurrent
     transactions queue and never get the same value; numbers of rolled-back transactions
     are simply skipped (gap-tolerant)."""
     for _ in range(3):
-        if isinstance(session, Connection):
-            value = NEXT_VALUE.scalar(session, {"t": tenant, "n": name})
-        else:
-            value = session.execute(
-                NEXT_VALUE.statement, {"t": tenant, "n": name}
-            ).scalar_one_or_none()
+        value = NEXT_VALUE.scalar(conn, {"t": tenant, "n": name})
         if value is not None:
             return int(value)
         try:
-            with session.begin_nested():
-                session.execute(FIRST_VALUE, {"tenant": tenant, "name": name, "value": 1})
+            with conn.begin_nested():
+                conn.execute(FIRST_VALUE, {"tenant": tenant, "name": name, "value": 1})
             return 1
         except IntegrityError:
             continue  # another transaction created the row first: take the UPDATE path
     raise RuntimeError(f"could not take a number from counter {name}")
 
 
-def case_number(
-    session: Session | Connection, tenant: str, day: date, *, upsert: bool = False
-) -> str:
+def case_number(conn: Connection, tenant: str, day: date, *, upsert: bool = False) -> str:
     """``<region code><yyyymmdd><6-digit sequence>``, e.g. 42282220260930000017.
     ``upsert``: one PostgreSQL statement (for a connection in autocommit)."""
     prefix = f"{tenant}{day:%Y%m%d}"
     if upsert:
-        assert isinstance(session, Connection)
-        value = int(UPSERT_VALUE.scalar(session, {"tenant": tenant, "name": prefix, "value": 1}))
+        value = int(UPSERT_VALUE.scalar(conn, {"tenant": tenant, "name": prefix, "value": 1}))
     else:
-        value = next_sequence(session, tenant, prefix)
+        value = next_sequence(conn, tenant, prefix)
     return f"{prefix}{value:06d}"

@@ -195,7 +195,7 @@ class CaseService:
         with self.authorizer.store.pinned(self.tenant):
             # Everything that may refuse the filing is checked before a number is taken
             # and before the write transaction begins.
-            pub = self._latest(item_code)
+            pub = self.latest_published(item_code)
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
             item = pub.definition
@@ -238,43 +238,26 @@ class CaseService:
                 case = CaseRecord(
                     tenant=self.tenant, item_version_id=pub.id, version=0, last_hash=GENESIS
                 )
-                steps = item.steps
-                values: dict[str, Any] = {
-                    "tenant": self.tenant,
-                    "number": number,
-                    "query_code": query_code(),
-                    "item_code": item.code,
-                    "item_sha256": pub.sha256,
-                    "applicant_user_id": applicant.user_id,
-                    "applicant_name": applicant.name.strip(),
-                    "applicant_mobile": applicant.mobile,
-                    "data": canonical_json(evaluation.data),
-                    "state": State.SUBMITTED.value,
-                    "open": True,
-                    "decision": None,
-                    "step_index": 0,
-                    "current_step": steps[0].key,
-                    "current_domain": accepting_domain,
-                    "step_started_on": None,
-                    "step_due": None,
-                    "countersigned": "[]",
-                    "accepting_domain": accepting_domain,
-                    "owner_domain": item.owner,
-                    "submitted_at": now,
-                    "accepted_by_user_id": None,
-                    "accepted_on": None,
-                    "clock": None,
-                    "due_promised": None,
-                    "due_statutory": None,
-                    "due_provisional": False,
-                    "suspended": False,
-                    "special_running": False,
-                    "fee_total": "0.00",
-                    "fee_paid": True,
-                    "missing_materials": "[]",
-                    "closed_on": None,
-                    "version": 0,
-                }
+                # a new case: the record's defaults (no decision, no clock, nothing
+                # suspended, no fees…) and what this filing says
+                values: dict[str, Any] = {k: getattr(case, k) for k in PROJECTED}
+                values.update(
+                    number=number,
+                    query_code=query_code(),
+                    item_code=item.code,
+                    item_sha256=pub.sha256,
+                    applicant_user_id=applicant.user_id,
+                    applicant_name=applicant.name.strip(),
+                    applicant_mobile=applicant.mobile,
+                    data=canonical_json(evaluation.data),
+                    state=State.SUBMITTED.value,
+                    step_index=0,
+                    current_step=item.steps[0].key,
+                    current_domain=accepting_domain,
+                    accepting_domain=accepting_domain,
+                    owner_domain=item.owner,
+                    submitted_at=now,
+                )
                 ctx = _Ctx(
                     s,
                     case,
@@ -307,8 +290,9 @@ class CaseService:
                 self._accept(then, ())
                 return self._write(then, "accept", actor)
 
-    def _latest(self, item_code: str) -> Published | None:
-        """The newest published version (from the catalogue's cache when it is fresh)."""
+    def latest_published(self, item_code: str) -> Published | None:
+        """The newest published version of an item (from the catalogue's cache when it is
+        fresh; otherwise read on a connection of its own)."""
         pub = self.catalog.cached_latest(self.tenant, item_code)
         if pub is not None:
             return pub

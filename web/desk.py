@@ -170,10 +170,7 @@ class DeskController(Controller):
     ) -> Published:
         house = request.app.state.house
         tenant = house.settings.tenant
-        pub = house.catalog.cached_latest(tenant, code)
-        if pub is None:
-            with house.reading() as s:
-                pub = house.catalog.latest(s, tenant, code)
+        pub = house.cases.latest_published(code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
         item = pub.definition
@@ -326,39 +323,22 @@ class DeskController(Controller):
         received = set(values.get("_received") or []) | set(material_refs)
         missing = [m for m in evaluation.missing_materials if m.key not in received]
         reason = (values.get("_reason") or [""])[-1].strip()
+        decision_error = None
         if action == "accept" and missing:
-            extra["decision_error"] = (
+            decision_error = (
                 "材料不齐，不能受理："
                 + "、".join(m.name for m in missing)
                 + "。请选择“一次性告知补正”。"
             )
+        elif action == "refuse" and not reason:
+            decision_error = "不予受理必须说明理由"
+        elif action == "correct" and not missing:
+            decision_error = "材料已齐全，应当受理"
+        if decision_error is not None:
+            extra["decision_error"] = decision_error
+            form = build_form(compiled, evaluation.data, evaluation, rows=rows)
             return self._check_page(
-                request,
-                pub,
-                domain,
-                build_form(compiled, evaluation.data, evaluation, rows=rows),
-                extra,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if action == "refuse" and not reason:
-            extra["decision_error"] = "不予受理必须说明理由"
-            return self._check_page(
-                request,
-                pub,
-                domain,
-                build_form(compiled, evaluation.data, evaluation, rows=rows),
-                extra,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if action == "correct" and not missing:
-            extra["decision_error"] = "材料已齐全，应当受理"
-            return self._check_page(
-                request,
-                pub,
-                domain,
-                build_form(compiled, evaluation.data, evaluation, rows=rows),
-                extra,
-                HTTP_422_UNPROCESSABLE_ENTITY,
+                request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY
             )
         actor = Actor(user.username)
         try:
