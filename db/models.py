@@ -9,7 +9,13 @@ import importlib
 
 from db.base import Base
 
-TABLE_MODULES: tuple[str, ...] = ("rbac.tables", "runtime.tables", "runtime.case_tables")
+TABLE_MODULES: tuple[str, ...] = (
+    "db.kv_tables",
+    "rbac.tables",
+    "runtime.tables",
+    "runtime.case_tables",
+    "runtime.ledger_tables",
+)
 
 
 def load_all() -> type[Base]:
