@@ -5,10 +5,11 @@ A bad value stops start-up with a message that names the environment key.
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL
+from web.clientip import Network, parse_networks
 
 
 class Settings(BaseSettings):
@@ -52,6 +53,21 @@ class Settings(BaseSettings):
         default="var/uploads", description="Where uploaded files are stored by content hash."
     )
     max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (none by default).",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
 
 class SettingsError(Exception):

@@ -15,6 +15,7 @@ from litestar.response import Template
 from runtime.errors import ActError
 from runtime.queries import case_by_query
 from runtime.states import STATE_NAMES
+from web.clientip import client_address
 
 WINDOW_SECONDS = 60.0
 MAX_TRIES = 10
@@ -67,7 +68,7 @@ class PortalController(Controller):
         }
         if number and code:
             limiter: RateLimiter = request.app.state.setdefault("query_limiter", RateLimiter())
-            client = request.client.host if request.client else "?"
+            client = client_address(request, house.settings.proxy_networks)
             if not limiter.hit(client):
                 raise TooManyTries("查询太频繁，请一分钟后再试")
             with house.reading() as s:

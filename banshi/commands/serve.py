@@ -22,5 +22,12 @@ def serve(
     load_settings()  # fail fast, naming the bad key
     typer.echo(f"serving on http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(
-        "web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        # X-Forwarded-For is read by web.clientip, from BANSHI_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
