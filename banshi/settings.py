@@ -5,7 +5,7 @@ A bad value stops start-up with a message that names the environment key.
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL
@@ -53,11 +53,85 @@ class Settings(BaseSettings):
         default="var/uploads", description="Where uploaded files are stored by content hash."
     )
     max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
+    max_body_mb: float = Field(
+        default=32,
+        gt=0,
+        le=1024,
+        description="Largest request body in MB (a form with its uploads); must exceed "
+        "BANSHI_MAX_UPLOAD_MB. Larger bodies are refused with 413.",
+    )
+    max_form_kb: int = Field(
+        default=1024,
+        ge=16,
+        le=65536,
+        description="Largest body without files (a url-encoded form or a JSON request) in KB.",
+    )
+    max_form_fields: int = Field(
+        default=2000,
+        ge=100,
+        le=100000,
+        description="Most fields (parts) in one posted form.",
+    )
+    max_json_depth: int = Field(
+        default=32,
+        ge=4,
+        le=1000,
+        description="Deepest nesting of arrays and objects in a JSON body.",
+    )
+    max_group_rows: int = Field(
+        default=500,
+        ge=1,
+        le=10000,
+        description="Most rows of any repeating group, whatever its definition allows.",
+    )
+    max_errors_returned: int = Field(
+        default=100, ge=1, le=10000, description="Most field errors listed in one answer."
+    )
+    query_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=10000,
+        description="Case queries (/query) per client address per minute.",
+    )
+    evaluate_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100000,
+        description="Anonymous evaluations (POST /api/items/{code}/evaluate) per client address "
+        "per minute.",
+    )
+    idempotency_ttl_s: int = Field(
+        default=86400,
+        ge=60,
+        le=30 * 86400,
+        description="How long an Idempotency-Key of an API filing is remembered (seconds).",
+    )
+    retry_after_s: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="Retry-After (seconds) sent with 503 when the database cannot be reached.",
+    )
+    session_uploads: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="How many uploads a session remembers (a material or file reference must "
+        "be one of them).",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks of reverse proxies whose "
         "X-Forwarded-For is believed (none by default).",
     )
+
+    @field_validator("max_body_mb")
+    @classmethod
+    def _body_holds_an_upload(cls, value: float, info: ValidationInfo) -> float:
+        upload = info.data.get("max_upload_mb")
+        if upload is not None and value <= upload:
+            raise ValueError(f"must exceed BANSHI_MAX_UPLOAD_MB ({upload})")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
