@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import db.engine as db_engine
+from rbac.permissions import Authorizer
 from runtime.audit import verify_all
 from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseEvent
@@ -181,3 +183,76 @@ def test_concurrent_submissions_get_unique_numbers(
         assert s.execute(select(func.count()).select_from(Case)).scalar_one() == len(numbers)
         assert all(b is None for _, b in verify_all(s, TENANT))
     assert sorted(int(n[-6:]) for n in numbers) == list(range(1, len(numbers) + 1))
+
+
+class _PausingAuthorizer(Authorizer):
+    """The real authorizer; the first question asked from ``thread`` waits (after the act
+    has read the case, before it writes) until ``resume`` is set — a slow act, made slow
+    at the one moment a stale read can happen."""
+
+    def __init__(self, store: Any, thread: str) -> None:
+        super().__init__(store)
+        self.thread = thread
+        self.paused = threading.Event()
+        self.resume = threading.Event()
+
+    def can(self, user: Any, act: str, target: Any, **kw: Any) -> Any:
+        if threading.current_thread().name == self.thread and not self.paused.is_set():
+            self.paused.set()
+            assert self.resume.wait(30)
+        return super().can(user, act, target, **kw)
+
+
+def test_a_stale_write_is_refused_by_the_compare_and_set(
+    service: CaseService,
+    catalog: dict[str, Any],
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An act that read the case before another act committed must not write over it: the
+    compare-and-set on the version refuses it with a Conflict (not a duplicate-key error
+    from the event table, not a lost update). SQLite's in-process writers' lock is switched
+    off so the race happens there too."""
+    monkeypatch.setattr(db_engine, "_writer_lock", lambda engine: None)
+    pub = catalog[ITEM]
+    case = service.submit(
+        Actor("window_clerk@county.hall"),
+        pub.code,
+        sample_data(pub, 0),
+        accepting_domain="county.hall",
+        applicant=Applicant("谭斌", "13972800001"),
+    )
+    case = service.accept(
+        Actor("window_clerk@county.hall"),
+        case.number,
+        received=required_materials(pub, sample_data(pub, 0)),
+    )
+    pausing = _PausingAuthorizer(service.authorizer.store, "slow-reviewer")
+    service.authorizer = pausing
+    outcome: list[Any] = []
+
+    def slow() -> None:
+        try:
+            outcome.append(service.review(Actor("reviewer@county.zfb"), case.number, opinion="慢"))
+        except BaseException as exc:  # the outcome is asserted below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=slow, name="slow-reviewer")
+    thread.start()
+    assert pausing.paused.wait(30)  # the slow act has read version 2 and stopped
+    fast = service.review(Actor("reviewer@county.zfb"), case.number, opinion="快")
+    assert fast.version == 3
+    pausing.resume.set()
+    thread.join(60)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    with sessions() as s:
+        row = s.execute(select(Case).where(Case.number == case.number)).scalar_one()
+        reasons = list(
+            s.execute(
+                select(CaseEvent.reason)
+                .where(CaseEvent.case_id == row.id, CaseEvent.act == "review")
+                .order_by(CaseEvent.seq)
+            ).scalars()
+        )
+        assert row.version == 3 and len(reasons) == 1 and "快" in (reasons[0] or "")
+        assert all(b is None for _, b in verify_all(s, TENANT))
