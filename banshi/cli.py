@@ -54,9 +54,7 @@ class LazyGroup(TyperGroup):
         for name, module, help_text in GROUPS:
             self.commands.setdefault(name, _Placeholder(name, module, help_text))
 
-    def resolve_command(
-        self, ctx: typer.Context, args: list[str]
-    ) -> tuple[str | None, Any, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if isinstance(command, _Placeholder) and name is not None:
             command = load_group(name, command.module, command.help or "")
