@@ -123,6 +123,9 @@ class CaseEvent(Base):
     acting_for: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     changes: Mapped[str] = mapped_column(Text)
+    # the fee and material rows this act wrote, as canonical JSON (hashed with the event);
+    # NULL when it wrote none
+    records: Mapped[str | None] = mapped_column(Text, nullable=True)
     item_sha256: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     prev_hash: Mapped[str] = mapped_column(String(64))

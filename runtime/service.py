@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from rbac.policy import DelegationRec, GrantRec
 from rbac.targets import CaseTarget, ItemTarget, accepts_at, deciding_domain
 from runtime.calendar import WorkCalendar
 from runtime.case_record import CaseRecord
-from runtime.case_tables import Case, CaseEvent, CaseFee, CaseMaterial, OutboxMessage
+from runtime.case_tables import Case, CaseEvent, CaseMaterial, OutboxMessage
 from runtime.chain import (
     GENESIS,
     PROJECTED,
@@ -37,10 +36,13 @@ from runtime.chain import (
     event_body_of,
     from_json_value,
     link_hash,
+    records_of,
     to_json_value,
 )
 from runtime.clock import DeadlineInputs, Extension, Suspension, compute_deadline, step_deadline
 from runtime.errors import Conflict, InvalidInput, NotAllowed, NotFound, ReasonRequired, WrongState
+from runtime.fees import FEES_OF_CASE, assess, pay
+from runtime.ledger import PENDING_INSERT
 from runtime.messages import render
 from runtime.numbers import case_number, query_code
 from runtime.publishing import Catalog, Published
@@ -52,7 +54,6 @@ CASE = cast(Table, Case.__table__)
 EVENT = cast(Table, CaseEvent.__table__)
 MATERIAL = cast(Table, CaseMaterial.__table__)
 OUTBOX = cast(Table, OutboxMessage.__table__)
-FEE = cast(Table, CaseFee.__table__)
 # Statements built once; values travel as parameters (no per-call expression building).
 # The acts use Core only: the case is read into a CaseRecord, never an ORM instance.
 # The statements every act runs are Prepared (db/prepared.py): compiled once per dialect.
@@ -71,18 +72,6 @@ CASE_CAS = Prepared(
     update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
 )
 OUTBOX_INSERT = Prepared(insert(OUTBOX))
-FEES_OF_CASE = select(FEE).where(FEE.c.tenant == bindparam("t"), FEE.c.case_id == bindparam("c"))
-FEE_INSERT = insert(FEE)
-FEES_PAID = (
-    update(FEE)
-    .where(
-        FEE.c.tenant == bindparam("t"),
-        FEE.c.case_id == bindparam("c"),
-        FEE.c.paid_at.is_(None),
-        FEE.c.waived.is_(False),
-    )
-    .values(paid_at=bindparam("paid_at"), payment_ref=bindparam("payment_ref"))
-)
 
 
 @dataclass(frozen=True)
@@ -118,6 +107,7 @@ class _Ctx:
     actor_id: int | None = None
     reason: str | None = None
     materials: list[dict[str, Any]] = field(default_factory=list)  # case_material rows
+    fees: dict[str, dict[str, Any]] = field(default_factory=dict)  # fee columns set, by key
     # materials recorded earlier in this transaction; None: read them from the table
     materials_seen: set[str] | None = None
     calendar: WorkCalendar | None = None  # taken before the transaction began
@@ -487,47 +477,14 @@ class CaseService:
         at: datetime | None = None,
     ) -> CaseRecord:
         """核定收费 from the definition's fee lines for this application (waivable lines may be waived)."""
-
-        def act(c: _Ctx) -> None:
-            if c.state not in OPEN_STATES:
-                raise WrongState(f"案件{STATE_NAMES[c.state]}，不能核定收费")
-            existing = c.conn.execute(FEES_OF_CASE, {"t": c.case.tenant, "c": c.case.id}).first()
-            if existing is not None:
-                raise WrongState("已经核定过收费")
-            lines = c.pub.compiled.fees_for(c.data)
-            if not lines:
-                raise WrongState("本申请没有应收费用")
-            by_key = {f.key: f for f in lines}
-            bad = [k for k in waive if k not in by_key or not by_key[k].waivable]
-            if bad:
-                raise InvalidInput(f"这些收费项不能减免：{'、'.join(bad)}")
-            total = Decimal("0.00")
-            rows = []
-            for line in lines:
-                waived = line.key in waive
-                rows.append(
-                    {
-                        "tenant": c.case.tenant,
-                        "case_id": c.case.id,
-                        "fee_key": line.key,
-                        "name": line.name,
-                        "amount": str(line.amount),
-                        "basis": line.basis,
-                        "waived": waived,
-                        "paid_at": None,
-                        "payment_ref": None,
-                    }
-                )
-                if not waived:
-                    total += line.amount
-            c.conn.execute(FEE_INSERT, rows)
-            c.values.update(fee_total=str(total.quantize(Decimal("0.01"))), fee_paid=total == 0)
-            c.notify_extra["fee"] = str(total)
-            c.reason = "；".join(
-                f"{ln.name} {ln.amount}元" + ("（减免）" if ln.key in waive else "") for ln in lines
-            )
-
-        return self._act(actor, number, "assess_fee", act, expected_version=expected_version, at=at)
+        return self._act(
+            actor,
+            number,
+            "assess_fee",
+            lambda c: assess(c, waive),
+            expected_version=expected_version,
+            at=at,
+        )
 
     def record_payment(
         self,
@@ -538,21 +495,13 @@ class CaseService:
         expected_version: int | None = None,
         at: datetime | None = None,
     ) -> CaseRecord:
-        def act(c: _Ctx) -> None:
-            if c.state not in OPEN_STATES and c.state != State.COMPLETED:
-                raise WrongState(f"案件{STATE_NAMES.get(c.state, c.state)}，不能登记缴费")
-            if c.case.fee_paid:
-                raise WrongState("没有待缴的费用")
-            ref = self._reason(payment_ref, "请填写缴费凭证号")
-            c.conn.execute(
-                FEES_PAID,
-                {"t": c.case.tenant, "c": c.case.id, "paid_at": c.now, "payment_ref": ref},
-            )
-            c.reason = f"缴费凭证 {ref}"
-            c.values["fee_paid"] = True
-
         return self._act(
-            actor, number, "record_payment", act, expected_version=expected_version, at=at
+            actor,
+            number,
+            "record_payment",
+            lambda c: pay(c, payment_ref),
+            expected_version=expected_version,
+            at=at,
         )
 
     # ------------------------------------------------------------------ department acts
@@ -944,6 +893,7 @@ class CaseService:
             "acting_for": via.from_username if isinstance(via, DelegationRec) else None,
             "reason": c.reason,
             "changes": canonical_json(changes),
+            "records": records_of(c.materials, c.fees),
             "item_sha256": c.pub.sha256,
             "at": c.now,
             "prev_hash": case.last_hash,
@@ -963,6 +913,7 @@ class CaseService:
             # the row was written by the compare-and-set above: mirror it on the record
             case.update(typed)
         event_id = EVENT_INSERT.scalar(conn, ev)
+        PENDING_INSERT.rowcount(conn, {"event_id": event_id, "tenant": self.tenant})
         if c.materials:
             for m in c.materials:
                 m["case_id"] = case.id
