@@ -5,11 +5,13 @@ A bad value stops start-up with a message that names the environment key.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL
-from web.clientip import Network, parse_networks
+from web.clientip import Network, in_networks, parse_networks
 
 
 class Settings(BaseSettings):
@@ -133,7 +135,21 @@ class Settings(BaseSettings):
             raise ValueError(f"must exceed BANSHI_MAX_UPLOAD_MB ({upload})")
         return value
 
-    @field_validator("trusted_proxies")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="Log lines as JSON (production) or readable (terminal); auto picks JSON "
+        "unless stderr is a terminal.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level of log lines written."
+    )
+    metrics_allow: str = Field(
+        default="127.0.0.1/32,::1/128",
+        description="Comma-separated addresses or networks that may read /metrics (others "
+        "get 404).",
+    )
+
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:
         parse_networks(value)
@@ -142,6 +158,9 @@ class Settings(BaseSettings):
     @property
     def proxy_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
+
+    def metrics_allowed(self, address: str) -> bool:
+        return in_networks(address, parse_networks(self.metrics_allow))
 
 
 class SettingsError(Exception):

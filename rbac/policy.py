@@ -96,6 +96,8 @@ class UserRec:
     display_name: str
     active: bool = True
     kind: str = "staff"
+    #: Sessions opened in an older epoch are over (rbac/people.py bumps it).
+    session_epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ def load_org_data(session: Session, tenant: str) -> OrgData:
     users = tuple(
         UserRec(*row)
         for row in session.execute(
-            select(u.id, u.username, u.display_name, u.active, u.kind)
+            select(u.id, u.username, u.display_name, u.active, u.kind, u.session_epoch)
             .where(u.tenant == tenant)
             .order_by(u.id)
         )
@@ -381,6 +383,7 @@ class _Entry:
     snapshot: PolicySnapshot
     next_poll: float
     reloads: int = 0
+    reload_seconds: float = 0.0
 
 
 @dataclass
@@ -444,13 +447,22 @@ class PolicyStore:
                 if entry is not None and not force and entry.snapshot.version == version:
                     entry.next_poll = self._deadline()
                     return entry.snapshot
+                started = time.perf_counter()
                 data = load_org_data(session, tenant)
             snapshot = PolicySnapshot(data)
             self._entries[tenant] = _Entry(
-                snapshot, self._deadline(), (entry.reloads + 1) if entry else 1
+                snapshot,
+                self._deadline(),
+                (entry.reloads + 1) if entry else 1,
+                time.perf_counter() - started,
             )
             return snapshot
 
     def reloads(self, tenant: str) -> int:
         entry = self._entries.get(tenant)
         return entry.reloads if entry else 0
+
+    def last_reload_seconds(self, tenant: str) -> float:
+        """How long the latest reload took (reading the organisation and compiling it)."""
+        entry = self._entries.get(tenant)
+        return entry.reload_seconds if entry else 0.0

@@ -23,6 +23,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -34,6 +35,10 @@ from runtime.errors import ActError
 from web.api import ApiController
 from web.auth import SESSION_KEY, check_login, current_user
 from web.desk import DeskController
+from web.logs import configure as configure_logs
+from web.logs import request_logging
+from web.ops import PREFIX as METRICS_PREFIX
+from web.ops import Metrics, OpsController
 from web.portal import PortalController
 from web.security import add_security_headers
 
@@ -184,6 +189,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     """Build the web app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
     house = house or build_house(settings)
+    configure_logs(settings.log_format, settings.log_level)
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -224,16 +230,32 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             DeskController,
             PortalController,
             ApiController,
+            OpsController,
             *routers,
         ],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
-        middleware=[session.middleware],
+        middleware=[
+            request_logging,
+            PrometheusConfig(
+                app_name=METRICS_PREFIX,
+                prefix=METRICS_PREFIX,
+                group_path=True,
+                exclude=["^/static", "^/metrics", "^/health"],
+            ).middleware,
+            session.middleware,
+        ],
         before_send=[add_security_headers],
         csrf_config=csrf,
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
         state=State(
-            {"house": house, "htmx_available": htmx_available, "item_index": {}, "form_bodies": {}}
+            {
+                "house": house,
+                "htmx_available": htmx_available,
+                "item_index": {},
+                "form_bodies": {},
+                "metrics": Metrics(house),
+            }
         ),
         exception_handlers={
             ActError: act_error_handler,

@@ -33,6 +33,11 @@ def parse_networks(text: str | Iterable[str]) -> tuple[Network, ...]:
     return tuple(out)
 
 
+def in_networks(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether ``address`` (text) lies in one of ``networks``; False when it is no address."""
+    return _trusted(address, networks)
+
+
 def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
