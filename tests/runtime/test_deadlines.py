@@ -72,28 +72,43 @@ def test_spring_festival_2026(service: CaseService, catalog: dict[str, Any]) -> 
     assert case.due_promised == date(2026, 2, 26)
 
 
-def test_a_suspension_pushes_the_deadline_by_the_suspended_working_days(
+def test_a_suspension_moves_both_deadlines_by_the_suspended_working_days(
     service: CaseService, catalog: dict[str, Any], clock: FixedNow
 ) -> None:
+    """Golden dates, counted by hand on the 2026 calendar (promised 15, statutory 45 wd)."""
     pub = catalog[SUSPENDING]
     case = accept_on(service, pub, date(2026, 3, 2))  # Monday
-    unsuspended = case.due_promised
+    # promised: 3–6, 9–13, 16–20, 23 March; statutory: …, 3 April, (4–6 April 清明),
+    # 7–30 April, (1–5 May 劳动节), 6, 7, 8 May
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 23), date(2026, 5, 8))
     while case.current_step != "inspect":
         case = advance(service, pub, case, at=at(date(2026, 3, 3)))
     reviewer = Actor("reviewer@county.slj")
     case = service.start_special(reviewer, case.number, at=at(date(2026, 3, 4)))
     assert case.state == "suspended"
     case = service.finish_special(reviewer, case.number, at=at(date(2026, 3, 11)))
-    # suspended from Wednesday 4 to Wednesday 11 March: the deadline moves by those days
-    assert case.due_promised > unsuspended
-    from runtime.calendar_store import load_calendar
+    # suspended from Wednesday 4 to Wednesday 11 March: 5, 6, 9, 10, 11 March do not count.
+    # promised: 3, 4, then 12, 13, 16–20, 23–27, 30 March;
+    # statutory: five more after 8 May — Saturday 9 May (调休上班), 11, 12, 13, 14 May
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 30), date(2026, 5, 14))
+    clock_json = json.loads(case.clock)
+    for key in ("promised", "statutory"):
+        susp = clock_json[key]["suspensions"][-1]
+        assert (susp["start"], susp["end"]) == ("2026-03-04", "2026-03-11")
 
-    with service.sessions() as s:
-        cal = load_calendar(s, TENANT)
-    shift = cal.workdays_between(unsuspended, case.due_promised).value
-    assert 5 <= shift <= 6, (unsuspended, case.due_promised, shift)
-    susp = json.loads(case.clock)["promised"]["suspensions"][-1]
-    assert (susp["start"], susp["end"]) == ("2026-03-04", "2026-03-11")
+
+def test_an_extension_moves_both_deadlines(service: CaseService, catalog: dict[str, Any]) -> None:
+    """Golden dates (promised 9, statutory 20 wd, extended by 5 across 清明 2026)."""
+    pub = catalog[NINE_DAYS]
+    case = accept_on(service, pub, date(2026, 3, 2))
+    # promised: 3–6, 9–13 March; statutory: 3–6, 9–13, 16–20, 23–27, 30 March
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 13), date(2026, 3, 30))
+    chief = Actor("chief_representative@county.zfb")
+    case = service.extend(chief, case.number, days=5, reason="情况复杂", at=at(date(2026, 3, 5)))
+    # promised + 5: 16–20 March; statutory + 5: 31 March, 1–3 April, (4–6 April 清明), 7 April
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 20), date(2026, 4, 7))
+    case = service.extend(chief, case.number, days=2, reason="仍需核实", at=at(date(2026, 3, 6)))
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 24), date(2026, 4, 9))
 
 
 def test_instant_items_have_no_clock(service: CaseService, catalog: dict[str, Any]) -> None:
