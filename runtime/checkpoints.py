@@ -21,6 +21,8 @@ import base64
 import hashlib
 import json
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,3 +257,41 @@ def make_checkpoint(
         with path.open("a", encoding="utf-8") as fh:
             fh.write(cp.to_json() + "\n")
     return cp
+
+
+class Sealer:
+    """The worker's audit step: every ``every_s`` seconds, seal what waits and (with a
+    key) sign a checkpoint when the log has grown. ``step()`` is cheap when not due."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tenant: str,
+        key: Ed25519PrivateKey | None,
+        *,
+        batch: int,
+        every_s: float,
+        export_dir: str | Path | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine, self.tenant, self.key = engine, tenant, key
+        self.batch, self.every_s, self.export_dir = batch, every_s, export_dir
+        self.clock = clock
+        self.next_at = clock()
+
+    def step(self) -> Checkpoint | None:
+        """Seal and sign if due; the new checkpoint, if one was signed."""
+        if self.clock() < self.next_at:
+            return None
+        self.next_at = self.clock() + self.every_s
+        if self.key is None:
+            seal_all(self.engine, self.tenant, self.batch)
+            return None
+        return make_checkpoint(
+            self.engine,
+            self.tenant,
+            self.key,
+            batch=self.batch,
+            export_dir=self.export_dir,
+            only_if_grown=True,
+        )

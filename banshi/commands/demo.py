@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 from sqlalchemy import func, select
 
+from banshi.commands.audit import signing_key
 from banshi.settings import load_settings
 from banshi.wiring import build_house
 from db.engine import transaction
@@ -21,6 +22,7 @@ from rbac.policy import load_org_data
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import seed_from_chinesecalendar
 from runtime.case_tables import Case
+from runtime.checkpoints import make_checkpoint
 from runtime.demo import DemoDriver
 
 app = typer.Typer(no_args_is_help=True)
@@ -92,6 +94,16 @@ def load(
         typer.echo(f"demo cases: {result.created} created ({states})")
         for line in result.skipped[:5]:
             typer.echo(f"  skipped: {line}", err=True)
+    cp = make_checkpoint(
+        house.engine,
+        tenant,
+        signing_key(settings),
+        batch=settings.audit_seal_batch,
+        export_dir=settings.audit_checkpoint_dir,
+        only_if_grown=True,
+    )
+    if cp is not None:
+        typer.echo(f"audit: {cp.tree_size} event(s) sealed and signed")
     typer.echo("")
     typer.echo(f"demo logins (password {PASSWORD}):")
     for user in (

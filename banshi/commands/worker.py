@@ -1,11 +1,15 @@
-"""``banshi worker``: deliver the notification outbox."""
+"""``banshi worker``: deliver the notification outbox, and seal the audit log and sign
+its checkpoints every ``BANSHI_AUDIT_SEAL_S`` seconds."""
 
 from __future__ import annotations
+
+import time
 
 import typer
 
 from banshi.settings import load_settings
 from banshi.wiring import build_house
+from runtime.checkpoints import AuditKeyError, Sealer
 from runtime.outbox import OutboxWorker
 
 app = typer.Typer()
@@ -17,14 +21,37 @@ def worker(
     idle: float = typer.Option(1.0, help="Seconds to wait when nothing is due."),
 ) -> None:
     """Send pending notifications with retries and backoff (at most once per event and channel)."""
-    house = build_house(load_settings())
+    from banshi.commands.audit import signing_key
+
+    settings = load_settings()
+    house = build_house(settings)
     w = OutboxWorker(house.sessions)
+    try:
+        key = signing_key(settings)
+    except AuditKeyError as exc:
+        typer.echo(f"{exc} — events are sealed but no checkpoint is signed", err=True)
+        key = None
+    sealer = Sealer(
+        house.engine,
+        settings.tenant,
+        key,
+        batch=settings.audit_seal_batch,
+        every_s=settings.audit_seal_s,
+        export_dir=settings.audit_checkpoint_dir,
+    )
     if once:
         report = w.run_once()
+        cp = sealer.step()
         typer.echo(f"sent {report.sent}, retried {report.retried}, failed {report.failed}")
+        if cp is not None:
+            typer.echo(f"audit checkpoint: {cp.tree_size} event(s) signed")
         return
     typer.echo("outbox worker running (Ctrl-C to stop)")
     try:
-        w.run_forever(idle_seconds=idle)
+        while True:
+            report = w.run_once()
+            sealer.step()
+            if not (report.sent or report.retried):
+                time.sleep(idle)
     except KeyboardInterrupt:
         typer.echo("stopped")

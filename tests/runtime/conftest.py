@@ -106,6 +106,9 @@ def engine_name(engine: Engine) -> str:
 from tests.conftest import BACKENDS as _BACKENDS  # noqa: E402
 
 CASE_TABLES = (
+    "audit_pending",
+    "audit_log_entry",
+    "audit_checkpoint",
     "outbox",
     "sent_message",
     "case_fee",

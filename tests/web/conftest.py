@@ -26,6 +26,9 @@ from tests.web.demo_site import PASSWORD, SECRET, load_demo
 from web.app import create_app
 
 CASE_TABLES = (
+    "audit_pending",
+    "audit_log_entry",
+    "audit_checkpoint",
     "outbox",
     "sent_message",
     "case_fee",
