@@ -121,6 +121,31 @@ class Settings(BaseSettings):
         description="How many uploads a session remembers (a material or file reference must "
         "be one of them).",
     )
+    audit_key_file: str | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM, PKCS#8) that signs audit checkpoints; keep it "
+        "out of the database. Required outside demo mode by `banshi audit checkpoint`, by the "
+        "worker's checkpoints and by `banshi audit verify` once checkpoints exist; in demo "
+        "mode var/audit-key.pem is made when unset.",
+    )
+    audit_checkpoint_dir: str = Field(
+        default="var/checkpoints",
+        description="Where signed checkpoints are exported (checkpoints-<tenant>.jsonl, one "
+        "line each); verify checks them too. Best on storage the database cannot write.",
+    )
+    audit_seal_batch: int = Field(
+        default=2000,
+        ge=1,
+        le=100000,
+        description="Events sealed into the audit log per transaction (a bounded step).",
+    )
+    audit_seal_s: float = Field(
+        default=10,
+        ge=0.1,
+        le=3600,
+        description="How often (seconds) the worker seals waiting events and signs a "
+        "checkpoint: the longest an event stays unprotected while the worker runs.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks of reverse proxies whose "
