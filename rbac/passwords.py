@@ -3,10 +3,21 @@ cheap parameters; production uses argon2-cffi's defaults (RFC 9106 low-memory pr
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["CHEAP_HASHER", "DEFAULT_HASHER", "PasswordHasher", "hash_password", "verify_password"]
+__all__ = [
+    "CHEAP_HASHER",
+    "DEFAULT_HASHER",
+    "PasswordHasher",
+    "dummy_hash",
+    "hash_password",
+    "verify_password",
+    "verify_with_equal_cost",
+]
 
 #: argon2-cffi's default parameters (time_cost=3, memory_cost=64 MiB, parallelism=4).
 DEFAULT_HASHER = PasswordHasher()
@@ -33,3 +44,20 @@ def verify_password(
         return hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random password nobody knows, made once per process with the production
+    parameters: what an unknown user's password is verified against."""
+    return DEFAULT_HASHER.hash(secrets.token_urlsafe(32))
+
+
+def verify_with_equal_cost(stored_hash: str | None, password: str) -> bool:
+    """Like :func:`verify_password`, but a missing hash (an unknown user, a user without a
+    password) still costs one argon2 verification, so the answer's timing does not tell
+    whether the user exists."""
+    if not stored_hash:
+        verify_password(dummy_hash(), password)
+        return False
+    return verify_password(stored_hash, password)

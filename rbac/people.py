@@ -61,6 +61,30 @@ def record(
     session.flush()
 
 
+def record_login_event(
+    session: Session, tenant: str, actor: str, action: str, subject: str, **detail: Any
+) -> None:
+    """Write one audit row about logins (a throttle, a lock) without bumping the policy
+    version: a storm of wrong passwords must not make every process reload the policy."""
+    session.add(
+        OrgAudit(
+            tenant=tenant,
+            at=utcnow(),
+            actor=actor[:100],
+            action=action,
+            subject=subject[:200],
+            detail=detail,
+        )
+    )
+    session.flush()
+
+
+def end_sessions(user: OrgUser) -> None:
+    """End every open session of ``user`` (each remembers the epoch it was opened in).
+    Call inside the changing transaction, before :func:`record` bumps the policy version."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 # ----------------------------------------------------------------------------- lookups
 
 
@@ -180,15 +204,18 @@ def set_password(
 ) -> None:
     user = get_user(session, tenant, username)
     user.password_hash = hash_password(password, hasher)
+    end_sessions(user)
     record(session, tenant, actor, "user.password", username)
 
 
 def set_active(session: Session, tenant: str, username: str, active: bool, *, actor: str) -> bool:
-    """Deactivate (or reactivate) a user; True when it changed. An inactive user is denied everything."""
+    """Deactivate (or reactivate) a user; True when it changed. An inactive user is denied
+    everything, and the user's open sessions end (reactivating does not bring them back)."""
     user = get_user(session, tenant, username)
     if user.active == active:
         return False
     user.active = active
+    end_sessions(user)
     record(session, tenant, actor, "user.activate" if active else "user.deactivate", username)
     return True
 
@@ -243,7 +270,29 @@ def revoke_role(
         raise OrgError(f"{username} 没有 {domain} 的 {role} 角色")
     session.delete(grant)
     session.flush()
+    end_sessions(user)
     record(session, tenant, actor, "grant.revoke", username, role=role, domain=domain)
+
+
+def lock_user(session: Session, tenant: str, username: str, *, actor: str, **detail: Any) -> bool:
+    """Lock a login after too many wrong passwords; True when it was not locked before.
+    Open sessions go on (the person at the desk may not be the one guessing)."""
+    user = find_user(session, tenant, username)
+    if user is None or user.locked_at is not None:
+        return False
+    user.locked_at = utcnow()
+    record_login_event(session, tenant, actor, "login.lock", username, **detail)
+    return True
+
+
+def unlock_user(session: Session, tenant: str, username: str, *, actor: str) -> bool:
+    """Lift a login lock (``banshi user unlock``); True when the user was locked."""
+    user = get_user(session, tenant, username)
+    if user.locked_at is None:
+        return False
+    user.locked_at = None
+    record(session, tenant, actor, "user.unlock", username)
+    return True
 
 
 # ----------------------------------------------------------------------------- delegations

@@ -80,6 +80,11 @@ class OrgUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     kind: Mapped[str] = mapped_column(String(16), default="staff")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Bumped when the user's open sessions must end (deactivation, password change, role
+    #: revocation); a session remembers the epoch it was opened in (web/sessions.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Set when too many wrong passwords locked the account; ``banshi user unlock`` clears it.
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class OrgGrant(Base):
