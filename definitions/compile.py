@@ -11,20 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from definitions.canonical import canonical_json, sha256_of
 from definitions.conditions import AnyCondition, fields_of, to_schema
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
+from definitions.limits import MAX_DATA_ITEMS, MAX_FEE_AMOUNT, MAX_FIELD_ERRORS
 from definitions.messages import translate_error
 from definitions.models import FormField, ItemDefinition, Material, MaterialSource, Step
+from definitions.patterns import searcher
 from definitions.problems import pointer
-from definitions.validation import reference_validator, structure_validator
+from definitions.screen import screen
+from definitions.validation import fast_schema, reference_validator, structure_validator
+from definitions.values import no_control_characters
 
 JSON = dict[str, Any]
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CENT = Decimal("0.01")
+#: What the validators may raise on values they cannot even read (a lone surrogate, an
+#: integer of thousands of digits): such data is screened and then read again.
+UNREADABLE = (ValueError, OverflowError, RecursionError, TypeError)
+#: The message when the fast check refuses data and no message validator says why (the
+#: property tests keep this from happening; the verdict stands regardless).
+UNEXPLAINED = "申请数据不符合要求，请检查后重试"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +139,8 @@ class _Level:
                 del out[k]
         for key, level in self.groups.items():
             rows = out.get(key)
-            if isinstance(rows, list):
+            # more rows than any group takes are refused whole: not worth cleaning
+            if isinstance(rows, list) and len(rows) <= MAX_DATA_ITEMS:
                 out[key] = [level.clean(r) if isinstance(r, Mapping) else r for r in rows]
         return out
 
@@ -148,7 +159,7 @@ class _Level:
             level = self.groups.get(f.key)
             rows = data.get(f.key)
             if level is not None and isinstance(rows, list):
-                for i, row in enumerate(rows):
+                for i, row in enumerate(rows[:MAX_DATA_ITEMS]):
                     if isinstance(row, Mapping):
                         level.visible_required(row, f"{path}/{i}", visible, required)
 
@@ -172,8 +183,10 @@ class CompiledItem:
             "title": definition.name,
             **self.object_schema(top_fields),
         }
-        self._fast = structure_validator(self.schema)
         self._formats = _format_checks(top_fields, self.registry)
+        self._fast = structure_validator(
+            fast_schema(self.schema, _pattern_shapes(top_fields), _text_shapes(self._formats))
+        )
         self._reference: Any = None
         self._blank: Evaluation | None = None
         arrays = self.top.array_fields
@@ -271,22 +284,37 @@ class CompiledItem:
         return True
 
     def is_valid(self, data: Any) -> bool:
-        """Fast check of already-cleaned data against the application schema: jsonschema-rs
-        for the structure, the plugins' cached checks for the formats."""
-        return bool(self._fast.is_valid(data)) and self._formats_ok(data)
+        """The verdict on already-cleaned data: jsonschema-rs for the structure (with the
+        definition's patterns taken out, every free text refusing control characters), the
+        plugins' cached checks for the formats and RE2 for the patterns. :meth:`errors`
+        explains exactly this verdict."""
+        try:
+            return bool(self._fast.is_valid(data)) and self._formats_ok(data)
+        except UNREADABLE:
+            return False
 
     def reference(self) -> Any:
         if self._reference is None:
             self._reference = reference_validator(self.schema, self.registry)
         return self._reference
 
-    def errors(self, data: Any) -> list[FieldError]:
-        """Field errors of cleaned data, in Chinese, one per field path, in form order."""
-        if self.is_valid(data):
+    def errors(self, data: Any, screened: Sequence[FieldError] = ()) -> list[FieldError]:
+        """Field errors of cleaned data, in Chinese, one per field path, in form order:
+        none when :meth:`is_valid` says valid, at least one when it does not.
+
+        ``screened``: errors of values already taken out of ``data`` (see :meth:`evaluate`).
+        The data is screened (:func:`~definitions.screen.screen`) before python-jsonschema
+        reads it, so text and numbers no validator can read are reported, not raised."""
+        if not screened and self.is_valid(data):
             return []
-        found: dict[str, FieldError] = {}
+        found: dict[str, FieldError] = {e.path: e for e in screened}
+        seen = screen(data)
+        for path, problem in seen.problems:
+            at = self._near_field(path)
+            label = self._label_for(at)
+            found.setdefault(at, FieldError(at, f"“{label}”{problem}" if label else problem, label))
         seen_required: set[tuple[tuple[Any, ...], int]] = set()
-        for err in self.reference().iter_errors(data):
+        for err in self.reference().iter_errors(seen.data):
             if err.validator == "required":
                 # python-jsonschema reports each missing key with the whole list: translate
                 # the list once per object and schema, not once per missing key
@@ -297,8 +325,15 @@ class CompiledItem:
             for path, message in translate_error(err, self._label_for):
                 path, message = self._at_field(path, message)
                 found.setdefault(path, FieldError(path, message, self._label_for(path)))
+            if len(found) >= MAX_FIELD_ERRORS:
+                break
+        if not found:
+            found[""] = FieldError("", UNEXPLAINED)
         order = {p: i for i, p in enumerate(self._labels)}
-        return sorted(found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path))
+        ranked = sorted(
+            found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path)
+        )
+        return ranked[:MAX_FIELD_ERRORS]
 
     def blank(self) -> Evaluation:
         """The evaluation of an empty application (the first render of every form), cached."""
@@ -307,12 +342,34 @@ class CompiledItem:
         return self._blank
 
     def evaluate(self, data: Mapping[str, Any]) -> Evaluation:
-        cleaned = self.clean(data)
-        result = Evaluation(data=cleaned, errors=self.errors(cleaned), sha256=self.sha256)
+        """Every answer for ``data`` (any JSON value: what is not an object is an error)."""
+        screened: list[FieldError] = []
+        if not isinstance(data, Mapping):
+            screened.append(FieldError("", "申请数据应为对象（字段名与值）"))
+            data = {}
+        try:
+            cleaned = self.clean(data)
+        except UNREADABLE:
+            # a condition read a value no validator can read: drop such values and go on
+            seen = screen(data)
+            for path, problem in seen.problems:
+                at = self._near_field(path)
+                label = self._label_for(at)
+                screened.append(FieldError(at, f"“{label}”{problem}" if label else problem, label))
+            cleaned = self.clean(seen.data)
+        result = Evaluation(data=cleaned, errors=self.errors(cleaned, screened), sha256=self.sha256)
         self.top.visible_required(cleaned, "", result.visible, result.required)
         result.materials = self.materials_for(cleaned)
         result.steps = self.steps_for(cleaned)
         result.fees = self.fees_for(cleaned)
+        for line in result.fees:
+            if line.amount > MAX_FEE_AMOUNT:
+                fee = next(f for f in self.definition.fees if f.key == line.key)
+                path = pointer(fee.per.field) if fee.per is not None else ""
+                label = self._label_for(path)
+                result.errors.append(
+                    FieldError(path, f"按“{label}”计算的费用超出上限，请核对", label)
+                )
         return result
 
     def materials_for(self, data: Mapping[str, Any]) -> list[MaterialNeed]:
@@ -342,7 +399,8 @@ class CompiledItem:
             qty = data.get(fee.per.field)
             if isinstance(qty, bool) or not isinstance(qty, int | float) or qty <= 0:
                 continue
-            amount = (Decimal(str(qty)) * fee.per.amount).quantize(CENT, rounding=ROUND_HALF_UP)
+            with localcontext(prec=60):  # qty up to 10^15 times a price up to 10^12, exactly
+                amount = (Decimal(str(qty)) * fee.per.amount).quantize(CENT, rounding=ROUND_HALF_UP)
             detail = f"{fee.per.amount}元 × {qty}{fee.per.unit or ''}"
             lines.append(FeeLine(fee.key, fee.name, amount, fee.basis, fee.waivable, detail))
         return lines
@@ -367,6 +425,13 @@ class CompiledItem:
                     return parent, f"请从给出的选项中选择“{label}”"
                 return parent, f"“{label}”填写不正确"
         return path, message
+
+    def _near_field(self, path: str) -> str:
+        """The path of the field that holds ``path`` (itself when it is a field)."""
+        at = path
+        while at and _shape(at) not in self._labels:
+            at = at.rsplit("/", 1)[0]
+        return at or path
 
     def _label_for(self, path: str) -> str:
         return self._labels.get(_shape(path), "")
@@ -406,22 +471,60 @@ FormatCheck = tuple[
 
 
 def _format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> list[FormatCheck]:
-    """(key, check, None) for a top-level field with a format; (group, _, [(key, check)])
-    for the formats inside a repeating group's rows."""
+    """(key, check, None) for a top-level field with a format, a pattern or free text;
+    (group, _, [(key, check)]) for those inside a repeating group's rows. Free text (a
+    string without enum or format) must be free of control characters;
+    a pattern runs in RE2. Lone surrogates never get this far: jsonschema-rs, which runs
+    first, cannot encode them and refuses the data."""
     checks = registry.format_checkers()
-    out: list[FormatCheck] = []
-    for f in fields:
+
+    def check_of(f: FormField) -> Callable[[str], bool] | None:
         plugin = registry[f.type]
         if plugin.format_name is not None:
-            out.append((f.key, checks[plugin.format_name], None))
+            return checks[plugin.format_name]
+        if f.type == "group":
+            return None
+        prop = plugin.schema(f, lambda _fields: {})
+        if prop.get("type") != "string" or {"enum", "const", "format"} & prop.keys():
+            return None
+        if f.pattern is None:
+            return no_control_characters
+        search = searcher(f.pattern)
+        return lambda value: no_control_characters(value) and search(value)
+
+    out: list[FormatCheck] = []
+    for f in fields:
+        check = check_of(f)
+        if check is not None:
+            out.append((f.key, check, None))
         elif f.type == "group":
-            inner = [
-                (sub.key, checks[name])
-                for sub in f.fields or []
-                if (name := registry[sub.type].format_name) is not None
-            ]
+            inner = [(sub.key, c) for sub in f.fields or [] if (c := check_of(sub)) is not None]
             if inner:
                 out.append((f.key, None, inner))
+    return out
+
+
+def _text_shapes(checks: list[FormatCheck]) -> set[tuple[str, ...]]:
+    """Where the compiled item checks strings itself (jsonschema-rs need not)."""
+    out: set[tuple[str, ...]] = set()
+    for key, check, sub in checks:
+        if check is not None:
+            out.add((key,))
+        for sub_key, _ in sub or []:
+            out.add((key, "*", sub_key))
+    return out
+
+
+def _pattern_shapes(
+    fields: Sequence[FormField], base: tuple[str, ...] = ()
+) -> set[tuple[str, ...]]:
+    """Where the definition's patterns apply: (key,) or (group, "*", key)."""
+    out: set[tuple[str, ...]] = set()
+    for f in fields:
+        if f.pattern is not None:
+            out.add((*base, f.key))
+        if f.fields:
+            out |= _pattern_shapes(f.fields, (*base, f.key, "*"))
     return out
 
 

@@ -13,18 +13,27 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import Decimal, DecimalException
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import phonenumbers
-from stdnum import numdb
-from stdnum.cn import ric, uscc
-from stdnum.iso7064 import mod_11_2
+
+from definitions.formats import date_ok, id_card_ok, mobile_pattern, region_name, uscc_ok
+from definitions.limits import (
+    DEFAULT_TEXT_MAX_LENGTH,
+    DEFAULT_TEXTAREA_MAX_LENGTH,
+    MAX_ABS_NUMBER,
+    MAX_GROUP_ROWS,
+    MAX_NUMBER_TEXT,
+)
+from definitions.patterns import pattern_error
+from definitions.values import text_problem
 
 if TYPE_CHECKING:
     from definitions.models import FormField
+
+__all__ = ["region_name"]  # re-exported: the renderer and the tests name regions through here
 
 JSON = dict[str, Any]
 #: Builds the JSON Schema of an object made of these fields (used by repeating groups).
@@ -46,6 +55,7 @@ class DefinitionIssue:
 
     path: tuple[str | int, ...]
     message: str
+    rule: str = "field-type"
 
 
 class FieldType:
@@ -68,7 +78,7 @@ class FieldType:
 
     def parse(self, field: FormField, raw: str) -> Any:
         """Turn one non-empty form string into a typed value or raise ParseError."""
-        return raw
+        return clean_text(raw)
 
     def check_format(self, value: str) -> bool:
         return True
@@ -129,6 +139,30 @@ class FieldTypeRegistry:
 # ---------------------------------------------------------------------------- built-ins
 
 
+def clean_text(raw: str) -> str:
+    """The typed text with surrounding spaces dropped; NUL, control characters and lone
+    surrogates refused (every text of an application passes here or the same check in the
+    compiled item)."""
+    problem = text_problem(raw)
+    if problem is not None:
+        raise ParseError(problem)
+    return raw.strip()
+
+
+def _number_text(raw: str, what: str) -> str:
+    """The typed number without spaces and thousands separators, refused unread when it is
+    longer than :data:`~definitions.limits.MAX_NUMBER_TEXT` characters."""
+    text = raw.strip()
+    if len(text) > MAX_NUMBER_TEXT + 10 or len(text := text.replace(",", "")) > MAX_NUMBER_TEXT:
+        raise ParseError(f"{what}太长（最多{MAX_NUMBER_TEXT}个字符）")
+    return text
+
+
+def _in_range(value: Decimal | int) -> None:
+    if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
+        raise ParseError("数值超出允许的范围（绝对值不能超过 10的15次方）")
+
+
 def _length_schema(field: FormField, default_max: int) -> JSON:
     s: JSON = {"type": "string", "minLength": max(1, field.min_length or 1)}
     s["maxLength"] = field.max_length or default_max
@@ -141,10 +175,13 @@ def _length_checks(field: FormField) -> Iterator[DefinitionIssue]:
     if field.min_length and field.max_length and field.min_length > field.max_length:
         yield DefinitionIssue(("min_length",), "min_length 不能大于 max_length")
     if field.pattern is not None:
-        try:
-            re.compile(field.pattern)
-        except re.error as exc:
-            yield DefinitionIssue(("pattern",), f"正则表达式无效：{exc}")
+        problem = pattern_error(field.pattern)
+        if problem is not None:
+            yield DefinitionIssue(
+                ("pattern",),
+                f"正则表达式无效（须为 RE2 语法：不支持反向引用与环视）：{problem}",
+                "pattern",
+            )
 
 
 def _bounds_checks(field: FormField) -> Iterator[DefinitionIssue]:
@@ -153,10 +190,9 @@ def _bounds_checks(field: FormField) -> Iterator[DefinitionIssue]:
 
 
 def _bounds(s: JSON, field: FormField) -> JSON:
-    if field.minimum is not None:
-        s["minimum"] = field.minimum
-    if field.maximum is not None:
-        s["maximum"] = field.maximum
+    """Number bounds: the field's own, else the language's (every number is bounded)."""
+    s["minimum"] = field.minimum if field.minimum is not None else -MAX_ABS_NUMBER
+    s["maximum"] = field.maximum if field.maximum is not None else MAX_ABS_NUMBER
     return s
 
 
@@ -165,13 +201,10 @@ class TextType(FieldType):
     title = "单行文本"
     widget = "text"
     options = frozenset({"min_length", "max_length", "pattern"})
-    default_max = 200
+    default_max = DEFAULT_TEXT_MAX_LENGTH
 
     def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
         return _length_schema(field, self.default_max)
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        return raw.strip()
 
     def check(self, field: FormField) -> Iterator[DefinitionIssue]:
         return _length_checks(field)
@@ -181,7 +214,7 @@ class TextareaType(TextType):
     name = "textarea"
     title = "多行文本"
     widget = "textarea"
-    default_max = 2000
+    default_max = DEFAULT_TEXTAREA_MAX_LENGTH
 
 
 class AddressType(TextType):
@@ -189,7 +222,7 @@ class AddressType(TextType):
     title = "地址"
     widget = "address"
     options = frozenset({"max_length"})
-    default_max = 200
+    default_max = DEFAULT_TEXT_MAX_LENGTH
 
 
 class NumberType(FieldType):
@@ -203,12 +236,16 @@ class NumberType(FieldType):
         return _bounds({"type": "number"}, field)
 
     def parse(self, field: FormField, raw: str) -> Any:
+        text = _number_text(raw, "数字")
+        if not text.isascii():
+            raise ParseError("请输入数字")
         try:
-            d = Decimal(raw.strip().replace(",", ""))
-        except InvalidOperation:
+            d = Decimal(text)
+        except (DecimalException, ValueError):
             raise ParseError("请输入数字") from None
         if not d.is_finite():
             raise ParseError("请输入数字")
+        _in_range(d)  # before int(): 1e400000 would take seconds to expand
         return int(d) if d == d.to_integral_value() else float(d)
 
     def check(self, field: FormField) -> Iterator[DefinitionIssue]:
@@ -224,10 +261,12 @@ class IntegerType(NumberType):
         return _bounds({"type": "integer"}, field)
 
     def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().replace(",", "")
-        if not re.fullmatch(r"[+-]?\d+", text):
+        text = _number_text(raw, "整数")
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise ParseError("请输入整数")
-        return int(text)
+        value = int(text)
+        _in_range(value)
+        return value
 
 
 class MoneyType(NumberType):
@@ -239,12 +278,13 @@ class MoneyType(NumberType):
 
     def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
         s = _bounds({"type": "number"}, field)
-        s.setdefault("minimum", 0)
+        if field.minimum is None:
+            s["minimum"] = 0
         return s
 
     def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().replace(",", "").removeprefix("¥").removesuffix("元").strip()
-        if not re.fullmatch(r"\d{1,13}(\.\d{1,2})?", text):
+        text = _number_text(raw, "金额").removeprefix("¥").removesuffix("元").strip()
+        if not re.fullmatch(r"[0-9]{1,13}(\.[0-9]{1,2})?", text):
             raise ParseError("请输入金额，如 1200 或 1200.50（最多两位小数）")
         d = Decimal(text)
         return int(d) if d == d.to_integral_value() else float(d)
@@ -267,7 +307,7 @@ class DateType(FieldType):
             raise ParseError("请输入有效日期，格式为 年-月-日，如 2026-03-01") from None
 
     def check_format(self, value: str) -> bool:
-        return _date_ok(value)
+        return date_ok(value)
 
     def condition_value_ok(self, field: FormField, value: Any) -> bool:
         return isinstance(value, str) and self.check_format(value)
@@ -351,7 +391,7 @@ class IdCardType(FieldType):
         return text
 
     def check_format(self, value: str) -> bool:
-        return _id_card_ok(value)
+        return id_card_ok(value)
 
 
 class UsccType(FieldType):
@@ -372,7 +412,7 @@ class UsccType(FieldType):
         return text
 
     def check_format(self, value: str) -> bool:
-        return _uscc_ok(value)
+        return uscc_ok(value)
 
 
 class MobileType(FieldType):
@@ -397,7 +437,7 @@ class MobileType(FieldType):
         return national
 
     def check_format(self, value: str) -> bool:
-        return bool(_mobile_pattern().fullmatch(value))
+        return bool(mobile_pattern().fullmatch(value))
 
 
 class RegionType(FieldType):
@@ -422,75 +462,8 @@ class RegionType(FieldType):
         return region_name(value) is not None
 
 
-@lru_cache(maxsize=16384)
-def region_name(code: str) -> str | None:
-    """The name of a GB/T 2260 code (province + county), or None when unknown."""
-    if not re.fullmatch(r"\d{6}", code):
-        return None
-    info: dict[str, str] = {}
-    for _part, props in numdb.get("cn/loc").info(code):
-        info.update(props)
-    if "province" not in info:
-        return None
-    if "county" in info:
-        return info["province"] + info["county"].split(",")[-1].split("]")[-1]
-    if code.endswith("00"):
-        return info["province"]
-    return None
-
-
-# -- fast, cached format checks (the hot path of every validation) ------------------------
-#
-# The checks are python-stdnum's and phonenumbers' own: the ISO 7064 MOD 11-2 check
-# character and the GB/T 2260 division table for resident IDs, the GB 32100 check
-# character for credit codes, and phonenumbers' metadata pattern of mainland mobiles.
-# Results are cached per value, so a form re-rendered, checked and submitted validates
-# each number once.
-
-
-@lru_cache(maxsize=65536)
-def _id_card_ok(value: str) -> bool:
-    if (
-        len(value) != 18
-        or not value[:17].isascii()
-        or not value[:17].isdigit()
-        or value[17] not in "0123456789X"
-    ):
-        return False
-    if not mod_11_2.is_valid(value):
-        return False
-    try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    if born.year < 1880 or born > date.today():
-        return False
-    return region_name(value[:6]) is not None or bool(ric.is_valid(value))
-
-
-@lru_cache(maxsize=16384)
-def _date_ok(value: str) -> bool:
-    if len(value) != 10 or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-@lru_cache(maxsize=65536)
-def _uscc_ok(value: str) -> bool:
-    return len(value) == 18 and value == value.upper() and bool(uscc.is_valid(value))
-
-
-@lru_cache(maxsize=1)
-def _mobile_pattern() -> re.Pattern[str]:
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-    mobile = metadata.mobile if metadata is not None else None
-    if mobile is None or mobile.national_number_pattern is None:  # pragma: no cover
-        return re.compile(r"1[3-9][0-9]{9}", re.ASCII)
-    return re.compile(f"(?:{mobile.national_number_pattern})", re.ASCII)
+#: Most characters of a file reference posted by a form (sha256, name, size, type as JSON).
+FILE_REFERENCE_TEXT = 1024
 
 
 class FileType(FieldType):
@@ -525,9 +498,11 @@ class FileType(FieldType):
         }
 
     def parse(self, field: FormField, raw: str) -> Any:
+        if len(raw) > FILE_REFERENCE_TEXT:
+            raise ParseError("文件引用无效，请重新上传")
         try:
             value = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ParseError("文件引用无效，请重新上传") from None
         if not isinstance(value, Mapping):
             raise ParseError("文件引用无效，请重新上传")
@@ -548,8 +523,9 @@ class GroupType(FieldType):
         s: JSON = {"type": "array", "items": build_object(field.fields or [])}
         repeat = field.repeat
         s["minItems"] = max(1, repeat.min if repeat else 1)
-        if repeat is not None and repeat.max is not None:
-            s["maxItems"] = repeat.max
+        s["maxItems"] = (
+            repeat.max if repeat is not None and repeat.max is not None else MAX_GROUP_ROWS
+        )
         return s
 
     def check(self, field: FormField) -> Iterator[DefinitionIssue]:

@@ -3,6 +3,10 @@
 The hot path uses jsonschema-rs (``is_valid``); messages come from the reference
 validator, python-jsonschema, only when data is invalid. A property test checks that both
 agree on generated valid and invalid data.
+
+Patterns are RE2's in both (:mod:`definitions.patterns`): the reference validator's
+``pattern`` keyword runs RE2, and the compiled item takes the definition's patterns out of
+the schema jsonschema-rs runs and checks them with the same RE2 functions.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
+from jsonschema.exceptions import ValidationError
 
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
+from definitions.patterns import pattern_found
+from definitions.values import CLEAN_TEXT_PATTERN
 
 JSON = dict[str, Any]
 
@@ -36,12 +43,57 @@ def structure_validator(schema: JSON) -> Any:
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
 
 
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: JSON) -> Any:
+    if validator.is_type(instance, "string") and not pattern_found(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: python-jsonschema's Draft 2020-12 with ``pattern`` run by RE2 (linear time, RE2's ``$``).
+Re2Draft202012Validator: Any = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"pattern": _re2_pattern}
+)
+
+
+Shape = tuple[str, ...]
+
+
+def fast_schema(schema: JSON, pattern_shapes: set[Shape], text_shapes: set[Shape]) -> JSON:
+    """The schema jsonschema-rs runs: ``schema`` with the definition's patterns taken out
+    (at ``pattern_shapes``: ``(key,)`` or ``(group, "*", key)``; the compiled item runs them
+    in RE2), and every other free string (a string schema without enum, const, format or
+    pattern, such as a file's name) refusing control characters. The strings at
+    ``text_shapes`` are checked by the compiled item itself, in Python, which is cheaper
+    than a Rust regex across the language boundary. The patterns our plugins write
+    themselves (a file's sha256) stay: ASCII classes that mean the same in Rust and RE2."""
+    return _fast(schema, (), pattern_shapes, text_shapes)
+
+
+def _fast(node: JSON, shape: Shape, patterns: set[Shape], texts: set[Shape]) -> JSON:
+    out: JSON = {}
+    for key, value in node.items():
+        if key == "pattern" and shape in patterns:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {
+                name: _fast(sub, (*shape, name), patterns, texts) if isinstance(sub, dict) else sub
+                for name, sub in value.items()
+            }
+        elif key == "items" and isinstance(value, dict):
+            out[key] = _fast(value, (*shape, "*"), patterns, texts)
+        else:
+            out[key] = value
+    free = not {"enum", "const", "format", "pattern"} & out.keys()
+    if out.get("type") == "string" and free and shape not in texts:
+        out["pattern"] = CLEAN_TEXT_PATTERN
+    return out
+
+
 def reference_validator(schema: JSON, registry: FieldTypeRegistry | None = None) -> Any:
-    """A python-jsonschema Draft 2020-12 validator with the same formats."""
+    """A python-jsonschema Draft 2020-12 validator with the same formats, patterns in RE2."""
     checker = jsonschema.FormatChecker(formats=())
     for name, fn in format_checkers(registry).items():
         checker.checks(name)(_string_only(fn))
-    return jsonschema.Draft202012Validator(schema, format_checker=checker)
+    return Re2Draft202012Validator(schema, format_checker=checker)
 
 
 def _string_only(fn: Callable[[str], bool]) -> Callable[[object], bool]:
