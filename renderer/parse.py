@@ -3,11 +3,15 @@
 Field names: ``key`` for a top-level field, ``key[3][sub]`` for a group row's field;
 a multiple choice field repeats its name. Empty inputs are absent. Parse errors are
 FieldErrors at the field's JSON pointer, in Chinese.
+
+Rows are bounded: a group has at most its definition's ``repeat.max`` rows and never more
+than the caller's ``max_rows`` (the setting). A row index at or above the bound is an error
+naming the group, found before anything proportional to the index is allocated; the JSON
+door checks arrays of rows with the same bound (``check_rows``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +21,8 @@ from definitions.fieldtypes import ParseError
 from definitions.models import FormField
 
 ROW_NAME = re.compile(r"^(?P<group>[a-z][a-z0-9_]*)\[(?P<row>\d+)\]\[(?P<key>[a-z][a-z0-9_]*)\]$")
+#: The global cap when a caller names none (``Settings.max_group_rows``).
+MAX_ROWS = 500
 
 FormValues = Mapping[str, Sequence[str]]
 
@@ -66,39 +72,92 @@ def _row_count(get: Any, path: str) -> int:
     return int(get.rows(path))
 
 
+def row_limits(item: CompiledItem, max_rows: int = MAX_ROWS) -> dict[str, int]:
+    """Most rows of each repeating group: its ``repeat.max``, never above ``max_rows``."""
+    out: dict[str, int] = {}
+    for f in item.definition.form.all_fields():
+        if f.type == "group":
+            declared = f.repeat.max if f.repeat is not None and f.repeat.max else max_rows
+            out["/" + f.key] = max(1, min(declared, max_rows))
+    return out
+
+
+def _too_many(item: CompiledItem, path: str, limit: int) -> FieldError:
+    label = item.label(path) or path.strip("/")
+    return FieldError(path, f"“{label}”最多 {limit} 行", label)
+
+
 class _Getter:
-    def __init__(self, form: FormValues) -> None:
+    def __init__(self, form: FormValues, limits: Mapping[str, int]) -> None:
         self.form = form
+        self.limits = limits
         self.rows_by_group: dict[str, int] = {}
+        self.over: set[str] = set()
         for name in form:
             m = ROW_NAME.match(name)
-            if m:
-                key = "/" + m["group"]
-                self.rows_by_group[key] = max(self.rows_by_group.get(key, 0), int(m["row"]) + 1)
+            if not m:
+                continue
+            key = "/" + m["group"]
+            limit = limits.get(key)
+            if limit is None:
+                continue  # not a group of this item: ignored like any unknown name
+            digits = m["row"].lstrip("0") or "0"
+            # compare as text first: a huge index is refused without converting it
+            if len(digits) > len(str(limit)) or int(digits) >= limit:
+                self.over.add(key)
+                continue
+            self.rows_by_group[key] = max(self.rows_by_group.get(key, 0), int(digits) + 1)
 
     def __call__(self, path: str) -> Sequence[str]:
         return self.form.get(input_name(path), ())
 
     def rows(self, path: str) -> int:
+        limit = self.limits.get(path, 0)
         declared = self.form.get(f"_rows_{path.strip('/')}")
         n = self.rows_by_group.get(path, 0)
         if declared:
-            with contextlib.suppress(ValueError):
-                n = max(n, min(int(declared[-1]), 500))
-        return n
+            text = str(declared[-1]).strip()
+            if text.isdigit() and len(text) <= 6:
+                n = max(n, int(text))
+        return min(n, limit)
 
 
-def parse_form(item: CompiledItem, form: FormValues) -> tuple[dict[str, Any], list[FieldError]]:
+def parse_form(
+    item: CompiledItem, form: FormValues, max_rows: int = MAX_ROWS
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Typed data and the parse errors (the rest is for ``item.evaluate``)."""
     errors: list[FieldError] = []
-    data = _parse_fields(item, item.definition.form.all_fields(), _Getter(form), "", errors)
+    limits = row_limits(item, max_rows)
+    getter = _Getter(form, limits)
+    errors.extend(_too_many(item, path, limits[path]) for path in sorted(getter.over))
+    data = _parse_fields(item, item.definition.form.all_fields(), getter, "", errors)
     return data, errors
 
 
-def row_counts(item: CompiledItem, form: FormValues) -> dict[str, int]:
-    getter = _Getter(form)
+def row_counts(item: CompiledItem, form: FormValues, max_rows: int = MAX_ROWS) -> dict[str, int]:
+    getter = _Getter(form, row_limits(item, max_rows))
     return {
         f.key: getter.rows("/" + f.key)
         for f in item.definition.form.all_fields()
         if f.type == "group"
     }
+
+
+def check_rows(
+    item: CompiledItem, data: Mapping[str, Any], max_rows: int = MAX_ROWS
+) -> list[FieldError]:
+    """The JSON door's row bound: a group's array may not be longer than the form allows."""
+    errors = []
+    for path, limit in row_limits(item, max_rows).items():
+        rows = data.get(path.strip("/"))
+        if isinstance(rows, list) and len(rows) > limit:
+            errors.append(_too_many(item, path, limit))
+    return errors
+
+
+def field_path(name: str) -> str:
+    """The JSON pointer a form input name stands for: staff[0][name] -> /staff/0/name."""
+    m = ROW_NAME.match(name)
+    if m:
+        return f"/{m['group']}/{m['row']}/{m['key']}"
+    return "/" + name.split("[", 1)[0]

@@ -1,23 +1,106 @@
 """The JSON API under /api for kiosks and mobile terminals: the same acts and lookups as
-the desk, the same permission checks (session login; CSRF header on writes)."""
+the desk, the same permission checks (session login; CSRF header on writes).
+
+Bodies are read by ``web.jsonbody`` (size, depth, duplicate keys, NUL and lone surrogates
+refused) and the application data goes through the same row bound, file-reference check
+and applicant rules as the desk's form. The evaluation is public (kiosks and online forms
+check data before filing) and so bounded and rate-limited per client; a filing honours an
+``Idempotency-Key``. Answers with personal data are ``Cache-Control: no-store``."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from litestar import Controller, Request, get, post
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, HeaderParameter
 
-from runtime.errors import InvalidInput, NotAllowed
+from definitions.compile import FieldError
+from renderer.parse import check_rows
+from runtime.errors import InvalidInput
 from runtime.queries import case_by_number
 from runtime.service import Actor, Applicant, case_target
+from web.acts import perform
 from web.auth import require_user
 from web.blocking import run_blocking
-from web.desk import _today, perform
+from web.desk import _today
+from web.idempotency import HEADER, MAX_KEY, once
+from web.jsonbody import read_json_object
+from web.ratelimit import limit
+from web.uploads import check_file_fields, known
 from web.views import allowed_actions, case_view
+
+NO_STORE = {"Cache-Control": "no-store"}
+_STRING = Schema(type=OpenAPIType.STRING)
+_OBJECT = Schema(type=OpenAPIType.OBJECT, additional_properties=True)
+
+
+def _body(schema: Schema, description: str) -> type[Operation]:
+    """An Operation documenting a JSON body the handler reads itself (``web.jsonbody``)."""
+
+    @dataclass
+    class _WithBody(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=schema)},
+                description=description,
+                required=True,
+            )
+
+    return _WithBody
+
+
+APPLICATION_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={
+        "data": _OBJECT,
+        "applicant": Schema(
+            type=OpenAPIType.OBJECT,
+            properties={"name": _STRING, "mobile": _STRING},
+            required=["name"],
+        ),
+        "accepting_domain": _STRING,
+    },
+    required=["data", "applicant", "accepting_domain"],
+)
+ACT_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={
+        "expected_version": Schema(type=OpenAPIType.INTEGER),
+        "reason": _STRING,
+        "value": _STRING,
+        "days": Schema(type=OpenAPIType.INTEGER),
+        "payment_ref": _STRING,
+        "received": Schema(type=OpenAPIType.ARRAY, items=_STRING),
+        "missing": Schema(type=OpenAPIType.ARRAY, items=_STRING),
+        "waive": Schema(type=OpenAPIType.ARRAY, items=_STRING),
+    },
+)
+
+
+def _capped(request: Request[Any, Any, Any], errors: list[FieldError]) -> dict[str, Any]:
+    cap = request.app.state.house.settings.max_errors_returned
+    return {"errors": [e.as_dict() for e in errors[:cap]], "errors_total": len(errors)}
+
+
+def _act_values(body: dict[str, Any]) -> dict[str, list[str]]:
+    """An act's JSON arguments as the desk's form values (scalars and lists of scalars)."""
+    values: dict[str, list[str]] = {}
+    for key, value in body.items():
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(v, dict | list) for v in items):
+            raise InvalidInput(
+                "参数应为文本、数字或它们的列表", [FieldError(f"/{key}", "参数格式不正确")]
+            )
+        values[key] = [json.dumps(v) if isinstance(v, bool) or v is None else str(v) for v in items]
+    return values
 
 
 class ApiController(Controller):
@@ -62,21 +145,31 @@ class ApiController(Controller):
     @post(
         "/items/{code:str}/evaluate",
         summary="Evaluate application data: errors, visible and required fields, materials, steps, fees",
+        description="Public and rate-limited per client address (BANSHI_EVALUATE_PER_MINUTE); "
+        "the body is the application data object; at most BANSHI_MAX_ERRORS_RETURNED errors "
+        "are listed (errors_total counts them all).",
         status_code=200,  # creates nothing
+        operation_class=_body(_OBJECT, "Application data (field key -> value)"),
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, request: Request[Any, Any, Any], code: FromPath[str]
+    ) -> Response[dict[str, Any]]:
         house = request.app.state.house
-        with house.reading() as s:
-            pub = house.catalog.latest(s, house.settings.tenant, code)
+        settings = house.settings
+        await limit(request, "evaluate", settings.evaluate_per_minute, "检查太频繁，请一分钟后再试")
+        pub = house.cases.latest_published(code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
-        ev = pub.compiled.evaluate(data)
-        return {
+        data = await read_json_object(request)
+        too_many = check_rows(pub.compiled, data, settings.max_group_rows)
+        if too_many:
+            raise InvalidInput("申请表的行数超出上限", too_many)
+        # validation is CPU work that grows with the data: off the event loop
+        ev = await anyio.to_thread.run_sync(pub.compiled.evaluate, data)
+        answer = {
             "ok": ev.ok,
             "data": ev.data,
-            "errors": [e.as_dict() for e in ev.errors],
+            **_capped(request, list(ev.errors)),
             "visible": ev.visible,
             "required": ev.required,
             "materials": [
@@ -95,21 +188,64 @@ class ApiController(Controller):
             ],
             "fee_total": str(ev.fee_total),
         }
+        return Response(answer, headers=NO_STORE)
 
     @post(
-        "/items/{code:str}/applications", summary="File an application at a hall", status_code=201
+        "/items/{code:str}/applications",
+        summary="File an application at a hall",
+        description=f"Send an {HEADER} header to make retries safe: the same key and body "
+        "replay the first answer; the same key with another body is refused (422).",
+        status_code=201,
+        operation_class=_body(APPLICATION_BODY, "The application, its applicant and the hall"),
     )
     async def apply(
-        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name=HEADER, required=False, max_length=MAX_KEY)
+        ] = None,
+    ) -> Response[dict[str, Any]]:
         user = require_user(request)
+        body = await read_json_object(request)
+        run = partial(self._file, request, user, code, body)
+        if idempotency_key is None:
+            return Response(await run(), status_code=201, headers=NO_STORE)
+        response = await once(request, user.username, idempotency_key, [code, body], 201, run)
+        response.headers.update(NO_STORE)
+        return response
+
+    async def _file(
+        self, request: Request[Any, Any, Any], user: Any, code: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         house = request.app.state.house
-        application = data.get("data")
+        application = body.get("data")
         if not isinstance(application, dict):
-            raise InvalidInput("请求体应包含 data（申请数据对象）")
-        applicant = data.get("applicant") or {}
-        domain = str(data.get("accepting_domain") or "")
+            raise InvalidInput(
+                "请求体应包含 data（申请数据对象）", [FieldError("/data", "应为申请数据对象")]
+            )
+        applicant = body.get("applicant")
+        if applicant is None:
+            applicant = {}
+        if not isinstance(applicant, dict):
+            raise InvalidInput(
+                "applicant 应为对象（name、mobile）", [FieldError("/applicant", "应为对象")]
+            )
+        domain = body.get("accepting_domain")
+        if not isinstance(domain, str):
+            raise InvalidInput(
+                "请填写受理窗口（accepting_domain）",
+                [FieldError("/accepting_domain", "应为文本")],
+            )
+        pub = house.cases.latest_published(code)
+        if pub is None:
+            raise NotFoundException(f"事项 {code} 不存在或尚未发布")
+        errors = check_rows(pub.compiled, application, house.settings.max_group_rows)
+        errors += check_file_fields(house, known(request), pub.compiled, application)
+        if errors:
+            raise InvalidInput("申请表有错误，请修改后再提交", errors)
         own = user.kind == "applicant"
+        name = applicant.get("name")
         case = await run_blocking(
             request,
             partial(
@@ -119,7 +255,7 @@ class ApiController(Controller):
                 application,
                 accepting_domain=domain,
                 applicant=Applicant(
-                    str(applicant.get("name") or (user.display_name if own else "")),
+                    name if name is not None or not own else user.display_name,
                     applicant.get("mobile"),
                     user.id if own else None,
                 ),
@@ -133,7 +269,9 @@ class ApiController(Controller):
         }
 
     @get("/cases/{number:str}", summary="One case, as the user may see it")
-    async def case(self, request: Request[Any, Any, Any], number: FromPath[str]) -> dict[str, Any]:
+    async def case(
+        self, request: Request[Any, Any, Any], number: FromPath[str]
+    ) -> Response[dict[str, Any]]:
         user = require_user(request)
         house = request.app.state.house
         tenant = house.settings.tenant
@@ -143,8 +281,8 @@ class ApiController(Controller):
                 raise NotFoundException(f"案件 {number} 不存在")
             pub = house.catalog.by_id(s, case.item_version_id)
             decision = house.authorizer.can(user.username, "read", case_target(case, pub))
-            if not decision.allowed:
-                raise NotAllowed(decision.reason)
+            if not decision.allowed:  # the same answer as for a case that does not exist
+                raise NotFoundException(f"案件 {number} 不存在")
             view = case_view(
                 s,
                 case,
@@ -155,7 +293,7 @@ class ApiController(Controller):
                 house.settings.yellow_card_share,
             )
             actions = allowed_actions(house.authorizer, user.username, case, pub)
-        return {
+        answer = {
             "number": view.number,
             "version": view.version,
             "item": {"code": view.item_code, "name": view.item_name},
@@ -173,22 +311,19 @@ class ApiController(Controller):
             ],
             "actions": [{"act": a.act, "label": a.label, "value": a.value} for a in actions],
         }
+        return Response(answer, headers=NO_STORE)
 
-    @post("/cases/{number:str}/acts/{act:str}", summary="Perform an act on a case")
+    @post(
+        "/cases/{number:str}/acts/{act:str}",
+        summary="Perform an act on a case",
+        operation_class=_body(ACT_BODY, "The act's arguments"),
+    )
     async def act(
-        self,
-        request: Request[Any, Any, Any],
-        number: FromPath[str],
-        act: FromPath[str],
-        data: JSONBody[dict[str, Any]],
-    ) -> dict[str, Any]:
+        self, request: Request[Any, Any, Any], number: FromPath[str], act: FromPath[str]
+    ) -> Response[dict[str, Any]]:
         user = require_user(request)
-        values = {
-            k: [str(x) for x in v] if isinstance(v, list) else [str(v)]
-            for k, v in data.items()
-            if v is not None
-        }
+        values = _act_values(await read_json_object(request))
         message = await run_blocking(
             request, partial(perform, request.app.state.house, user, number, act, values)
         )
-        return {"message": message}
+        return Response({"message": message}, status_code=201, headers=NO_STORE)

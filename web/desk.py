@@ -3,11 +3,9 @@ case page with exactly the acts this user may perform, and printable notices."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,20 +18,22 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 from markupsafe import Markup
 
-from db.engine import transaction
 from definitions.compile import CompiledItem, FieldError
-from definitions.fieldtypes import MobileType, ParseError
 from rbac.targets import accepts_at
 from renderer.forms import FormView, build_form
-from renderer.parse import parse_form, row_counts
+from renderer.parse import field_path, parse_form, row_counts
 from renderer.qr import qr_svg
+from runtime.applicant import applicant_errors
 from runtime.errors import ActError, InvalidInput, NotAllowed
 from runtime.publishing import Published
 from runtime.queries import case_by_number, events_of, worklist
-from runtime.service import Actor, Applicant, window_target
+from runtime.service import Actor, Applicant, case_target, window_target
+from web.acts import perform
 from web.auth import CurrentUser, require_user
 from web.blocking import run_blocking
+from web.jsonbody import check_form_text, read_form
 from web.search import index_item, matches
+from web.uploads import check_file_fields, known, take_uploads
 from web.views import allowed_actions, case_view, local_time, title_of
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -256,9 +256,17 @@ class DeskController(Controller):
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
-        raw_form = await request.form()
+        raw_form = await read_form(request)
         values = form_values(raw_form)
-        upload_errors, material_refs = await _take_uploads(request, raw_form, values, compiled)
+        text_errors = check_form_text(values)
+        upload_errors, material_refs = await take_uploads(request, raw_form, values, compiled)
+        upload_errors = text_errors + upload_errors
+        if text_errors:  # nothing with a NUL or a lone surrogate goes further
+            values = {
+                k: v
+                for k, v in values.items()
+                if field_path(k) not in {e.path for e in text_errors}
+            }
         return await run_blocking(
             request,
             partial(self._apply, request, user, pub, domain, values, upload_errors, material_refs),
@@ -277,9 +285,12 @@ class DeskController(Controller):
         """The synchronous part of a form post (parsing, validation, the acts), off the loop."""
         compiled = pub.compiled
         action = (values.get("_action") or ["check"])[-1]
-        data, parse_errors = parse_form(compiled, values)
+        house = request.app.state.house
+        max_rows = house.settings.max_group_rows
+        data, parse_errors = parse_form(compiled, values, max_rows)
         parse_errors = upload_errors + parse_errors
-        rows = row_counts(compiled, values)
+        parse_errors += check_file_fields(house, known(request), compiled, data)
+        rows = row_counts(compiled, values, max_rows)
         applicant_name = (values.get("_applicant_name") or [""])[-1].strip()
         mobile_raw = (values.get("_applicant_mobile") or [""])[-1].strip()
         extra: dict[str, Any] = {
@@ -299,19 +310,16 @@ class DeskController(Controller):
 
         evaluation = compiled.evaluate(data)
         errors = _merge(parse_errors, evaluation.errors)
-        mobile = None
-        if not applicant_name:
-            extra["applicant_error"] = "请填写申请人姓名或名称"
-            errors.insert(0, FieldError("/_applicant_name", "请填写申请人姓名或名称", "申请人"))
-        if mobile_raw:
-            try:
-                mobile = MobileType().parse(None, mobile_raw)  # type: ignore[arg-type]
-            except ParseError as exc:
-                extra["mobile_error"] = f"手机号码：{exc}"
-                errors.insert(
-                    1 if applicant_name == "" else 0,
-                    FieldError("/_applicant_mobile", f"“接收短信的手机号码”：{exc}"),
-                )
+        # the applicant by the same rules as the API's (runtime.applicant)
+        name, mobile, problems = applicant_errors(applicant_name, mobile_raw, compiled.registry)
+        for i, problem in enumerate(problems):
+            if problem.path.endswith("/name"):
+                extra["applicant_error"] = problem.message
+                errors.insert(i, FieldError("/_applicant_name", problem.message, "申请人"))
+            else:
+                extra["mobile_error"] = problem.message
+                errors.insert(i, FieldError("/_applicant_mobile", problem.message))
+        applicant_name = name or applicant_name
         if errors:
             form = build_form(compiled, data, evaluation, errors, rows=rows)
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
@@ -319,7 +327,6 @@ class DeskController(Controller):
             form = build_form(compiled, evaluation.data, evaluation, rows=rows)
             return self._check_page(request, pub, domain, form, extra)
 
-        house = request.app.state.house
         received = set(values.get("_received") or []) | set(material_refs)
         missing = [m for m in evaluation.missing_materials if m.key not in received]
         reason = (values.get("_reason") or [""])[-1].strip()
@@ -378,11 +385,9 @@ class DeskController(Controller):
             if case is None:
                 raise NotFoundException(f"案件 {number} 不存在")
             pub = house.catalog.by_id(s, case.item_version_id)
-            from runtime.service import case_target
-
             decision = house.authorizer.can(user.username, "read", case_target(case, pub))
-            if not decision.allowed:
-                raise NotAllowed(decision.reason)
+            if not decision.allowed:  # the same answer as for a case that does not exist
+                raise NotFoundException(f"案件 {number} 不存在")
             view = case_view(
                 s, case, pub, snap, house.calendar(), _today(), house.settings.yellow_card_share
             )
@@ -415,7 +420,7 @@ class DeskController(Controller):
     ) -> Template | Redirect:
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
-        values = form_values(await request.form())
+        values = form_values(await read_form(request))
         return await run_blocking(
             request, partial(self._act_sync, request, user, number, act, values)
         )
@@ -487,84 +492,6 @@ class DeskController(Controller):
         )
 
 
-async def _take_uploads(
-    request: Request[Any, Any, Any], form: Any, values: dict[str, list[str]], item: CompiledItem
-) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
-    """Store uploaded scans (file fields and materials) by content hash; file fields get
-    their reference as the field's value, materials are recorded as received."""
-    from litestar.datastructures import UploadFile
-
-    from renderer.parse import input_name
-    from runtime.files import store_upload
-
-    house = request.app.state.house
-    root = Path(house.settings.upload_dir)
-    errors: list[FieldError] = []
-    refs: dict[str, dict[str, Any]] = {}
-    material_names = {m.key: m for m in item.definition.materials}
-    for key in list(form):
-        if key.startswith("_material_ref_"):
-            mkey = key.removeprefix("_material_ref_")
-            try:
-                ref = json.loads(str(form.get(key)))
-            except ValueError:
-                continue
-            if mkey in material_names and isinstance(ref, dict):
-                refs[mkey] = {
-                    "key": mkey,
-                    **{k: ref.get(k) for k in ("sha256", "name", "size", "content_type")},
-                }
-    file_fields = {
-        input_name(f"/{f.key}"): f for f in item.definition.form.all_fields() if f.type == "file"
-    }
-    for key in list(form):
-        uploads = [u for u in form.getall(key) if isinstance(u, UploadFile) and u.filename]
-        if not uploads:
-            continue
-        upload = uploads[-1]
-        content = await upload.read()
-        with transaction(house.sessions) as s:
-            try:
-                if key in file_fields:
-                    f = file_fields[key]
-                    plugin = item.registry[f.type]
-                    ref = store_upload(
-                        s,
-                        house.settings.tenant,
-                        root,
-                        content,
-                        upload.filename,
-                        max_bytes=plugin.max_bytes(f),
-                        accept=plugin.accepted(f),
-                        label=f.label,  # type: ignore[attr-defined]
-                    )
-                    values[key] = [json.dumps(ref.as_dict(), ensure_ascii=False)]
-                elif (
-                    key.startswith("_material_")
-                    and key.removeprefix("_material_") in material_names
-                ):
-                    m = material_names[key.removeprefix("_material_")]
-                    ref = store_upload(
-                        s,
-                        house.settings.tenant,
-                        root,
-                        content,
-                        upload.filename,
-                        max_bytes=int((m.max_size_mb or house.settings.max_upload_mb) * 1048576),
-                        accept=m.accept or ("application/pdf", "image/jpeg", "image/png"),
-                        label=m.name,
-                    )
-                    refs[m.key] = {"key": m.key, **ref.as_dict()}
-            except InvalidInput as exc:
-                path = (
-                    "/" + file_fields[key].key
-                    if key in file_fields
-                    else f"/_material_{key.removeprefix('_material_')}"
-                )
-                errors.append(FieldError(path, exc.message))
-    return errors, refs
-
-
 def _merge(first: Sequence[FieldError], second: Sequence[FieldError]) -> list[FieldError]:
     seen = {e.path for e in first}
     return list(first) + [e for e in second if e.path not in seen]
@@ -596,80 +523,3 @@ def _change_rows(
         low = field.repeat.min if field.repeat else 1
         rows[key] = max(current - 1, low, 1)
     return data, rows
-
-
-def perform(
-    house: Any, user: CurrentUser, number: str, act: str, values: Mapping[str, Sequence[str]]
-) -> str:
-    """Run one act from a form post or an API call; returns the message shown."""
-
-    def one(name: str) -> str:
-        got = values.get(name) or [""]
-        return str(got[-1]).strip()
-
-    version_text = one("expected_version")
-    expected = int(version_text) if version_text.isdigit() else None
-    actor = Actor(user.username)
-    cases = house.cases
-    reason = one("reason")
-    kw: dict[str, Any] = {"expected_version": expected}
-    if act == "accept":
-        received = [{"key": k} for k in values.get("received") or []]
-        cases.accept(actor, number, received=received, **kw)
-        return "已受理"
-    if act == "request_correction":
-        cases.request_correction(
-            actor, number, missing=list(values.get("missing") or []), note=reason, **kw
-        )
-        return "已一次性告知补正"
-    if act == "refuse":
-        cases.refuse(actor, number, reason=reason, **kw)
-        return "已决定不予受理"
-    if act == "review":
-        cases.review(actor, number, opinion=reason, **kw)
-        return "审查完成，已转下一环节"
-    if act == "start_special":
-        cases.start_special(actor, number, note=reason, **kw)
-        return "特别程序已启动"
-    if act == "finish_special":
-        cases.finish_special(actor, number, result=reason, **kw)
-        return "特别程序已结束"
-    if act == "return":
-        cases.return_step(actor, number, reason=reason, **kw)
-        return "已退回上一环节"
-    if act == "decide":
-        approve = one("value") != "deny"
-        cases.decide(actor, number, approve=approve, reason=reason, **kw)
-        return "已作出准予许可的决定" if approve else "已作出不予许可的决定"
-    if act == "countersign":
-        agree = one("value") != "disagree"
-        cases.countersign(actor, number, agree=agree, opinion=reason, **kw)
-        return "已会签" if agree else "已提出不同意见，退回上一环节"
-    if act == "forward":
-        cases.forward(actor, number, **kw)
-        return "已上报县级主管部门"
-    if act == "complete":
-        cases.complete(actor, number, **kw)
-        return "已办结"
-    if act == "deliver":
-        cases.deliver(actor, number, **kw)
-        return "已送达"
-    if act == "extend":
-        days_text = one("days")
-        if not days_text.isdigit():
-            raise InvalidInput(
-                "请填写延长的工作日数（整数）",
-                [FieldError("/days", "请填写延长的工作日数（整数）")],
-            )
-        cases.extend(actor, number, days=int(days_text), reason=reason, **kw)
-        return "已延长办理期限"
-    if act == "assess_fee":
-        cases.assess_fee(actor, number, waive=list(values.get("waive") or []), **kw)
-        return "已核定收费"
-    if act == "record_payment":
-        cases.record_payment(actor, number, payment_ref=one("payment_ref"), **kw)
-        return "已登记缴费"
-    if act == "withdraw":
-        cases.withdraw(actor, number, reason=reason, **kw)
-        return "已撤回申请"
-    raise NotFoundException(f"没有这种操作：{act}")

@@ -1,50 +1,18 @@
-"""The public side (first part): case query by number + query code, rate-limited,
-phone-sized and in a large-type kiosk mode."""
+"""The public side (first part): case query by number + query code, rate-limited per
+client address in the store all processes share, phone-sized and in a large-type kiosk
+mode."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from runtime.errors import ActError
 from runtime.queries import case_by_query
 from runtime.states import STATE_NAMES
-from web.clientip import client_address
-
-WINDOW_SECONDS = 60.0
-MAX_TRIES = 10
-
-
-class TooManyTries(ActError):
-    status = 429
-    code = "rate_limited"
-
-
-class RateLimiter:
-    """At most ``limit`` tries per client per window (per process)."""
-
-    def __init__(self, limit: int = MAX_TRIES, window: float = WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and now - q[0] > self.window:
-                q.popleft()
-            if len(q) >= self.limit:
-                return False
-            q.append(now)
-            return True
+from web.ratelimit import limit
 
 
 class PortalController(Controller):
@@ -67,10 +35,10 @@ class PortalController(Controller):
             "htmx_available": request.app.state.htmx_available,
         }
         if number and code:
-            limiter: RateLimiter = request.app.state.setdefault("query_limiter", RateLimiter())
-            client = client_address(request, house.settings.proxy_networks)
-            if not limiter.hit(client):
-                raise TooManyTries("查询太频繁，请一分钟后再试")
+            # per client address, counted in the store every process shares
+            await limit(
+                request, "query", house.settings.query_per_minute, "查询太频繁，请一分钟后再试"
+            )
             with house.reading() as s:
                 case = case_by_query(s, house.settings.tenant, number.strip(), code)
                 if case is None:

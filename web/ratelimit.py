@@ -1,0 +1,53 @@
+"""Rate limits every app process shares: fixed one-minute windows counted in the app's
+"ratelimit" store (the database or Redis, registered by ``create_app``; Litestar's memory
+store when none is), keyed on the client address as ``web.clientip`` trusts it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Request
+from litestar.stores.base import Store
+
+from runtime.errors import ActError
+from web.clientip import client_address
+
+STORE = "ratelimit"
+WINDOW_S = 60
+
+
+class TooManyRequests(ActError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def store_of(request: Request[Any, Any, Any], name: str) -> Store:
+    return request.app.stores.get(name)
+
+
+async def hit(store: Store, key: str, limit: int, window: int = WINDOW_S) -> int | None:
+    """Count one try of ``key`` in the current window; the seconds to wait when ``limit``
+    tries are already spent, else None."""
+    now = int(time.time())
+    slot = now // window
+    name = f"{key}:{slot}"
+    raw = await store.get(name)
+    count = int(raw) if raw is not None and raw.isdigit() else 0
+    if count >= limit:
+        return max(1, (slot + 1) * window - now)
+    await store.set(name, str(count + 1), expires_in=window + 1)
+    return None
+
+
+async def limit(request: Request[Any, Any, Any], scope: str, per_minute: int, message: str) -> None:
+    """Raise TooManyRequests (429 with Retry-After) when this client spent its tries."""
+    house = request.app.state.house
+    client = client_address(request, house.settings.proxy_networks)
+    wait = await hit(store_of(request, STORE), f"{scope}:{client}", per_minute)
+    if wait is not None:
+        raise TooManyRequests(message, wait)
