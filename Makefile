@@ -45,4 +45,4 @@ check: install
 	$(BIN)/banshi definitions check definitions/catalog
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var/*.sqlite3* var/checkpoints .pytest_cache .mypy_cache .ruff_cache
