@@ -274,6 +274,9 @@ def cli_db(
     numbers = [completed_case(service, pub, seed).number for seed in range(3)]
     monkeypatch.setenv("BANSHI_DATABASE_URL", url)
     monkeypatch.setenv("BANSHI_TENANT", TENANT)
+    monkeypatch.setenv("BANSHI_AUDIT_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    monkeypatch.delenv("BANSHI_AUDIT_KEY_FILE", raising=False)
+    monkeypatch.delenv("BANSHI_DEMO_MODE", raising=False)
     yield sessions, numbers
     eng.dispose()
 
@@ -284,7 +287,8 @@ def test_cli_audit_verify_and_replay(cli_db: tuple[sessionmaker[Session], list[s
     app = build()
     ok = runner.invoke(app, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
-    assert "3 cases: 0 broken" in ok.output
+    assert "3 cases: 0 broken" in ok.output and "0 problem(s)" in ok.output
+    assert "15 waiting to be sealed" in ok.output  # nothing sealed or signed yet
     shown = runner.invoke(app, ["case", "replay", numbers[0]])
     assert shown.exit_code == 0, shown.output
     for act in ("submit", "accept", "review", "decide", "complete"):
@@ -305,3 +309,80 @@ def test_cli_audit_verify_and_replay(cli_db: tuple[sessionmaker[Session], list[s
     assert bad.exit_code == 1
     assert f"{numbers[1]}: event 3" in bad.output
     assert numbers[0] not in bad.output and "1 broken" in bad.output
+
+
+def test_cli_checkpoint_needs_a_key_outside_demo_mode(
+    cli_db: tuple[sessionmaker[Session], list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runner = CliRunner()
+    app = build()
+    refused = runner.invoke(app, ["audit", "checkpoint"])
+    assert refused.exit_code == 2 and "BANSHI_AUDIT_KEY_FILE" in refused.output
+    monkeypatch.setenv("BANSHI_AUDIT_KEY_FILE", str(tmp_path / "nowhere.pem"))
+    refused = runner.invoke(app, ["audit", "checkpoint"])
+    assert refused.exit_code == 2 and "BANSHI_AUDIT_KEY_FILE" in refused.output
+    assert "Traceback" not in refused.output
+    assert not (tmp_path / "nowhere.pem").exists()
+
+
+def test_cli_checkpoint_then_verify_names_a_deleted_case(
+    cli_db: tuple[sessionmaker[Session], list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from runtime.case_tables import CaseFee, CaseMaterial
+    from runtime.checkpoints import load_key, read_file
+    from runtime.ledger_tables import AuditCheckpoint, AuditLogEntry
+
+    sessions, numbers = cli_db
+    load_key(tmp_path / "key.pem", create=True)
+    monkeypatch.setenv("BANSHI_AUDIT_KEY_FILE", str(tmp_path / "key.pem"))
+    runner = CliRunner()
+    app = build()
+    signed = runner.invoke(app, ["audit", "checkpoint", "--out", str(tmp_path / "cp.json")])
+    assert signed.exit_code == 0, signed.output
+    assert "checkpoint: 15 event(s)" in signed.output
+    kept, bad = read_file(tmp_path / "cp.json")
+    assert bad == [] and kept[0].tree_size == 15
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "15 sealed event(s), 0 waiting" in ok.output and "latest of size 15" in ok.output
+    victim = numbers[1]
+    with transaction(sessions) as s:
+        case_id = s.execute(select(Case.id).where(Case.number == victim)).scalar_one()
+        for model in (OutboxMessage, CaseMaterial, CaseFee, CaseEvent):
+            s.execute(delete(model).where(model.case_id == case_id))  # type: ignore[attr-defined]
+        s.execute(delete(Case).where(Case.id == case_id))
+    bad_run = runner.invoke(app, ["audit", "verify"])
+    assert bad_run.exit_code == 1
+    assert f"{victim}: case row: case missing" in bad_run.output
+    assert "verified 2 cases: 0 broken" in bad_run.output
+    # the forger also removes the log entries, the stored checkpoints and the exported file:
+    # the checkpoint kept elsewhere still names the rewrite
+    with transaction(sessions) as s:
+        s.execute(delete(AuditLogEntry).where(AuditLogEntry.case_number == victim))
+        s.execute(delete(AuditCheckpoint))
+    for f in (tmp_path / "checkpoints").iterdir():
+        f.unlink()
+    still = runner.invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "cp.json")])
+    assert still.exit_code == 1
+    assert "checkpoint mismatch" in still.output and "cp.json" in still.output
+
+
+def test_demo_load_then_verify_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANSHI_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    monkeypatch.setenv("BANSHI_TENANT", TENANT)
+    monkeypatch.setenv("BANSHI_DEMO_MODE", "1")
+    monkeypatch.setenv("BANSHI_AUDIT_KEY_FILE", str(tmp_path / "demo-key.pem"))
+    monkeypatch.setenv("BANSHI_AUDIT_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    runner = CliRunner()
+    app = build()
+    loaded = runner.invoke(app, ["demo", "load", "--cases", "6"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "sealed and signed" in loaded.output
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "verified 6 cases: 0 broken" in ok.output and "0 waiting" in ok.output
+    assert "0 problem(s)" in ok.output
