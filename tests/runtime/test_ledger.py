@@ -622,3 +622,36 @@ def test_acts_and_sealing_run_concurrently_without_losing_an_event(
         events = s.execute(select(func.count()).select_from(CaseEvent)).scalar_one()
         report = verify_log(s.connection(), TENANT, key.public_key())
     assert events == 30 and report.size == 30 and report.problems == []
+
+
+def test_the_workers_step_seals_and_signs_when_due_and_only_when_the_log_grew(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    service: CaseService,
+    catalog: dict[str, Any],
+    three: list[CaseRecord],
+    key: Ed25519PrivateKey,
+    out: Path,
+) -> None:
+    from runtime.checkpoints import Sealer
+
+    now = [100.0]
+    sealer = Sealer(engine, TENANT, key, batch=4, every_s=10, export_dir=out, clock=lambda: now[0])
+    first = sealer.step()
+    assert first is not None and first.tree_size == 15
+    finished(service, catalog[ITEM], 9)
+    assert sealer.step() is None  # not due yet: the five new events wait
+    with sessions() as s:
+        assert verify_log(s.connection(), TENANT, key.public_key()).waiting == 5
+    now[0] += 10
+    second = sealer.step()
+    assert second is not None and second.tree_size == 20
+    now[0] += 10
+    assert sealer.step() is None  # nothing new: no new checkpoint
+    assert [c.tree_size for c in exported(out, TENANT)[0]] == [15, 20]
+    unsigned = Sealer(engine, TENANT, None, batch=4, every_s=10, export_dir=out)
+    finished(service, catalog[ITEM], 11)
+    assert unsigned.step() is None
+    with sessions() as s:
+        report = verify_log(s.connection(), TENANT, key.public_key())
+    assert report.waiting == 0 and report.size == 25 and report.problems == []
