@@ -13,6 +13,7 @@ from pathlib import Path
 
 from definitions.conditions import AnyCondition, atoms
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
+from definitions.limits import ReadLimits
 from definitions.loading import Loaded, definition_files, load_path
 from definitions.models import FormField, Handling, ItemDefinition, StepKind
 from definitions.problems import Problem, Severity, pointer
@@ -26,6 +27,8 @@ class CheckContext:
     registry: FieldTypeRegistry = field(default_factory=default_registry)
     #: Domains of the organisation, when known: a step `at`/countersign naming another is an error.
     known_domains: frozenset[str] | None = None
+    #: Bounds on reading definition files (size, nesting, number literals).
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
 
 def _kind(registry: FieldTypeRegistry, f: FormField) -> str:
@@ -129,7 +132,7 @@ class _Checker:
         for ptr, f in fields:
             plugin = self.reg[f.type]
             for issue in plugin.check(f):
-                self.add(ptr + pointer(*issue.path), issue.message, "field-type")
+                self.add(ptr + pointer(*issue.path), issue.message, issue.rule)
             if f.required and f.required_when is not None:
                 self.add(ptr, "required 与 required_when 不能同时给出", "required-conflict")
             for attr in ("visible_when", "required_when"):
@@ -290,13 +293,27 @@ class _Checker:
 def check_definition(
     definition: ItemDefinition, file: str = "<definition>", ctx: CheckContext | None = None
 ) -> list[Problem]:
-    """Every structural problem and every item rule's finding for one definition."""
+    """Every structural problem and every item rule's finding for one definition.
+
+    Never raises: should a check itself fail (a fault of ours, not of the definition), the
+    failure is one problem with rule ``internal`` and the other checks still run."""
     ctx = ctx or CheckContext()
-    problems = _Checker(definition, file, ctx).run()
+    try:
+        problems = _Checker(definition, file, ctx).run()
+    except Exception as exc:  # reported as a problem: never hides the other files' reports
+        problems = [internal_problem(file, "结构检查", exc)]
     for rule in item_rules():
-        for ptr, message in rule.check(definition, ctx.settings):
-            problems.append(Problem(file, ptr, message, rule.id, rule.severity))
+        try:
+            for ptr, message in rule.check(definition, ctx.settings):
+                problems.append(Problem(file, ptr, message, rule.id, rule.severity))
+        except Exception as exc:
+            problems.append(internal_problem(file, f"规则 {rule.id}", exc))
     return problems
+
+
+def internal_problem(file: str, what: str, exc: BaseException) -> Problem:
+    """A check that failed on this definition, as a problem (the file is not usable)."""
+    return Problem(file, "", f"{what}无法完成（{type(exc).__name__}），请报告此问题", "internal")
 
 
 def check_loaded(items: Iterable[Loaded], ctx: CheckContext | None = None) -> list[Problem]:
@@ -309,16 +326,29 @@ def check_loaded(items: Iterable[Loaded], ctx: CheckContext | None = None) -> li
             problems.extend(check_definition(item.definition, item.file, ctx))
     good = [(i.file, i.definition) for i in items if i.definition is not None]
     for rule in catalog_rules():
-        for file, ptr, message in rule.check_catalog(good, ctx.settings):
-            problems.append(Problem(file, ptr, message, rule.id, rule.severity))
+        try:
+            for file, ptr, message in rule.check_catalog(good, ctx.settings):
+                problems.append(Problem(file, ptr, message, rule.id, rule.severity))
+        except Exception as exc:
+            problems.append(internal_problem("<catalog>", f"目录规则 {rule.id}", exc))
     return problems
 
 
 def check_paths(
     paths: list[Path], ctx: CheckContext | None = None
 ) -> tuple[list[Loaded], list[Problem]]:
-    items = [load_path(p) for p in definition_files(paths)]
+    """Read and check every definition under ``paths``; each file is reported, whatever
+    the others hold."""
+    ctx = ctx or CheckContext()
+    items = [_load_safely(p, ctx.limits) for p in definition_files(paths)]
     return items, check_loaded(items, ctx)
+
+
+def _load_safely(path: Path, limits: ReadLimits) -> Loaded:
+    try:
+        return load_path(path, limits)
+    except Exception as exc:
+        return Loaded(str(path), None, None, [internal_problem(str(path), "读取", exc)])
 
 
 CheckFn = Callable[[ItemDefinition], Iterator[tuple[str, str]]]

@@ -31,6 +31,9 @@ from pydantic import (
     model_validator,
 )
 
+from definitions.limits import MAX_ABS_NUMBER
+from definitions.values import number_problem, text_problem
+
 Scalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr]
 Op = Literal["eq", "ne", "in", "gt", "gte", "lt", "lte"]
 OPS: tuple[Op, ...] = ("eq", "ne", "in", "gt", "gte", "lt", "lte")
@@ -71,7 +74,18 @@ class Atom(BaseModel):
                 "条件必须恰好给出一个比较运算（eq、ne、in、gt、gte、lt、lte 之一），"
                 f"实际给出 {len(given)} 个"
             )
+        for text in (self.field, *(v for v in self._values() if isinstance(v, str))):
+            problem = text_problem(text)
+            if problem is not None:
+                raise ValueError("条件中的文本" + problem)
+        for v in self._values():
+            if isinstance(v, int | float) and number_problem(v) is not None:
+                raise ValueError(f"条件中的数值须为有限数，绝对值不能超过 {MAX_ABS_NUMBER}")
         return self
+
+    def _values(self) -> list[Any]:
+        value = self.value_of(next(op for op in OPS if self.value_of(op) is not None))
+        return list(value) if isinstance(value, list) else [value]
 
     def value_of(self, op: str) -> Any:
         return self.in_ if op == "in" else getattr(self, op)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from definitions import limits
 from definitions.conditions import AllOf, AnyOf, Atom, NotOf
 from definitions.fieldtypes import COMMON_KEYS, FieldTypeRegistry, default_registry
 from definitions.models import (
@@ -174,6 +175,38 @@ def enum_section(enum: type[Enum], notes: dict[str, str] | None = None) -> list[
     return [*lines, ""]
 
 
+def limits_section() -> list[str]:
+    """The bounds of the language (definitions/limits.py), quoted from the constants."""
+    return [
+        "## Limits",
+        "",
+        "Every bound is a named constant of `definitions/limits.py`; the two marked *setting*",
+        "may be changed for `banshi definitions check` through the environment.",
+        "",
+        "| bound | value |",
+        "|---|---|",
+        f"| a definition file (`BANSHI_DEFINITION_MAX_BYTES`, setting) | {limits.MAX_DEFINITION_BYTES} bytes |",
+        f"| nesting of a definition file (`BANSHI_DEFINITION_MAX_DEPTH`, setting) | {limits.MAX_DEFINITION_DEPTH} levels |",
+        f"| a number literal in a definition | {limits.MAX_NUMBER_LITERAL} characters |",
+        f"| any number, in a definition or an application | absolute value at most {limits.MAX_ABS_NUMBER}; NaN and Infinity refused |",
+        f"| fields of one form, group sub-fields included | {limits.MAX_FORM_FIELDS} |",
+        f"| a typed number (form posts), before it is read | {limits.MAX_NUMBER_TEXT} characters |",
+        f"| text and address fields without `max_length` | {limits.DEFAULT_TEXT_MAX_LENGTH} characters |",
+        f"| textarea fields without `max_length` | {limits.DEFAULT_TEXTAREA_MAX_LENGTH} characters |",
+        f"| rows of a group without `repeat.max` | {limits.MAX_GROUP_ROWS} |",
+        f"| nesting of application data | {limits.MAX_DATA_DEPTH} levels |",
+        f"| items of any array / keys of any object in application data | {limits.MAX_DATA_ITEMS} / {limits.MAX_DATA_KEYS} |",
+        f"| one fee line | {limits.MAX_FEE_AMOUNT} yuan |",
+        "",
+        "No text, in a definition or an application, may hold NUL, other control characters",
+        "(tab, line feed and carriage return excepted), DEL or lone surrogates. Duplicate keys in a",
+        "definition's JSON objects are errors. Patterns are RE2's (linear time): `$` matches at the",
+        "very end of the value only, `\\d`, `\\w` and `\\s` are ASCII, and a pattern RE2 cannot",
+        "compile (backreferences, lookaround) is refused by the checker.",
+        "",
+    ]
+
+
 def generate(registry: FieldTypeRegistry | None = None) -> str:
     reg = registry or default_registry()
     out = [
@@ -220,6 +253,7 @@ def generate(registry: FieldTypeRegistry | None = None) -> str:
         f"Every field accepts the common keys {', '.join(f'`{k}`' for k in sorted(COMMON_KEYS))}.",
         "",
     ]
+    out += limits_section()
     out += ["## Enumerations", ""]
     for enum in (Handling, StepKind, MaterialSource, Role, NotifyEvent):
         out += enum_section(enum, ENUM_NOTES.get(enum))

@@ -41,6 +41,9 @@ MAX_FEE_AMOUNT = 10**12
 MAX_DEFINITION_BYTES = 1024 * 1024
 #: Deepest nesting of arrays and objects in a definition file.
 MAX_DEFINITION_DEPTH = 64
+#: Most fields of one form, group sub-fields included (the checker follows conditions
+#: between fields recursively).
+MAX_FORM_FIELDS = 300
 #: Most characters of a number literal in a definition file.
 MAX_NUMBER_LITERAL = 40
 

@@ -3,7 +3,6 @@ refused, pydantic errors turned into JSON pointers with Chinese messages."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from definitions.jsonread import read_json
+from definitions.limits import ReadLimits
 from definitions.models import ItemDefinition
 from definitions.problems import Problem, pointer
 
@@ -48,41 +49,11 @@ class Loaded:
     problems: list[Problem]
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-def parse_json(text: str, file: str) -> tuple[Any | None, list[Problem]]:
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates), []
-    except json.JSONDecodeError as exc:
-        return None, [
-            Problem(
-                file,
-                "",
-                f"JSON 语法错误，第{exc.lineno}行第{exc.colno}列：{exc.msg}",
-                "json-syntax",
-            )
-        ]
-    except _DuplicateKey as exc:
-        line = _line_of_duplicate(text, str(exc))
-        where = f"（第{line}行）" if line else ""
-        return None, [Problem(file, "", f"JSON 对象中键 “{exc}” 重复{where}", "json-duplicate-key")]
-
-
-def _line_of_duplicate(text: str, key: str) -> int | None:
-    needle = json.dumps(key, ensure_ascii=False) + ":"
-    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line.replace(" ", "")]
-    return hits[1] if len(hits) > 1 else None
+def parse_json(
+    text: str, file: str, limits: ReadLimits | None = None
+) -> tuple[Any | None, list[Problem]]:
+    """The JSON value of a definition file, or every reason it cannot be read."""
+    return read_json(text, file, limits)
 
 
 def loc_to_pointer(loc: tuple[int | str, ...]) -> str:
@@ -112,8 +83,8 @@ def pydantic_problems(exc: ValidationError, file: str) -> Iterator[Problem]:
         yield Problem(file, ptr, message, "schema")
 
 
-def load_definition(text: str, file: str) -> Loaded:
-    raw, problems = parse_json(text, file)
+def load_definition(text: str, file: str, limits: ReadLimits | None = None) -> Loaded:
+    raw, problems = parse_json(text, file, limits)
     if problems:
         return Loaded(file, None, None, problems)
     try:
@@ -123,12 +94,23 @@ def load_definition(text: str, file: str) -> Loaded:
     return Loaded(file, raw, definition, [])
 
 
-def load_path(path: Path) -> Loaded:
+def load_path(path: Path, limits: ReadLimits | None = None) -> Loaded:
+    limits = limits or ReadLimits()
+    file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Loaded(str(path), None, None, [Problem(str(path), "", f"无法读取文件：{exc}", "io")])
-    return load_definition(text, str(path))
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            message = f"文件过大（{size}字节，最多{limits.max_bytes}字节）"
+            return Loaded(file, None, None, [Problem(file, "", message, "file-size")])
+        data = path.read_bytes()
+    except OSError as exc:
+        return Loaded(file, None, None, [Problem(file, "", f"无法读取文件：{exc.strerror}", "io")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"文件不是有效的 UTF-8 编码（第{exc.start + 1}字节）"
+        return Loaded(file, None, None, [Problem(file, "", message, "io")])
+    return load_definition(text, file, limits)
 
 
 def definition_files(paths: list[Path]) -> list[Path]:

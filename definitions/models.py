@@ -11,14 +11,47 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from definitions.conditions import Condition
 from definitions.fieldtypes import COMMON_KEYS, default_registry
+from definitions.limits import MAX_ABS_NUMBER, MAX_FORM_FIELDS
+from definitions.values import number_problem, text_problem
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError("文本" + problem)
+    return value
+
+
+def _bounded_number(value: int | float | None) -> int | float | None:
+    if value is not None and number_problem(value) is not None:
+        raise ValueError(f"数值须为有限数，绝对值不能超过 {MAX_ABS_NUMBER}")
+    return value
+
+
+#: Any text of a definition: no NUL, control characters (but tab and line breaks) or lone
+#: surrogates, whichever way the definition was built.
+FreeText = Annotated[str, AfterValidator(_clean_text)]
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
+    AfterValidator(_clean_text),
+]
+#: A bound of a number field: finite, within the language's range.
+Bound = Annotated[int | float, AfterValidator(_bounded_number)]
 #: A domain of the organisation: county, county.<dept>, county.hall, township.<name>, village.<name>
 DomainName = Annotated[
     str,
@@ -143,7 +176,7 @@ class LegalBasis(_Model):
         description="The provision as cited in the guide.",
         examples=["《中华人民共和国食品安全法》第三十五条"],
     )
-    text: str | None = Field(
+    text: FreeText | None = Field(
         default=None, max_length=4000, description="The provision's wording, quoted in the guide."
     )
 
@@ -191,9 +224,9 @@ class Limits(_Model):
 class Option(_Model):
     """One choice of a choice field."""
 
-    value: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
-        description="Stored value.", examples=["retail"]
-    )
+    value: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_clean_text)
+    ] = Field(description="Stored value.", examples=["retail"])
     label: Text = Field(description="What the applicant reads.", examples=["食品销售"])
 
 
@@ -218,7 +251,7 @@ class FormField(_Model):
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
         description="Field type (a registered plugin).", examples=["text"]
     )
-    hint: str | None = Field(
+    hint: FreeText | None = Field(
         default=None, max_length=500, description="Help text shown under the label."
     )
     required: bool = Field(default=False, description="The field must be filled (when visible).")
@@ -235,17 +268,14 @@ class FormField(_Model):
     max_length: int | None = Field(
         default=None, ge=1, le=10000, description="text/textarea/address: most characters."
     )
-    pattern: str | None = Field(
+    pattern: FreeText | None = Field(
         default=None,
         max_length=500,
-        description="text/textarea: a regular expression the value must match.",
+        description="text/textarea: a regular expression (RE2 syntax: no backreferences or "
+        "lookaround; `$` matches at the very end only) found in the value; anchor it with `^...$`.",
     )
-    minimum: int | float | None = Field(
-        default=None, description="number/integer/money: smallest value."
-    )
-    maximum: int | float | None = Field(
-        default=None, description="number/integer/money: largest value."
-    )
+    minimum: Bound | None = Field(default=None, description="number/integer/money: smallest value.")
+    maximum: Bound | None = Field(default=None, description="number/integer/money: largest value.")
     options: list[Option] | None = Field(default=None, description="choice: the options offered.")
     multiple: bool | None = Field(
         default=None, description="choice: several options may be chosen."
@@ -284,7 +314,7 @@ class Section(_Model):
     """A titled part of the form."""
 
     title: Text = Field(description="Section heading.", examples=["经营者信息"])
-    hint: str | None = Field(
+    hint: FreeText | None = Field(
         default=None, max_length=500, description="Text shown under the heading."
     )
     fields: list[FormField] = Field(
@@ -296,6 +326,15 @@ class Form(_Model):
     """The application form."""
 
     sections: list[Section] = Field(min_length=1, description="Sections in order.")
+
+    @model_validator(mode="after")
+    def _not_too_many_fields(self) -> Form:
+        count = sum(1 + len(f.fields or []) for f in self.all_fields())
+        if count > MAX_FORM_FIELDS:
+            raise ValueError(
+                f"表单字段过多：共 {count} 个（含分组子字段），最多 {MAX_FORM_FIELDS} 个"
+            )
+        return self
 
     def all_fields(self) -> list[FormField]:
         return [f for s in self.sections for f in s.fields]
@@ -322,7 +361,7 @@ class Material(_Model):
     required_when: Condition | None = Field(
         default=None, description="Required only when this condition holds."
     )
-    hint: str | None = Field(
+    hint: FreeText | None = Field(
         default=None, max_length=500, description="What the document must show."
     )
     accept: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]] | None = (
@@ -345,7 +384,7 @@ class Step(_Model):
 
     key: Key = Field(description="Identifier, unique in the item.", examples=["review"])
     kind: StepKind = Field(description="What the step does.")
-    name: str | None = Field(
+    name: FreeText | None = Field(
         default=None, max_length=100, description="Display name (defaults from the kind)."
     )
     at: Annotated[
@@ -419,7 +458,7 @@ class PerField(_Model):
     amount: Decimal = Field(
         ge=0, max_digits=14, decimal_places=2, description="Price per unit, in yuan."
     )
-    unit: str | None = Field(
+    unit: FreeText | None = Field(
         default=None, max_length=20, description="Unit shown in the guide.", examples=["平方米"]
     )
 
@@ -436,7 +475,7 @@ class Fee(_Model):
     when: Condition | None = Field(
         default=None, description="Charged only when this condition holds."
     )
-    basis: str | None = Field(
+    basis: FreeText | None = Field(
         default=None,
         max_length=500,
         description="The legal basis (`ref` of a basis entry or the document's title).",
@@ -471,16 +510,16 @@ class FaqEntry(_Model):
     """One question and answer of the guide."""
 
     question: Text = Field(description="The question.")
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="The answer."
-    )
+    answer: Annotated[
+        str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)
+    ] = Field(description="The answer.")
 
 
 class Service(_Model):
     """Where and how the item is served."""
 
     location: Text = Field(description="Where to go.", examples=["县政务服务中心二楼市场监管窗口"])
-    hours: str = Field(
+    hours: FreeText = Field(
         default="周一至周五 上午8:30-12:00 下午14:30-17:30（法定节假日除外）",
         max_length=200,
         description="Opening hours.",
@@ -495,11 +534,15 @@ class Service(_Model):
     complaint: Text = Field(
         description="Complaint channel.", examples=["县电子监察中心 0718-3322000"]
     )
-    forms: list[Annotated[str, StringConstraints(min_length=1, max_length=20)]] = Field(
+    forms: list[
+        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(_clean_text)]
+    ] = Field(
         default_factory=lambda: ["窗口"],
         description="Handling forms, as data (窗口 / 网上 / 快递 …).",
     )
-    object: list[Annotated[str, StringConstraints(min_length=1, max_length=20)]] = Field(
+    object: list[
+        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(_clean_text)]
+    ] = Field(
         default_factory=lambda: ["自然人"],
         description="Service objects (服务对象), as data: 自然人 / 法人 …",
     )
@@ -519,17 +562,21 @@ class ItemDefinition(_Model):
         description="Item type (事项类型), a code of the category dictionary.",
         examples=["administrative_license"],
     )
-    variant: str | None = Field(
+    variant: FreeText | None = Field(
         default=None, max_length=20, description="Business variant: 新设 / 变更 / 延续 / 注销 …"
     )
     handling: Handling = Field(description="Handling type (办件类型).")
     owner: DomainName = Field(
         description="The competent department (实施主体).", examples=["county.scjg"]
     )
-    summary: str | None = Field(
+    summary: FreeText | None = Field(
         default=None, max_length=2000, description="What the item is for, in the guide."
     )
-    conditions: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
+    conditions: list[
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_clean_text)
+        ]
+    ] = Field(
         default_factory=list,
         description="Application conditions (申请条件), as listed in the guide.",
     )

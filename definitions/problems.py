@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+#: Characters never printed as they are: line breaks would split a problem's line, other
+#: control characters hide or garble text, lone surrogates cannot even be encoded.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character and lone surrogate written as ``\\uXXXX``."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class Severity(StrEnum):
@@ -24,7 +34,8 @@ class Problem:
 
     def format(self) -> str:
         tag = self.rule if self.severity is Severity.ERROR else f"{self.rule}, {self.severity}"
-        return f"{self.file}:{self.pointer or '/'}: {self.message} [{tag}]"
+        line = f"{self.file}:{self.pointer or '/'}: {self.message} [{tag}]"
+        return printable(line)
 
 
 def escape_token(token: str | int) -> str:

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from definitions.canonical import canonical_json
-from definitions.check import CheckContext, check_definition
+from definitions.check import CheckContext, check_definition, internal_problem
 from definitions.compile import CompiledItem, Compiler
+from definitions.loading import pydantic_problems
 from definitions.models import ItemDefinition
-from definitions.problems import DefinitionError, Severity
+from definitions.problems import DefinitionError, Problem, Severity
 from runtime.case_tables import ItemVersion
 
 ITEM_VERSION = cast(Table, ItemVersion.__table__)
@@ -25,6 +27,12 @@ NEWEST_VERSION = (
     .order_by(ITEM_VERSION.c.version.desc())
     .limit(1)
 )
+
+
+def _name_of(definition: ItemDefinition) -> str:
+    """How problems name a definition: its code, when it is printable text."""
+    code = getattr(definition, "code", None)
+    return code if isinstance(code, str) and code.isprintable() and code else "<definition>"
 
 
 @dataclass(frozen=True)
@@ -57,15 +65,10 @@ class Catalog:
         self, session: Session, tenant: str, definition: ItemDefinition, by: str
     ) -> Published:
         """Publish ``definition`` as the next version of its code; publishing the same content
-        again returns the existing version. A definition with errors is refused."""
-        problems = [
-            p
-            for p in check_definition(definition, definition.code, self.check)
-            if p.severity is Severity.ERROR
-        ]
-        if problems:
-            raise DefinitionError(problems)
-        compiled = self.compiler.compile(definition)
+        again returns the existing version. A definition with errors is refused with a
+        :class:`DefinitionError` naming each problem (file, JSON pointer, message, rule);
+        nothing else is raised for anything the definition holds."""
+        compiled = self.checked(definition)
         existing = session.execute(
             select(ItemVersion).where(
                 ItemVersion.tenant == tenant, ItemVersion.sha256 == compiled.sha256
@@ -93,6 +96,29 @@ class Catalog:
         session.flush()
         self._latest.pop((tenant, definition.code), None)
         return self._wrap(row)
+
+    def checked(self, definition: ItemDefinition) -> CompiledItem:
+        """The compiled item of a definition that passes every check, or DefinitionError."""
+        file = _name_of(definition)
+        try:
+            # the models' own checks again: a definition may have been built without them
+            revalidated = ItemDefinition.model_validate(definition.canonical())
+        except ValidationError as exc:
+            raise DefinitionError(list(pydantic_problems(exc, file))) from None
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise DefinitionError([internal_problem(file, "读取定义", exc)]) from None
+        problems = [
+            p
+            for p in check_definition(revalidated, file, self.check)
+            if p.severity is Severity.ERROR
+        ]
+        if problems:
+            raise DefinitionError(problems)
+        try:
+            return self.compiler.compile(revalidated)
+        except Exception as exc:  # a validator refusing what the checker let through
+            problem = Problem(file, "", f"定义无法编译：{type(exc).__name__}", "compile")
+            raise DefinitionError([problem]) from None
 
     def _wrap(self, row: Any) -> Published:
         """``row``: an ``ItemVersion`` or a Core row of its table (the same attributes)."""

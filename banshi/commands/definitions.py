@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from definitions.check import CheckContext, check_paths
+from definitions.limits import ReadLimits
 from definitions.problems import Severity
 from definitions.rules import RuleSettings
 from definitions.schema_gen import schema_text
@@ -28,7 +29,12 @@ def check(
     for p in missing:
         typer.echo(f"{p}: 文件或目录不存在 [io]")
     settings = load_settings()
-    ctx = CheckContext(settings=RuleSettings(compression_ratio=ratio or settings.compression_ratio))
+    ctx = CheckContext(
+        settings=RuleSettings(compression_ratio=ratio or settings.compression_ratio),
+        limits=ReadLimits(
+            max_bytes=settings.definition_max_bytes, max_depth=settings.definition_max_depth
+        ),
+    )
     items, problems = check_paths([p for p in paths if p.exists()], ctx)
     for problem in problems:
         typer.echo(problem.format())
