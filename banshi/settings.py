@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL
+from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
 from web.clientip import Network, in_networks, parse_networks
 
 
@@ -55,6 +56,18 @@ class Settings(BaseSettings):
         default="var/uploads", description="Where uploaded files are stored by content hash."
     )
     max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
+    definition_max_bytes: int = Field(
+        default=MAX_DEFINITION_BYTES,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest definition file `banshi definitions check` reads, in bytes.",
+    )
+    definition_max_depth: int = Field(
+        default=MAX_DEFINITION_DEPTH,
+        ge=8,
+        le=200,
+        description="Deepest nesting of arrays and objects in a definition file.",
+    )
     max_body_mb: float = Field(
         default=32,
         gt=0,
