@@ -12,27 +12,17 @@ import json
 import os
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import open_page as _page
+
 CHROMIUM = Path(os.environ.get("BANSHI_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "banshi-demo"
 FOOD = "422822-SCJG-XK-0001"
 YEZHOU = "window_clerk@township.yezhou"
@@ -48,74 +38,6 @@ if sync_playwright is None:
     pytestmark = [pytestmark, pytest.mark.skip(reason="playwright is not installed (pip install -e '.[dev]')")]
 elif not CHROMIUM.exists():
     pytestmark = [pytestmark, pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app under uvicorn in a background thread; its base URL."""
-    import uvicorn
-
-    from banshi.settings import Settings
-    from banshi.wiring import build_house
-    from db.engine import make_engine
-    from db.migrate import upgrade
-    from tests.web.demo_site import SECRET, load_demo
-    from web.app import create_app
-
-    path = tmp_path_factory.mktemp("browser") / "banshi.sqlite3"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    load_demo(engine)
-    settings = Settings(
-        database_url=f"sqlite:///{path}",
-        demo_mode=True,
-        secret_key=SECRET,
-        public_url=url,
-        upload_dir=str(tmp_path_factory.mktemp("uploads")),
-    )
-    app = create_app(settings, build_house(settings, engine))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield url
-    srv.should_exit = True
-    thread.join(10)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _page(browser: Browser, server: str, user: str | None = None, **context: Any) -> Page:
-    ctx = browser.new_context(base_url=server, locale="zh-CN", **context)
-    ctx.set_default_timeout(10_000)
-    page = ctx.new_page()
-    if user:
-        page.goto("/login")
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]:has-text('登录')")
-        page.wait_for_url("**/desk")
-    return page
 
 
 def _shot(page: Page, name: str) -> None:
