@@ -62,6 +62,7 @@ _ENTRIES = (
         ENTRY.c.case_number,
         ENTRY.c.seq,
         ENTRY.c.event_hash,
+        ENTRY.c.legacy,
         EVENT.c.id.label("event_id"),
         EVENT.c.seq.label("now_seq"),
         EVENT.c.hash.label("now_hash"),
@@ -166,7 +167,9 @@ def verify_log(
                 )
             elif r.now_hash != r.event_hash:
                 rechained.setdefault(r.case_number, []).append((r.seq, r.idx))
-            frontier.append(leaf_hash(leaf_data(tenant, r.case_number, r.seq, r.event_hash)))
+            frontier.append(
+                leaf_hash(leaf_data(tenant, r.case_number, r.seq, r.event_hash, bool(r.legacy)))
+            )
             check_root(frontier.size, frontier.root())
         last = rows[-1].idx
     report.size = frontier.size

@@ -72,11 +72,13 @@ PENDING_INSERT = Prepared(insert(PENDING))
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
 
 
-def leaf_data(tenant: str, number: str, seq: int, event_hash: str) -> bytes:
-    """The bytes of one leaf: which event (tenant, case number, seq) and its chain hash."""
-    return canonical_json(
-        {"tenant": tenant, "case": number, "seq": seq, "hash": event_hash}
-    ).encode()
+def leaf_data(tenant: str, number: str, seq: int, event_hash: str, legacy: bool = False) -> bytes:
+    """The bytes of one leaf: which event (tenant, case number, seq) and its chain hash;
+    ``legacy`` (only when set) for an event from before events carried their rows."""
+    leaf: dict[str, object] = {"tenant": tenant, "case": number, "seq": seq, "hash": event_hash}
+    if legacy:
+        leaf["legacy"] = True
+    return canonical_json(leaf).encode()
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -136,7 +138,7 @@ def merkle_root(leaves: Iterable[bytes]) -> str:
 # ---------------------------------------------------------------------------- sealing
 
 _PENDING_EVENTS = (
-    select(PENDING.c.event_id, EVENT.c.seq, EVENT.c.hash, CASE.c.number)
+    select(PENDING.c.event_id, PENDING.c.legacy, EVENT.c.seq, EVENT.c.hash, CASE.c.number)
     .select_from(
         PENDING.join(EVENT, EVENT.c.id == PENDING.c.event_id).join(
             CASE, CASE.c.id == EVENT.c.case_id
@@ -177,6 +179,7 @@ def seal(engine: Engine, tenant: str, batch: int, now: datetime | None = None) -
                     "case_number": r.number,
                     "seq": r.seq,
                     "event_hash": r.hash,
+                    "legacy": bool(r.legacy),
                     "sealed_at": at,
                 }
                 for i, r in enumerate(rows)
@@ -203,9 +206,12 @@ class LogEntry:
     case_number: str
     seq: int
     event_hash: str
+    legacy: bool = False
 
     def leaf(self, tenant: str) -> bytes:
-        return leaf_hash(leaf_data(tenant, self.case_number, self.seq, self.event_hash))
+        return leaf_hash(
+            leaf_data(tenant, self.case_number, self.seq, self.event_hash, self.legacy)
+        )
 
 
 def entries(conn: Connection, tenant: str, start: int = 0, batch: int = 5000) -> Iterator[LogEntry]:
@@ -214,7 +220,12 @@ def entries(conn: Connection, tenant: str, start: int = 0, batch: int = 5000) ->
     while True:
         rows = conn.execute(
             select(
-                ENTRY.c.idx, ENTRY.c.event_id, ENTRY.c.case_number, ENTRY.c.seq, ENTRY.c.event_hash
+                ENTRY.c.idx,
+                ENTRY.c.event_id,
+                ENTRY.c.case_number,
+                ENTRY.c.seq,
+                ENTRY.c.event_hash,
+                ENTRY.c.legacy,
             )
             .where(ENTRY.c.tenant == tenant, ENTRY.c.idx > last)
             .order_by(ENTRY.c.idx)
@@ -223,7 +234,7 @@ def entries(conn: Connection, tenant: str, start: int = 0, batch: int = 5000) ->
         if not rows:
             return
         for r in rows:
-            yield LogEntry(r.idx, r.event_id, r.case_number, r.seq, r.event_hash)
+            yield LogEntry(r.idx, r.event_id, r.case_number, r.seq, r.event_hash, bool(r.legacy))
         last = rows[-1].idx
 
 

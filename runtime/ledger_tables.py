@@ -5,7 +5,8 @@ signed checkpoints. See :mod:`runtime.ledger` for the design.
   own transaction (an insert, no shared row: concurrent acts do not queue behind it).
 - ``audit_log_entry``: the log's leaves in seal order, ``idx`` 0, 1, 2 … per tenant. Each
   names its event by case number and seq and holds the event's hash at sealing time.
-  There is deliberately no foreign key to the event: deleting an event or a whole case
+  ``legacy`` marks an event written before events carried their fee and material rows
+  (it is part of the leaf, so a checkpoint covers the mark). There is deliberately no foreign key to the event: deleting an event or a whole case
   leaves its entries behind, where verify finds them.
 - ``audit_checkpoint``: signed tree heads (size, root, time, key id, Ed25519 signature),
   with the compact range (``frontier``) that lets the next checkpoint hash only new leaves.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -28,6 +29,8 @@ class AuditPending(Base):
 
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tenant: Mapped[str] = mapped_column(String(6))
+    # written before events carried their fee and material rows (queued by migration 0006)
+    legacy: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditLogEntry(Base):
@@ -46,6 +49,7 @@ class AuditLogEntry(Base):
     case_number: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int] = mapped_column(Integer)
     event_hash: Mapped[str] = mapped_column(String(64))
+    legacy: Mapped[bool] = mapped_column(Boolean, default=False)
     sealed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

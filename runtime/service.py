@@ -26,6 +26,7 @@ from definitions.models import Handling, ItemDefinition, Step, StepKind
 from rbac.permissions import Authorizer, Decision
 from rbac.policy import DelegationRec, GrantRec
 from rbac.targets import CaseTarget, ItemTarget, accepts_at, deciding_domain
+from runtime.applicant import checked_applicant
 from runtime.calendar import WorkCalendar
 from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseEvent, CaseMaterial, OutboxMessage
@@ -180,6 +181,7 @@ class CaseService:
         ``data``: the application, or the desk's ``Evaluation`` of it; an evaluation made
         by the item version being filed is used as it is (not computed twice), any other
         is evaluated afresh."""
+        applicant = checked_applicant(applicant)  # validated like any field, at every door
         now = at or self.now()
         calendar = self.calendar()
         with self.authorizer.store.pinned(self.tenant):
@@ -836,17 +838,17 @@ class CaseService:
             if row is None:
                 raise NotFound(f"案件 {number} 不存在")
             case = CaseRecord.from_row(row)
+            pub = self.catalog.by_id(s, case.item_version_id)
+            if system:
+                decision = Decision(True, "system", "系统操作", SYSTEM, act)
+            else:  # permission first: a refused caller learns nothing of the case's version
+                decision = self.authorizer.can(actor.username, act, self.target(case, pub))
+                if not decision.allowed:
+                    raise NotAllowed(decision.reason)
             if expected_version is not None and case.version != expected_version:
                 raise Conflict(
                     f"案件 {number} 已被他人处理（当前第 {case.version} 版，您看到的是第 {expected_version} 版），请刷新后再试"
                 )
-            pub = self.catalog.by_id(s, case.item_version_id)
-            if system:
-                decision = Decision(True, "system", "系统操作", SYSTEM, act)
-            else:
-                decision = self.authorizer.can(actor.username, act, self.target(case, pub))
-                if not decision.allowed:
-                    raise NotAllowed(decision.reason)
             ctx = _Ctx(
                 s,
                 case,
@@ -913,7 +915,9 @@ class CaseService:
             # the row was written by the compare-and-set above: mirror it on the record
             case.update(typed)
         event_id = EVENT_INSERT.scalar(conn, ev)
-        PENDING_INSERT.rowcount(conn, {"event_id": event_id, "tenant": self.tenant})
+        PENDING_INSERT.rowcount(
+            conn, {"event_id": event_id, "tenant": self.tenant, "legacy": False}
+        )
         if c.materials:
             for m in c.materials:
                 m["case_id"] = case.id

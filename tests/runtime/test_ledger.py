@@ -655,3 +655,32 @@ def test_the_workers_step_seals_and_signs_when_due_and_only_when_the_log_grew(
     with sessions() as s:
         report = verify_log(s.connection(), TENANT, key.public_key())
     assert report.waiting == 0 and report.size == 25 and report.problems == []
+
+
+def test_events_from_before_the_upgrade_verify_and_their_mark_is_sealed(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    three: list[CaseRecord],
+    key: Ed25519PrivateKey,
+    out: Path,
+) -> None:
+    """Migration 0006 queues every existing event marked legacy: such events carry no
+    fee or material rows, so the rows they wrote are not expected in them; the mark is part
+    of the sealed leaf, so setting it later on other events breaks the checkpoint."""
+    old, new = three[0], three[1]
+    with transaction(sessions) as s:  # what a database from before 0006 holds
+        ids = s.execute(select(CaseEvent.id).where(CaseEvent.case_id == old.id)).scalars().all()
+        s.execute(update(CaseEvent).where(CaseEvent.id.in_(ids)).values(records=None))
+        s.execute(update(AuditPending).where(AuditPending.event_id.in_(ids)).values(legacy=True))
+    rechain(sessions, old.number, 1)
+    with sessions() as s:
+        found = [b for _, bs in verify_cases(s, TENANT) for b in bs]
+    assert found == []
+    sign(engine, key, out)
+    assert problems(sessions, key, out) == []
+    with transaction(sessions) as s:
+        s.execute(
+            update(AuditLogEntry).where(AuditLogEntry.case_number == new.number).values(legacy=True)
+        )
+    found = problems(sessions, key, out)
+    assert found and {b.kind for b in found} == {"checkpoint mismatch"}

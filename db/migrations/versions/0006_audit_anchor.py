@@ -23,6 +23,7 @@ def upgrade() -> None:
         "audit_pending",
         sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("tenant", sa.String(length=6), nullable=False),
+        sa.Column("legacy", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_audit_pending")),
     )
     op.create_table(
@@ -34,6 +35,7 @@ def upgrade() -> None:
         sa.Column("case_number", sa.String(length=32), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("event_hash", sa.String(length=64), nullable=False),
+        sa.Column("legacy", sa.Boolean(), nullable=False),
         sa.Column("sealed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log_entry")),
         sa.UniqueConstraint("tenant", "idx", name=op.f("uq_audit_log_entry_tenant_idx")),
@@ -54,9 +56,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_audit_checkpoint_size", "audit_checkpoint", ["tenant", "tree_size"], unique=False
     )
-    # events written before this migration wait to be sealed like new ones
+    # events written before this migration wait to be sealed like new ones, marked legacy:
+    # they do not carry the fee and material rows they wrote (the mark is sealed with them)
     op.execute(
-        "INSERT INTO audit_pending (event_id, tenant) SELECT id, tenant FROM case_event"
+        "INSERT INTO audit_pending (event_id, tenant, legacy) "
+        "SELECT id, tenant, TRUE FROM case_event"
     )
 
 
