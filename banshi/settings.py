@@ -5,12 +5,15 @@ A bad value stops start-up with a message that names the environment key.
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.engine import DEFAULT_DATABASE_URL
+from db.engine import DEFAULT_DATABASE_URL, REPO_ROOT
 from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
 from web.clientip import Network, in_networks, parse_networks
 
@@ -37,10 +40,78 @@ class Settings(BaseSettings):
     separation_of_duties: bool = Field(
         default=True, description="Who accepted a case cannot decide it."
     )
-    secret_key: str = Field(
-        default="dev-only-change-me-dev-only-change-me",
+    secret_key: str | None = Field(
+        default=None,
         min_length=32,
-        description="Signs sessions and CSRF tokens.",
+        validate_default=True,
+        description="Signs CSRF tokens (bound to the session). Required outside demo mode: "
+        "at least 32 characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`; "
+        "in demo mode a random one is made once into var/secret-key.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0) for what processes share: sessions, rate "
+        "limits, idempotency keys, login throttles. Unset: they live in the database.",
+    )
+    session_idle_s: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 86400,
+        description="A session ends after this many seconds without a request.",
+    )
+    session_absolute_s: int = Field(
+        default=36000,
+        ge=300,
+        le=30 * 86400,
+        description="A session ends this many seconds after login, however busy.",
+    )
+    session_touch_s: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How often (seconds) a busy session's last-seen time is written to the store.",
+    )
+    login_free_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Wrong passwords for one user name before each further try must wait.",
+    )
+    login_address_free_attempts: int = Field(
+        default=20,
+        ge=1,
+        le=10000,
+        description="Wrong passwords from one client address before each further try must wait.",
+    )
+    login_delay_s: int = Field(
+        default=2,
+        ge=1,
+        le=3600,
+        description="First wait (seconds) after the free attempts; it doubles with every "
+        "further wrong password.",
+    )
+    login_max_delay_s: int = Field(
+        default=900, ge=1, le=86400, description="Longest wait (seconds) between login tries."
+    )
+    login_lock_after: int = Field(
+        default=10,
+        ge=2,
+        le=1000,
+        description="Wrong passwords for one user name that lock the account until an admin "
+        "runs `banshi user unlock`.",
+    )
+    login_window_s: int = Field(
+        default=86400,
+        ge=60,
+        le=30 * 86400,
+        description="Wrong passwords are counted over this many seconds (from the first).",
+    )
+    login_hash_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password verifications (argon2, 64 MiB each) run at once per process, "
+        "in worker threads off the event loop.",
     )
     policy_poll_ms: float = Field(
         default=500,
@@ -193,6 +264,33 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_set(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A missing key is refused where it is needed: by the web app (web_secret); the
+        # other commands (migrations, the worker, audits) sign nothing.
+        demo = bool(info.data.get("demo_mode"))
+        if value == DEV_SECRET and not demo:
+            raise ValueError("is the built-in development secret; set your own")
+        return value
+
+    def web_secret(self) -> str:
+        """The secret the web app signs with: BANSHI_SECRET_KEY, or in demo mode a random
+        one made once per install (var/secret-key, shared by every process)."""
+        if self.secret_key is not None:
+            return self.secret_key
+        if not self.demo_mode:
+            raise SettingsError(
+                "设置错误 invalid setting BANSHI_SECRET_KEY: must be set outside demo mode "
+                "(at least 32 random characters)"
+            )
+        return _install_secret(DEMO_SECRET_FILE)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies carry ``Secure`` when the public address is https."""
+        return self.public_url.lower().startswith("https://")
+
     @property
     def proxy_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
@@ -205,6 +303,27 @@ class SettingsError(Exception):
     pass
 
 
+#: The fixed development secret of earlier versions: accepted in demo mode only.
+DEV_SECRET = "dev-only-change-me-dev-only-change-me"
+DEMO_SECRET_FILE = REPO_ROOT / "var" / "secret-key"
+
+
+def _install_secret(path: Path) -> str:
+    """Read the per-install secret, creating it (mode 0600) the first time."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read and check the settings; errors name the environment key."""
     try:
@@ -213,5 +332,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             key = "BANSHI_" + "_".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"{key}: {err['msg']}")
-        raise SettingsError("设置错误 / invalid settings:\n" + "\n".join(lines)) from None
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"设置错误 invalid setting {key}: {message}")
+        raise SettingsError("\n".join(lines)) from None

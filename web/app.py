@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import (
@@ -18,9 +18,8 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig
@@ -33,14 +32,17 @@ from banshi.settings import Settings, load_settings
 from banshi.wiring import House, build_house
 from runtime.errors import ActError
 from web.api import ApiController
-from web.auth import SESSION_KEY, check_login, current_user
+from web.auth import current_user
 from web.desk import DeskController
+from web.login import LOGIN_ROUTES
 from web.logs import configure as configure_logs
 from web.logs import request_logging
 from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
 from web.security import add_security_headers
+from web.sessions import SessionCsrfMiddleware, session_config
+from web.stores import build_registry, shared_root
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / "web" / "templates", ROOT / "renderer" / "templates"]
@@ -135,56 +137,6 @@ async def index(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/desk" if current_user(request) else "/login")
 
 
-@get("/login", include_in_schema=False)
-async def login_page(
-    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
-) -> Template:
-    return Template(
-        template_name="login.html",
-        context={
-            "next": next,
-            "demo": request.app.state.house.settings.demo_mode,
-            "htmx_available": request.app.state.htmx_available,
-        },
-    )
-
-
-@post("/login", include_in_schema=False)
-async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
-    form = await request.form()
-    username = str(form.get("username") or "")
-    password = str(form.get("password") or "")
-    target = str(form.get("next") or "/desk")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/desk"
-    user = check_login(request, username, password) if username and password else None
-    if user is None:
-        return Template(
-            template_name="login.html",
-            context={
-                "error": "用户名或密码不正确，或账号已停用",
-                "username": username,
-                "next": target,
-                "demo": request.app.state.house.settings.demo_mode,
-                "htmx_available": request.app.state.htmx_available,
-            },
-            status_code=401,
-        )
-    request.clear_session()
-    request.set_session({SESSION_KEY: user.username})
-    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
-
-
-@post("/logout", include_in_schema=False)
-async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
-    return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
-
-
-def _secret(settings: Settings, purpose: str) -> bytes:
-    return hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).digest()
-
-
 def create_app(settings: Settings | None = None, house: House | None = None) -> Litestar:
     """Build the web app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
@@ -211,22 +163,26 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
                 name="vendor",
             )
         )
-    session = CookieBackendConfig(
-        secret=_secret(settings, "session"),
-        key="banshi_session",
-        httponly=True,
-        samesite="lax",
-        max_age=8 * 3600,
+    # Sessions live in the shared store (web/sessions.py, web/stores.py); the CSRF token is
+    # bound to the session. The secret is refused here when missing outside demo mode.
+    secret = settings.web_secret()
+    stores = build_registry(shared_root(house.engine, settings.redis_url))
+    session = session_config(
+        secure=settings.cookies_secure,
+        idle_s=settings.session_idle_s,
+        absolute_s=settings.session_absolute_s,
+        touch_s=settings.session_touch_s,
     )
     csrf = CSRFConfig(
-        secret=_secret(settings, "csrf").hex(), cookie_httponly=False, cookie_samesite="strict"
+        secret=hashlib.sha256(f"csrf:{secret}".encode()).hexdigest(),
+        cookie_httponly=False,
+        cookie_samesite="strict",
+        cookie_secure=settings.cookies_secure,
     )
     return Litestar(
         route_handlers=[
             index,
-            login_page,
-            login,
-            logout,
+            *LOGIN_ROUTES,
             DeskController,
             PortalController,
             ApiController,
@@ -243,9 +199,10 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
                 exclude=["^/static", "^/metrics", "^/health"],
             ).middleware,
             session.middleware,
+            DefineMiddleware(SessionCsrfMiddleware, config=csrf),
         ],
+        stores=stores,
         before_send=[add_security_headers],
-        csrf_config=csrf,
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
         state=State(

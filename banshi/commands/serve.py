@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from banshi.settings import load_settings
+from banshi.settings import SettingsError, load_settings
 
 app = typer.Typer()
 
@@ -19,7 +19,11 @@ def serve(
     ),
 ) -> None:
     """Serve the web app."""
-    load_settings()  # fail fast, naming the bad key
+    try:  # fail fast, naming the bad key in one line (no traceback)
+        load_settings().web_secret()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"serving on http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(
         "web.app:create_app",

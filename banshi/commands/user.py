@@ -78,6 +78,32 @@ def activate(username: str, actor: str = ACTOR) -> None:
     )
 
 
+@app.command("unlock")
+def unlock(username: str, actor: str = ACTOR) -> None:
+    """Lift a login lock (too many wrong passwords) and forget the user's wrong passwords."""
+    import asyncio
+
+    from web.login import clear_login_counters
+    from web.stores import shared_root
+
+    settings = load_settings()
+    changed = _run(lambda s, t: people.unlock_user(s, t, username, actor=actor))
+    engine = make_engine(settings.database_url)
+    store = shared_root(engine, settings.redis_url).with_namespace("login")
+
+    async def clear() -> None:
+        async with store:
+            await clear_login_counters(store, settings.tenant, username)
+
+    asyncio.run(clear())
+    engine.dispose()
+    typer.echo(
+        f"已解锁 unlocked {username}"
+        if changed
+        else f"{username} 未被锁定 (not locked; counters cleared)"
+    )
+
+
 @app.command("grant")
 def grant(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
     """Grant ROLE in DOMAIN to USERNAME."""

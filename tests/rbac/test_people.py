@@ -131,3 +131,84 @@ def test_every_change_is_audited_with_actor(sessions: sessionmaker[Session]) -> 
     ]
     assert rows[1].detail["reason"] == "学习培训" and rows[1].detail["valid_to"] == "2026-03-05"
     assert all(r.tenant == TENANT and r.at is not None for r in rows)
+
+
+def _epoch(sessions: sessionmaker[Session], username: str) -> int:
+    with sessions() as s:
+        return people.get_user(s, TENANT, username).session_epoch
+
+
+def test_changes_that_must_end_sessions_bump_the_epoch_and_others_do_not(
+    sessions: sessionmaker[Session],
+) -> None:
+    built(sessions, SPEC)
+    with transaction(sessions) as s:
+        people.grant_role(s, TENANT, "a", "reviewer", "county.scjg", actor="t")
+    seen = [_epoch(sessions, "a")]
+    steps = [
+        lambda s: people.set_active(s, TENANT, "a", False, actor="t"),
+        lambda s: people.set_active(s, TENANT, "a", True, actor="t"),
+        lambda s: people.set_password(s, TENANT, "a", "new-pass", hasher=CHEAP_HASHER, actor="t"),
+        lambda s: people.revoke_role(s, TENANT, "a", "reviewer", "county.scjg", actor="t"),
+    ]
+    for step in steps:
+        with transaction(sessions) as s:
+            step(s)
+        seen.append(_epoch(sessions, "a"))
+    # deactivating, reactivating (old sessions stay dead), a new password, a revoked role
+    assert seen == sorted(set(seen)) and len(seen) == 5
+    with transaction(sessions) as s:  # a grant widens nothing that a session must lose
+        people.grant_role(s, TENANT, "a", "reviewer", "county.scjg", actor="t")
+    assert _epoch(sessions, "a") == seen[-1]
+    assert _epoch(sessions, "b") == 0
+
+
+def test_a_lock_is_audited_without_touching_the_policy_and_an_unlock_lifts_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    from rbac.policy import read_policy_version
+
+    built(sessions, SPEC)
+    with sessions() as s:
+        version = read_policy_version(s, TENANT)
+    with transaction(sessions) as s:
+        assert people.lock_user(s, TENANT, "a", actor="10.0.0.9", failures=10)
+        assert not people.lock_user(s, TENANT, "a", actor="10.0.0.9", failures=11)
+        assert not people.lock_user(s, TENANT, "nobody", actor="10.0.0.9")
+    with sessions() as s:
+        assert people.get_user(s, TENANT, "a").locked_at is not None
+        assert read_policy_version(s, TENANT) == version  # no reload in every process
+        rows = s.scalars(select(OrgAudit).where(OrgAudit.action == "login.lock")).all()
+        assert [(r.subject, r.actor, r.detail) for r in rows] == [
+            ("a", "10.0.0.9", {"failures": 10})
+        ]
+    with transaction(sessions) as s:
+        assert people.unlock_user(s, TENANT, "a", actor="admin")
+        assert not people.unlock_user(s, TENANT, "a", actor="admin")
+    with sessions() as s:
+        assert people.get_user(s, TENANT, "a").locked_at is None
+        assert s.scalar(select(OrgAudit.actor).where(OrgAudit.action == "user.unlock")) == "admin"
+
+
+def test_an_unknown_user_costs_one_argon2_verification_like_a_known_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from argon2 import PasswordHasher
+
+    from rbac.passwords import dummy_hash, verify_with_equal_cost
+
+    checked: list[str] = []
+    real = PasswordHasher.verify
+
+    def counting(self: PasswordHasher, stored: str, password: str) -> bool:
+        checked.append(stored)
+        return real(self, stored, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    known = hash_password("right", CHEAP_HASHER)
+    assert verify_with_equal_cost(known, "right")
+    assert not verify_with_equal_cost(known, "wrong")
+    assert not verify_with_equal_cost(None, "right")  # unknown user / no password
+    assert checked == [known, known, dummy_hash()]
+    # the dummy is hashed with the production parameters, not the cheap test ones
+    assert dummy_hash().startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -94,7 +94,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
                     + ")"
                 )
             )
-            c.execute(text("UPDATE org_user SET active = true"))
+            c.execute(text("UPDATE org_user SET active = true, locked_at = NULL"))
+            c.execute(text("DELETE FROM kv_entry"))  # sessions and login counters
         eng.dispose()
 
 
@@ -114,6 +115,8 @@ def app(house: House) -> Litestar:
     return create_app(house.settings, house)
 
 
+#: https, as the house's public URL: its cookies carry ``Secure``.
+BASE_URL = "https://testserver.local"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
@@ -167,7 +170,7 @@ def _urlencode(pairs: list[tuple[str, str]]) -> str:
 
 @pytest.fixture
 def anon(app: Litestar) -> Client:
-    return Client(app=app, base_url="http://testserver.local")
+    return Client(app=app, base_url=BASE_URL)
 
 
 @pytest.fixture
@@ -175,7 +178,7 @@ def login(app: Litestar) -> Callable[[str], Client]:
     """``login(username)`` -> a TestClient with that demo user's session."""
 
     def make(username: str) -> Client:
-        c = Client(app=app, base_url="http://testserver.local")
+        c = Client(app=app, base_url=BASE_URL)
         c.get("/login")
         r = c.send_form("/login", {"username": username, "password": PASSWORD, "next": "/desk"})
         assert r.status_code == 303 and r.headers["location"] == "/desk", r.text[:500]

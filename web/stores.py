@@ -1,0 +1,276 @@
+"""The stores every app process shares: sessions, rate limits, idempotency keys, login
+throttles (DESIGN §8). In the database by default (:class:`DatabaseStore` over the
+``kv_entry`` table), in Redis when ``BANSHI_REDIS_URL`` is set (:class:`SharedRedisStore`).
+
+Both are Litestar stores (``litestar.stores.base.NamespacedStore``) registered under the
+names in :data:`STORE_NAMES` (any other name Litestar asks for gets its own namespace of
+the same backend), and both add two atomic operations the throttles need: :meth:`incr`
+(count and return) and :meth:`add` (set only when absent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import anyio.to_thread
+from litestar.stores.base import NamespacedStore, Store
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.engine import write_transaction
+from db.kv_tables import KvEntry
+
+T = TypeVar("T")
+
+#: The names the app's parts ask for (``request.app.stores.get(name)``).
+STORE_NAMES: tuple[str, ...] = ("sessions", "ratelimit", "idempotency", "login")
+ROOT_NAMESPACE = "banshi"
+#: Expired rows are deleted in one batch at most this often per process (seconds).
+PURGE_EVERY_S = 60.0
+
+KV = KvEntry.__table__
+
+
+@runtime_checkable
+class CountingStore(Protocol):
+    """A store with the two atomic operations the throttles use."""
+
+    async def incr(self, key: str, expires_in: int, amount: int = 1) -> int: ...
+
+    async def add(self, key: str, value: bytes, expires_in: int) -> bool: ...
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _seconds(value: int | dt.timedelta | None) -> float | None:
+    if value is None:
+        return None
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
+    seconds = _seconds(expires_in)
+    return None if not seconds else _now() + dt.timedelta(seconds=seconds)
+
+
+class _Shared:
+    """What the namespaces of one database store share: the engine and the purge clock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.inline = engine.dialect.name == "sqlite"
+        self.next_purge = 0.0
+
+
+class DatabaseStore(NamespacedStore):
+    """A Litestar store over the ``kv_entry`` table, shared by every process using the
+    database. On SQLite each call runs on the event loop (local and sub-millisecond, and
+    SQLite has one writer anyway); on PostgreSQL in a worker thread."""
+
+    __slots__ = ("_shared",)
+
+    def __init__(self, engine: Engine, namespace: str = ROOT_NAMESPACE) -> None:
+        self._shared = _Shared(engine)
+        self.namespace = namespace
+
+    @classmethod
+    def _child(cls, shared: _Shared, namespace: str) -> DatabaseStore:
+        store = cls.__new__(cls)
+        store._shared = shared
+        store.namespace = namespace
+        return store
+
+    def with_namespace(self, namespace: str) -> DatabaseStore:
+        return self._child(self._shared, f"{self.namespace}.{namespace}")
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._shared.inline:
+            return work()
+        return await anyio.to_thread.run_sync(work)
+
+    def _where(self, key: str) -> Any:
+        return (KV.c.namespace == self.namespace) & (KV.c.key == key)
+
+    def _purge_due(self) -> bool:
+        now = time.monotonic()
+        if now < self._shared.next_purge:
+            return False
+        self._shared.next_purge = now + PURGE_EVERY_S
+        return True
+
+    def _write(self, work: Callable[[Any], T]) -> T:
+        purge = self._purge_due()
+        with write_transaction(self._shared.engine) as conn:
+            if purge:
+                conn.execute(delete(KV).where(KV.c.expires_at <= _now()))
+            return work(conn)
+
+    def _insert_absent(
+        self, conn: Any, key: str, value: bytes, expires: dt.datetime | None
+    ) -> bool:
+        """INSERT unless the key is there (engine-specific: ON CONFLICT DO NOTHING, which
+        SQLite and PostgreSQL spell alike); an expired row is deleted first."""
+        conn.execute(delete(KV).where(self._where(key), KV.c.expires_at <= _now()))
+        dialect = self._shared.engine.dialect.name
+        values = {"namespace": self.namespace, "key": key, "value": value, "expires_at": expires}
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(KV).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(KV).values(**values).on_conflict_do_nothing()
+        else:  # portable fallback: look, then insert (inside the writer's transaction)
+            if conn.execute(select(KV.c.key).where(self._where(key))).first() is not None:
+                return False
+            stmt = insert(KV).values(**values)
+        # rowcount is not reported for ON CONFLICT by every driver (psycopg: -1): RETURNING is
+        return conn.execute(stmt.returning(KV.c.key)).first() is not None
+
+    # -- the Store interface ---------------------------------------------------------
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None
+    ) -> None:
+        data = value.encode() if isinstance(value, str) else value
+        expires = _expiry(expires_in)
+
+        def work(conn: Any) -> None:
+            done = conn.execute(
+                update(KV).where(self._where(key)).values(value=data, expires_at=expires)
+            ).rowcount
+            if not done:
+                self._insert_absent(conn, key, data, expires)
+
+        await self._run(lambda: self._write(work))
+
+    async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
+        def read() -> tuple[bytes, dt.datetime | None] | None:
+            with self._shared.engine.connect() as conn:
+                row = conn.execute(
+                    select(KV.c.value, KV.c.expires_at).where(self._where(key))
+                ).first()
+            return None if row is None else (bytes(row[0]), _aware(row[1]))
+
+        found = await self._run(read)
+        if found is None:
+            return None
+        value, expires = found
+        if expires is not None and expires <= _now():
+            await self.delete(key)
+            return None
+        if renew_for and expires is not None:
+            renewed = _expiry(renew_for)
+            await self._run(
+                lambda: self._write(
+                    lambda conn: conn.execute(
+                        update(KV).where(self._where(key)).values(expires_at=renewed)
+                    )
+                )
+            )
+        return value
+
+    async def delete(self, key: str) -> None:
+        await self._run(
+            lambda: self._write(lambda conn: conn.execute(delete(KV).where(self._where(key))))
+        )
+
+    async def delete_all(self) -> None:
+        """Delete every value of this namespace and of the namespaces below it."""
+        mine = or_(
+            KV.c.namespace == self.namespace, KV.c.namespace.startswith(f"{self.namespace}.")
+        )
+        await self._run(lambda: self._write(lambda conn: conn.execute(delete(KV).where(mine))))
+
+    async def exists(self, key: str) -> bool:
+        return await self.get(key) is not None
+
+    async def expires_in(self, key: str) -> int | None:
+        def read() -> Any:
+            with self._shared.engine.connect() as conn:
+                return conn.execute(select(KV.c.expires_at).where(self._where(key))).first()
+
+        row = await self._run(read)
+        if row is None or row[0] is None:
+            return None
+        left = (_aware(row[0]) - _now()).total_seconds()  # type: ignore[operator]
+        return None if left <= 0 else max(1, int(left + 0.999))
+
+    # -- atomic operations -----------------------------------------------------------
+
+    async def incr(self, key: str, expires_in: int, amount: int = 1) -> int:
+        """Add ``amount`` to the counter at ``key`` (created at 0, expiring ``expires_in``
+        seconds after its creation) and return it; atomic across processes."""
+
+        def work(conn: Any) -> int:
+            self._insert_absent(conn, key, b"0", _expiry(expires_in))
+            current = conn.execute(
+                select(KV.c.value).where(self._where(key)).with_for_update()
+            ).scalar_one()
+            count = int(bytes(current) or b"0") + amount
+            conn.execute(update(KV).where(self._where(key)).values(value=str(count).encode()))
+            return count
+
+        return await self._run(lambda: self._write(work))
+
+    async def add(self, key: str, value: bytes, expires_in: int) -> bool:
+        """Set ``key`` only when it holds nothing; True when this call set it."""
+        return await self._run(
+            lambda: self._write(
+                lambda conn: self._insert_absent(conn, key, value, _expiry(expires_in))
+            )
+        )
+
+
+class SharedRedisStore(RedisStore):
+    """Litestar's RedisStore with the two atomic operations of :class:`CountingStore`."""
+
+    _INCR = b"""
+    local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+    if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+    return n
+    """
+
+    async def incr(self, key: str, expires_in: int, amount: int = 1) -> int:
+        script = self._redis.register_script(self._INCR)
+        return int(
+            await script(keys=[self._make_key(key)], args=[max(1, int(expires_in)), int(amount)])
+        )
+
+    async def add(self, key: str, value: bytes, expires_in: int) -> bool:
+        done = await self._redis.set(
+            self._make_key(key), value, ex=max(1, int(expires_in)), nx=True
+        )
+        return bool(done)
+
+
+def shared_root(engine: Engine, redis_url: str | None) -> NamespacedStore:
+    """The root store: Redis when a URL is configured, else the database."""
+    if redis_url:
+        return SharedRedisStore.with_client(redis_url, namespace=ROOT_NAMESPACE)
+    return DatabaseStore(engine)
+
+
+def build_registry(root: NamespacedStore) -> StoreRegistry:
+    """The app's stores: one namespace of ``root`` per name."""
+    registry = StoreRegistry(default_factory=root.with_namespace)
+    for name in STORE_NAMES:
+        registry.register(name, root.with_namespace(name))
+    return registry
+
+
+def counting(store: Store) -> CountingStore:
+    """``store`` as a :class:`CountingStore` (both backends are); TypeError otherwise."""
+    if not isinstance(store, CountingStore):
+        raise TypeError(f"{type(store).__name__} cannot count atomically")
+    return store
