@@ -33,6 +33,7 @@ from web.auth import CurrentUser, require_user
 from web.blocking import run_blocking
 from web.jsonbody import check_form_text, read_form
 from web.search import index_item, matches
+from web.security import refusal_message
 from web.uploads import check_file_fields, known, take_uploads
 from web.views import allowed_actions, case_view, local_time, title_of
 
@@ -439,6 +440,8 @@ class DeskController(Controller):
             error = False
         except ActError as exc:
             message, error, status = exc.message, True, exc.status
+            if isinstance(exc, NotAllowed):  # what was refused, not whose domain is whose
+                message = refusal_message(exc.message)
         if not request.htmx:
             request.session["flash"] = message
             request.session["flash_error"] = error

@@ -87,7 +87,12 @@ def test_case_read_and_acts_with_the_same_permissions(login) -> None:
     case = clerk.get(f"/api/cases/{number}").json()
     assert case["state"] == "submitted"
     assert [a["act"] for a in case["actions"]] == ["accept", "request_correction", "refuse"]
-    assert login("reviewer@county.zrzy").get(f"/api/cases/{number}").status_code == 403
+    # an outsider cannot tell this case from one that does not exist
+    outsider = login("reviewer@county.zrzy").get(f"/api/cases/{number}")
+    missing = login("reviewer@county.zrzy").get("/api/cases/42282220200101999999")
+    assert outsider.status_code == missing.status_code == 404
+    assert outsider.json()["message"].replace(number, "N") == missing.json()["message"].replace(
+        "42282220200101999999", "N")
     r = clerk.api_post(f"/api/cases/{number}/acts/accept",
                        {"received": FOOD_MATERIALS, "expected_version": case["version"]})
     assert r.status_code == 201 and r.json()["message"] == "已受理"
@@ -103,3 +108,24 @@ def test_case_read_and_acts_with_the_same_permissions(login) -> None:
                            {"reason": "符合", "expected_version": seen["version"]})
     assert ok.status_code == 201
     assert clerk.get(f"/api/cases/{number}").json()["events"][-1]["reason"] == "符合"
+
+
+def test_the_schema_page_renders_from_our_own_assets_under_the_csp(anon) -> None:
+    import re
+
+    page = anon.get("/schema")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    html = page.text
+    # no inline script or style: every script has a src, there is no <style> and no style=
+    assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))
+    assert "<style" not in html and "style=" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), asset
+        r = anon.get(asset)
+        assert r.status_code == 200 and r.content, asset
+    spec_url = re.search(r'data-url="([^"]+)"', html)
+    assert spec_url and anon.get(spec_url[1]).json()["info"]["title"] == "Banshi 办事 API"

@@ -146,3 +146,62 @@ def test_definition_text_is_shown_inert_everywhere(login, house: House) -> None:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
         assert r.headers["x-content-type-options"] == "nosniff"
     assert clerk.get(f"/api/cases/{number}").json()["data"]["operator_name"] == f"店{SCRIPT}"
+
+
+# -- leaks (issue 9): permission before anything, one 404, no-store ---------------------------
+
+
+def _missing_answer(r: Any, number: str, missing: str) -> Any:
+    return r.json() | {"message": r.json()["message"].replace(number, "N").replace(missing, "N")}
+
+
+def test_an_outsider_with_a_stale_version_learns_nothing(login) -> None:
+    from tests.web.flows import accept_food
+
+    number = accept_food(login("window_clerk@township.yezhou"))
+    missing = "42282220200101999999"
+    outsider = login("reviewer@county.zrzy")
+    stale = outsider.api_post(f"/api/cases/{number}/acts/review",
+                              {"reason": "x", "expected_version": 0})
+    absent = outsider.api_post(f"/api/cases/{missing}/acts/review",
+                               {"reason": "x", "expected_version": 0})
+    assert stale.status_code == absent.status_code == 404
+    assert "版" not in stale.text
+    assert _missing_answer(stale, number, missing) == _missing_answer(absent, number, missing)
+    # on the desk too
+    page = outsider.send_form(f"/desk/cases/{number}/act/review",
+                              {"reason": "x", "expected_version": "0"})
+    assert page.status_code == 404 and "版" not in page.text
+
+
+def test_a_refusal_names_no_domain_and_no_user(login) -> None:
+    from tests.web.flows import accept_food
+
+    number = accept_food(login("window_clerk@township.yezhou"))
+    head = login("department_head@county.scjg")  # may read the case, may not review it
+    r = head.api_post(f"/api/cases/{number}/acts/review", {"reason": "我来审"})
+    assert r.status_code == 403
+    body = r.json()["message"]
+    assert body.startswith("拒绝审查") and "county" not in body and "@" not in body
+    page = head.send_form(f"/desk/cases/{number}/act/review", {"reason": "我来审"})
+    assert page.status_code == 403 and "county.scjg" not in page.text.split("<main", 1)[-1]
+    filing = login("reviewer@county.scjg").api_post(
+        f"/api/items/{FOOD}/applications",
+        {"data": food_data(), "applicant": {"name": "向明"}, "accepting_domain": "county.hall"})
+    assert filing.status_code == 403 and "county" not in filing.json()["message"]
+
+
+def test_pages_and_answers_with_personal_data_are_not_stored(login, anon) -> None:
+    from tests.web.flows import accept_food
+
+    clerk = login("window_clerk@township.yezhou")
+    number = accept_food(clerk)
+    for r in (
+        clerk.get(f"/desk/cases/{number}"),
+        clerk.get(f"/desk/cases/{number}/notice/acceptance"),
+        clerk.get(f"/api/cases/{number}"),
+        anon.api_post(f"/api/items/{FOOD}/evaluate", food_data()),
+    ):
+        assert r.status_code == 200, r.url
+        assert r.headers["cache-control"] == "no-store", r.url
+    assert "no-store" not in anon.get("/static/banshi.css").headers.get("cache-control", "")
