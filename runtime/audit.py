@@ -114,7 +114,8 @@ def _chain(case: Case, events: Sequence[CaseEvent]) -> tuple[Break | None, list[
             n,
             None,
             "the case's chain head is not its last event's hash (events were removed or added)",
-            "inserted" if case.last_hash not in {e.hash for e in events} else "deleted",
+            # the head names an earlier event: events were added after it; else some were removed
+            "inserted" if case.last_hash in {e.hash for e in events} else "deleted",
         ), bodies
     return None, bodies
 

@@ -148,7 +148,7 @@ def test_deleting_an_event_is_named(sessions: sessionmaker[Session], three: list
     other = three[1].number
     drop_event(sessions, other, 5)
     b = check(sessions, other)
-    assert b is not None and b.seq is None and "head" in b.problem
+    assert b is not None and b.seq is None and "head" in b.problem and b.kind == "deleted"
     assert set(broken_all(sessions)) == {victim, other}
 
 
@@ -180,7 +180,7 @@ def test_inserting_a_forged_event_is_named(
         s.add(forged)
     b = check(sessions, victim.number)
     # a well-formed appended event is still caught: the case row's head and fold disagree
-    assert b is not None and b.seq is None
+    assert b is not None and b.seq is None and b.kind == "inserted"
     # a forged event in the middle (seq shifted up) is caught at its own position
     other = three[2]
     with transaction(sessions) as s:
@@ -190,7 +190,7 @@ def test_inserting_a_forged_event_is_named(
             .values(seq=CaseEvent.seq + 10)
         )
     b = check(sessions, other.number)
-    assert b is not None and b.seq == 13 and "gap" in b.problem
+    assert b is not None and b.seq == 13 and "gap" in b.problem and b.kind == "deleted"
 
 
 def test_swapping_two_events_is_named(sessions: sessionmaker[Session], three: list[Case]) -> None:
