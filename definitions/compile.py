@@ -330,8 +330,10 @@ class CompiledItem:
         if not found:
             found[""] = FieldError("", UNEXPLAINED)
         order = {p: i for i, p in enumerate(self._labels)}
+        # errors of the whole application first, then by field in form order
         ranked = sorted(
-            found.values(), key=lambda e: (order.get(_shape(e.path), len(order)), e.path)
+            found.values(),
+            key=lambda e: (order.get(_shape(e.path), len(order)) if e.path else -1, e.path),
         )
         return ranked[:MAX_FIELD_ERRORS]
 

@@ -158,6 +158,9 @@ def _number_text(raw: str, what: str) -> str:
     return text
 
 
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def _in_range(value: Decimal | int) -> None:
     if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
         raise ParseError("数值超出允许的范围（绝对值不能超过 10的15次方）")
@@ -237,7 +240,7 @@ class NumberType(FieldType):
 
     def parse(self, field: FormField, raw: str) -> Any:
         text = _number_text(raw, "数字")
-        if not text.isascii():
+        if not _DECIMAL.fullmatch(text):
             raise ParseError("请输入数字")
         try:
             d = Decimal(text)
