@@ -2,7 +2,9 @@
 
 Each module exposes ``run() -> Iterator[Figure]``; each figure prints as one line
 ``bench <name>: <value> <unit> | baseline <value> <unit> | ratio <r>`` (DESIGN §11),
-the baseline measured in the same run.
+the baseline measured in the same run. A figure held against a fixed bound (a setting,
+a target) prints ``| goal ≤ <bound> <unit> | met`` instead: a constant is never shown as
+if it had been measured.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class Figure:
     baseline_unit: str | None = None
     higher_is_better: bool = False
     note: str = ""
+    #: the baseline is a constant the figure must stay within (a goal), not a measurement
+    goal: bool = False
 
     @property
     def ratio(self) -> float:
@@ -32,6 +36,14 @@ class Figure:
 
     def line(self) -> str:
         unit = self.baseline_unit or self.unit
+        if self.goal:
+            bound = "≥" if self.higher_is_better else "≤"
+            met = self.ratio >= 1
+            text = (
+                f"bench {self.name}: {_fmt(self.value)} {self.unit} | goal {bound} "
+                f"{_fmt(self.baseline)} {unit} | {'met' if met else 'MISSED'}"
+            )
+            return text + (f"  ({self.note})" if self.note else "")
         text = (
             f"bench {self.name}: {_fmt(self.value)} {self.unit} | baseline {_fmt(self.baseline)} {unit}"
             f" | ratio {self.ratio:.2f}"

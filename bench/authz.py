@@ -3,15 +3,19 @@
 Figures:
 * ``can() median`` / ``can() p99``: one ``Authorizer.can`` per request over a realistic mix
   (reads by staff, supervisors and applicants; window, step and decision acts by the right
-  and the wrong people; desk checks on domains), beside pycasbin's plain ``Enforcer`` with
-  the stock RBAC-with-domains model (``g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj ==
-  p.obj && r.act == p.act``), one ``g`` line per user grant and role-based ``p`` lines per
-  domain, asked the same question (user, judged domain, act).
+  and the wrong people; desk checks on domains), p99 beside p99. The baseline is the best
+  a competent pycasbin user would write for the same rules: the same Authorizer code (case
+  scopes, applicants, delegations, separation of duties are application logic either
+  way) asking pycasbin's ``FastEnforcer`` every role question, with a cheap-first matcher,
+  role-based ``p`` lines (a dozen, not one per role and domain) and a policy cache keyed on
+  (act, scope). Both get the same 2,000 warm-up calls and the same 20,000 questions, and
+  their answers are checked to be identical.
 * ``casbin enforce (our model)``: our compiled fast path vs ``Enforcer.enforce`` on our own
   model.conf (12 ``p`` lines) for the same (user, domain, family, scope) lookups.
-* ``policy reload``: reading the tenant's organisation and rebuilding the snapshot.
-* ``propagation``: a grant committed by this process, seen by a second process polling
-  every 100 ms; the baseline is the configured bound (the poll interval).
+* ``policy reload``: reading the tenant's organisation and rebuilding the snapshot, held
+  against a goal (the app's default poll interval, 500 ms), not a measured baseline.
+* ``propagation``: a grant committed by this process, seen by a second process polling at
+  the app's default interval (500 ms); a goal of poll + reload, not a measured baseline.
 """
 
 from __future__ import annotations
@@ -27,24 +31,37 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import casbin
+from casbin.model.policy_fast import fast_policy_filter
 
 from bench import Figure, median, percentile
 from rbac.org_file import DEMO_ORG_FILE, parse_org_file
 from rbac.permissions import Authorizer
-from rbac.policy import DelegationRec, DomainRec, GrantRec, OrgData, PolicyStore, UserRec
+from rbac.policy import (
+    ROLE_POLICY,
+    DelegationRec,
+    DomainRec,
+    GrantRec,
+    OrgData,
+    PolicySnapshot,
+    PolicyStore,
+    UserRec,
+    Via,
+)
 from rbac.targets import CaseTarget, DomainTarget, Target
 
 TENANT = "422822"
 USERS = 2000
-POLL_MS = 100
+POLL_MS = PolicyStore.poll_interval_ms  # the app's default (500 ms)
 TODAY = date(2026, 5, 6)
 
-STOCK_MODEL = """
+# pycasbin's FastEnforcer filters the p lines on the request values at ``cache_key_order``
+# (the same positions in r and p), so act and scope come first in both.
+FAST_MODEL = """
 [request_definition]
-r = sub, dom, obj, act
+r = sub, act, scope, dom
 
 [policy_definition]
-p = sub, dom, obj, act
+p = role, act, scope
 
 [role_definition]
 g = _, _, _
@@ -53,17 +70,46 @@ g = _, _, _
 e = some(where (p.eft == allow))
 
 [matchers]
-m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act
+m = r.act == p.act && r.scope == p.scope && g(r.sub, p.role, r.dom)
 """
 
-ROLE_ACTS = {
-    "window_clerk": ["accept", "refuse", "request_correction", "complete", "deliver", "read"],
-    "reviewer": ["review", "start_special", "finish_special", "return", "read"],
-    "chief_representative": ["review", "decide", "extend", "countersign", "read"],
-    "department_head": ["read"],
-    "supervisor": ["read", "handle_warning", "handle_complaint", "rectify"],
-    "admin": ["manage_items", "manage_org", "manage_users"],
-}
+
+class FastCasbinSnapshot(PolicySnapshot):
+    """The same organisation; every role question asked of pycasbin's ``FastEnforcer``."""
+
+    def __init__(self, data: OrgData) -> None:
+        super().__init__(data)
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as fh:
+            fh.write(FAST_MODEL)
+        self.fast = casbin.FastEnforcer(fh.name, cache_key_order=[1, 2])
+        os.unlink(fh.name)
+        self.fast.add_policies([list(p) for p in ROLE_POLICY])
+        self.fast.add_grouping_policies([[g.username, g.role, g.domain] for g in data.grants])
+        self._p = self.fast.model.model["p"]["p"].policy
+
+    def lookup_casbin(
+        self, username: str, domain: str, family: str, scope: str, today: date
+    ) -> Via | None:
+        with fast_policy_filter(self._p, family, scope):
+            allowed, explain = self.fast.enforce_ex(username, family, scope, domain)
+        if allowed:
+            return self._grant_by_key[(username, explain[0], domain)]
+        for d in self.delegations.get(username) or ():
+            if (
+                d.domain == domain
+                and d.valid_from <= today <= d.valid_to
+                and (d.role, family, scope) in ROLE_POLICY
+            ):
+                return d
+        return None
+
+
+def fast_casbin_authorizer(data: OrgData) -> tuple[Authorizer, FastCasbinSnapshot]:
+    store = PolicyStore()
+    store.put(data)
+    snap = FastCasbinSnapshot(data)
+    store._entries[data.tenant].snapshot = snap  # the store keeps what put() built: swap it
+    return Authorizer(store, today=lambda: TODAY, use_casbin=True), snap
 
 
 def scaled_org(rng: random.Random) -> OrgData:
@@ -233,21 +279,6 @@ def request_mix(
     return out
 
 
-def stock_enforcer(data: OrgData) -> casbin.Enforcer:
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as fh:
-        fh.write(STOCK_MODEL)
-    enforcer = casbin.Enforcer(fh.name)
-    os.unlink(fh.name)
-    roles_at = sorted(
-        {(g.role, g.domain) for g in data.grants} | {("supervisor", d.name) for d in data.domains}
-    )
-    enforcer.add_policies(
-        [[role, dom, "case", act] for role, dom in roles_at for act in ROLE_ACTS[role]]
-    )
-    enforcer.add_grouping_policies([[g.username, g.role, g.domain] for g in data.grants])
-    return enforcer
-
-
 def _samples(fn: object, items: list[tuple[str, str, Target, str]]) -> list[float]:
     out: list[float] = []
     clock = time.perf_counter_ns
@@ -368,33 +399,51 @@ def run() -> Iterator[Figure]:
     store = PolicyStore()
     snap = store.put(data)
     authorizer = Authorizer(store, today=lambda: TODAY)
+    rival, rival_snap = fast_casbin_authorizer(data)
     requests = request_mix(data, rng, 20000)
     note = f"{len(data.users)} users, {len(data.domains)} domains, {len(data.grants)} grants"
 
     def ours(user: str, act: str, target: Target, _dom: str) -> object:
         return authorizer.can(user, act, target)
 
-    for user, act, target, dom in requests[:2000]:  # warm up
-        ours(user, act, target, dom)
-    mine = _samples(ours, requests)
+    def baseline(user: str, act: str, target: Target, _dom: str) -> object:
+        return rival.can(user, act, target)
+
+    # the same answers (allowed or not, and the same reason code) to every question
+    differ = [
+        (u, a)
+        for u, a, t, _ in requests
+        if (authorizer.can(u, a, t).allowed, authorizer.can(u, a, t).code)
+        != (rival.can(u, a, t).allowed, rival.can(u, a, t).code)
+    ]
+    assert not differ, f"pycasbin baseline answers differently: {differ[:5]}"
     allowed = sum(authorizer.can(u, a, t).allowed for u, a, t, _ in requests) / len(requests)
-
-    stock = stock_enforcer(data)
-
-    def baseline(user: str, act: str, _target: Target, dom: str) -> object:
-        return stock.enforce(user, dom, "case", act)
-
-    base = _samples(baseline, requests[:300])
+    # the same warm-up, then the same questions, alternating who goes first (ABBA)
+    mine: list[float] = []
+    base: list[float] = []
+    for fn in (ours, baseline):
+        for user, act, target, dom in requests[:2000]:
+            fn(user, act, target, dom)
+    half = len(requests) // 2
+    for i, chunk in enumerate((requests[:half], requests[half:])):
+        order = ((ours, mine), (baseline, base)) if i == 0 else ((baseline, base), (ours, mine))
+        for fn, out in order:
+            out.extend(_samples(fn, chunk))
     yield Figure(
         "authz can() median",
         median(mine),
         "µs",
         median(base),
-        note=f"{note}; {allowed:.0%} allowed; baseline: stock pycasbin RBAC-with-domains, {len(stock.get_policy())} p + {len(stock.get_grouping_policy())} g lines",
+        note=f"{note}; {allowed:.0%} allowed; {len(requests)} questions, same answers; "
+        f"baseline: the same rules asking pycasbin FastEnforcer (cheap-first matcher, "
+        f"{len(rival_snap.fast.get_policy())} p + "
+        f"{len(rival_snap.fast.get_grouping_policy())} g lines, cache key act+scope)",
     )
-    yield Figure("authz can() p99", percentile(mine, 99), "µs", percentile(base, 99))
+    yield Figure(
+        "authz can() p99", percentile(mine, 99), "µs", percentile(base, 99), note="p99 beside p99"
+    )
 
-    lookups = [(u, d, fam, "here") for u, _a, _t, d in requests[:300] for fam in ("read",)]
+    lookups = [(u, d, fam, "here") for u, _a, _t, d in requests[:2000] for fam in ("read",)]
     fast = [0.0] * len(lookups)
     slow = [0.0] * len(lookups)
     for i, (u, d, fam, sc) in enumerate(lookups):
@@ -418,15 +467,17 @@ def run() -> Iterator[Figure]:
         reload_ms,
         "ms",
         float(POLL_MS),
-        note="read org tables + build Casbin + compile; baseline: the poll interval it hides behind",
+        goal=True,
+        note="read org tables + build Casbin + compile; goal: within the poll interval",
     )
     yield Figure(
         "authz propagation to a 2nd process (max)",
         max(delays),
         "ms",
-        float(POLL_MS),
-        note=f"median {median(delays):.0f} ms over {len(delays)} grants; baseline: the poll interval "
-        f"(bound = poll + reload)",
+        float(POLL_MS) + reload_ms,
+        goal=True,
+        note=f"median {median(delays):.0f} ms over {len(delays)} grants; the app's default poll "
+        f"{POLL_MS:.0f} ms; goal: poll + one reload",
     )
 
 
