@@ -9,22 +9,21 @@ a validator, and the application schema embeds the same predicate schemas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from definitions.canonical import canonical_json, sha256_of
 from definitions.conditions import AnyCondition, fields_of, to_schema
+from definitions.fastchecks import format_checks, pattern_shapes, text_shapes
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.limits import MAX_DATA_ITEMS, MAX_FEE_AMOUNT, MAX_FIELD_ERRORS
 from definitions.messages import translate_error
 from definitions.models import FormField, ItemDefinition, Material, MaterialSource, Step
-from definitions.patterns import searcher
 from definitions.problems import pointer
 from definitions.screen import screen
 from definitions.validation import fast_schema, reference_validator, structure_validator
-from definitions.values import no_control_characters
 
 JSON = dict[str, Any]
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -183,9 +182,9 @@ class CompiledItem:
             "title": definition.name,
             **self.object_schema(top_fields),
         }
-        self._formats = _format_checks(top_fields, self.registry)
+        self._formats = format_checks(top_fields, self.registry)
         self._fast = structure_validator(
-            fast_schema(self.schema, _pattern_shapes(top_fields), _text_shapes(self._formats))
+            fast_schema(self.schema, pattern_shapes(top_fields), text_shapes(self._formats))
         )
         self._reference: Any = None
         self._blank: Evaluation | None = None
@@ -305,14 +304,17 @@ class CompiledItem:
         ``screened``: errors of values already taken out of ``data`` (see :meth:`evaluate`).
         The data is screened (:func:`~definitions.screen.screen`) before python-jsonschema
         reads it, so text and numbers no validator can read are reported, not raised."""
+        return self._explain(data, screened)[0]
+
+    def _explain(self, data: Any, screened: Sequence[FieldError]) -> tuple[list[FieldError], Any]:
+        """The errors of :meth:`errors` and the data without the values no validator can
+        read (``data`` itself when nothing was taken out)."""
         if not screened and self.is_valid(data):
-            return []
+            return [], data
         found: dict[str, FieldError] = {e.path: e for e in screened}
         seen = screen(data)
-        for path, problem in seen.problems:
-            at = self._near_field(path)
-            label = self._label_for(at)
-            found.setdefault(at, FieldError(at, f"“{label}”{problem}" if label else problem, label))
+        for error in self._screen_errors(seen.problems):
+            found.setdefault(error.path, error)
         seen_required: set[tuple[tuple[Any, ...], int]] = set()
         for err in self.reference().iter_errors(seen.data):
             if err.validator == "required":
@@ -335,7 +337,16 @@ class CompiledItem:
             found.values(),
             key=lambda e: (order.get(_shape(e.path), len(order)) if e.path else -1, e.path),
         )
-        return ranked[:MAX_FIELD_ERRORS]
+        return ranked[:MAX_FIELD_ERRORS], (seen.data if seen.problems else data)
+
+    def _screen_errors(self, problems: list[tuple[str, str]]) -> list[FieldError]:
+        """The screen's findings at the field that holds each, named by its label."""
+        out = []
+        for path, problem in problems:
+            at = self._near_field(path)
+            label = self._label_for(at)
+            out.append(FieldError(at, f"“{label}”{problem}" if label else problem, label))
+        return out
 
     def blank(self) -> Evaluation:
         """The evaluation of an empty application (the first render of every form), cached."""
@@ -354,16 +365,16 @@ class CompiledItem:
         except UNREADABLE:
             # a condition read a value no validator can read: drop such values and go on
             seen = screen(data)
-            for path, problem in seen.problems:
-                at = self._near_field(path)
-                label = self._label_for(at)
-                screened.append(FieldError(at, f"“{label}”{problem}" if label else problem, label))
+            screened.extend(self._screen_errors(seen.problems))
             cleaned = self.clean(seen.data)
-        result = Evaluation(data=cleaned, errors=self.errors(cleaned, screened), sha256=self.sha256)
-        self.top.visible_required(cleaned, "", result.visible, result.required)
-        result.materials = self.materials_for(cleaned)
-        result.steps = self.steps_for(cleaned)
-        result.fees = self.fees_for(cleaned)
+        # every later answer reads data without unreadable values (a 4,000-digit quantity
+        # could not even be priced)
+        errors, readable = self._explain(cleaned, screened)
+        result = Evaluation(data=readable, errors=errors, sha256=self.sha256)
+        self.top.visible_required(readable, "", result.visible, result.required)
+        result.materials = self.materials_for(readable)
+        result.steps = self.steps_for(readable)
+        result.fees = self.fees_for(readable)
         for line in result.fees:
             if line.amount > MAX_FEE_AMOUNT:
                 fee = next(f for f in self.definition.fees if f.key == line.key)
@@ -465,69 +476,6 @@ def _visibility_order(fields: Sequence[FormField]) -> tuple[list[str], bool]:
     for key in deps:
         visit(key)
     return order, cyclic
-
-
-FormatCheck = tuple[
-    str, Callable[[str], bool] | None, list[tuple[str, Callable[[str], bool]]] | None
-]
-
-
-def _format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> list[FormatCheck]:
-    """(key, check, None) for a top-level field with a format, a pattern or free text;
-    (group, _, [(key, check)]) for those inside a repeating group's rows. Free text (a
-    string without enum or format) must be free of control characters;
-    a pattern runs in RE2. Lone surrogates never get this far: jsonschema-rs, which runs
-    first, cannot encode them and refuses the data."""
-    checks = registry.format_checkers()
-
-    def check_of(f: FormField) -> Callable[[str], bool] | None:
-        plugin = registry[f.type]
-        if plugin.format_name is not None:
-            return checks[plugin.format_name]
-        if f.type == "group":
-            return None
-        prop = plugin.schema(f, lambda _fields: {})
-        if prop.get("type") != "string" or {"enum", "const", "format"} & prop.keys():
-            return None
-        if f.pattern is None:
-            return no_control_characters
-        search = searcher(f.pattern)
-        return lambda value: no_control_characters(value) and search(value)
-
-    out: list[FormatCheck] = []
-    for f in fields:
-        check = check_of(f)
-        if check is not None:
-            out.append((f.key, check, None))
-        elif f.type == "group":
-            inner = [(sub.key, c) for sub in f.fields or [] if (c := check_of(sub)) is not None]
-            if inner:
-                out.append((f.key, None, inner))
-    return out
-
-
-def _text_shapes(checks: list[FormatCheck]) -> set[tuple[str, ...]]:
-    """Where the compiled item checks strings itself (jsonschema-rs need not)."""
-    out: set[tuple[str, ...]] = set()
-    for key, check, sub in checks:
-        if check is not None:
-            out.add((key,))
-        for sub_key, _ in sub or []:
-            out.add((key, "*", sub_key))
-    return out
-
-
-def _pattern_shapes(
-    fields: Sequence[FormField], base: tuple[str, ...] = ()
-) -> set[tuple[str, ...]]:
-    """Where the definition's patterns apply: (key,) or (group, "*", key)."""
-    out: set[tuple[str, ...]] = set()
-    for f in fields:
-        if f.pattern is not None:
-            out.add((*base, f.key))
-        if f.fields:
-            out |= _pattern_shapes(f.fields, (*base, f.key, "*"))
-    return out
 
 
 def _shape(path: str) -> str:

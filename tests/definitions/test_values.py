@@ -228,6 +228,11 @@ def test_a_fee_on_a_huge_quantity_is_an_error_not_a_crash() -> None:
     item = CompiledItem(ItemDefinition.model_validate(raw))
     result = item.evaluate(good(area_m2=MAX_ABS_NUMBER))
     assert [e.path for e in result.errors] == ["/area_m2"]
+    assert "费用超出上限" in result.errors[0].message
+    for unreadable in (10**4000, float("inf"), float("nan")):
+        result = item.evaluate(good(area_m2=unreadable))
+        assert [e.path for e in result.errors] == ["/area_m2"]
+        assert "area_m2" not in result.data and result.fees == []
     fine = item.evaluate(good(area_m2=12.5))
     assert fine.errors == [] and str(fine.fee_total) == "124987.50"
 
