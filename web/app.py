@@ -30,17 +30,20 @@ from litestar.template.config import TemplateConfig
 
 from banshi.settings import Settings, load_settings
 from banshi.wiring import House, build_house
-from runtime.errors import ActError
+from runtime.errors import ActError, NotAllowed
 from web.api import ApiController
+from web.apidocs import SWAGGER_DIR, SWAGGER_URL, render_plugins, swagger_available
 from web.auth import current_user
 from web.desk import DeskController
+from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
 from web.login import LOGIN_ROUTES
 from web.logs import configure as configure_logs
 from web.logs import request_logging
 from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
-from web.security import add_security_headers
+from web.ratelimit import TooManyRequests
+from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import build_registry, shared_root
 
@@ -55,9 +58,11 @@ ERROR_HEADINGS = {
     403: "无权办理",
     404: "找不到页面",
     409: "操作冲突",
+    413: "提交的内容太大",
     422: "请修改后再提交",
     429: "请求太频繁",
     500: "系统出错了",
+    503: "请稍后再试",
 }
 
 
@@ -103,11 +108,19 @@ def _error_response(
 
 
 def act_error_handler(request: Request[Any, Any, Any], exc: ActError) -> Response[Any]:
-    extra = {"code": exc.code}
+    extra: dict[str, Any] = {"code": exc.code}
     errors = getattr(exc, "errors", None)
-    if errors:
-        extra["errors"] = [e.as_dict() for e in errors]
-    return _error_response(request, exc.status, exc.message, extra)
+    if errors:  # a bounded list: the count says how many there were
+        cap = request.app.state.house.settings.max_errors_returned
+        extra["errors"] = [e.as_dict() for e in errors[:cap]]
+        extra["errors_total"] = len(errors)
+    message = exc.message
+    if isinstance(exc, NotAllowed):  # say what was refused, never whose domains are whose
+        message = refusal_message(exc.message)
+    response = _error_response(request, exc.status, message, extra)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def not_authorized_handler(
@@ -121,7 +134,11 @@ def not_authorized_handler(
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status == 400 and exc.detail == "Request Entity Too Large":  # multipart part limit
+        status = 413
     message = exc.detail if status < 500 else "请稍后再试；如仍有问题请联系县政务服务中心。"
+    if status == 413:
+        message = too_large_message(request)
     if status == 403 and "CSRF" in str(exc.detail):
         message = "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"
     return _error_response(request, status, str(message))
@@ -153,6 +170,12 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             path="/static", directories=[STATIC_DIR], include_in_schema=False
         )
     ]
+    if swagger_available():  # the /schema page's Swagger UI, from our own origin
+        routers.append(
+            create_static_files_router(
+                path=SWAGGER_URL, directories=[SWAGGER_DIR], include_in_schema=False, name="apidocs"
+            )
+        )
     htmx_available = (HTMX_DIR / "htmx.min.js").is_file()
     if htmx_available:
         routers.append(
@@ -220,13 +243,17 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             PermissionDeniedException: http_error_handler,
             NotFoundException: http_error_handler,
             HTTPException: http_error_handler,
+            **dict.fromkeys(UNAVAILABLE, unavailable_handler),
             Exception: internal_error_handler,
         },
+        request_max_body_size=int(settings.max_body_mb * 1048576),
+        multipart_form_part_limit=settings.max_form_fields,
         openapi_config=OpenAPIConfig(
             title="Banshi 办事 API",
             version="0.1.0",
             path="/schema",
             description="Items, cases and acts for kiosks and mobile terminals.",
+            render_plugins=render_plugins(),
         ),
         debug=False,
     )
