@@ -125,10 +125,15 @@ class Catalog:
         cached = self._by_id.get(row.id)
         if cached is not None:
             return cached
-        definition = ItemDefinition.model_validate_json(row.canonical)
-        compiled = self.compiler.compile(definition)
+        stored = f"item_version {row.id}"
+        try:
+            definition = ItemDefinition.model_validate_json(row.canonical)
+            compiled = self.compiler.compile(definition)
+        except ValidationError as exc:
+            raise DefinitionError(list(pydantic_problems(exc, stored))) from None
         if compiled.sha256 != row.sha256:
-            raise DefinitionError([])  # pragma: no cover - the stored text was tampered with
+            message = "保存的定义与其 sha256 不符（已被改动）"
+            raise DefinitionError([Problem(stored, "", message, "sha256")])
         pub = Published(row.id, row.tenant, row.code, row.version, row.sha256, compiled)
         self._by_id[row.id] = pub
         return pub

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from definitions.models import ItemDefinition
 from definitions.problems import DefinitionError
 from runtime.case_tables import ItemVersion
+from runtime.publishing import Catalog
 from tests.runtime.conftest import food_definition
 
 
@@ -68,3 +69,28 @@ def test_a_spoiled_definition_is_refused_with_pointer_and_nothing_is_stored(
 
 def test_a_sound_definition_still_publishes(publish: Callable[[ItemDefinition], str]) -> None:
     assert publish(food_definition()) == food_definition().code
+
+
+@pytest.mark.parametrize(
+    ("canonical", "rule"),
+    [
+        (lambda text: text.replace("食品", "食物", 1), "sha256"),
+        (lambda text: text.replace('"name":"', '"name":"\\u0000', 1), "schema"),
+        (lambda text: "[" * 5000, "schema"),
+    ],
+)
+def test_a_stored_version_altered_in_the_database_is_a_definition_error(
+    publish: Callable[[ItemDefinition], str],
+    sessions: sessionmaker[Session],
+    canonical: Callable[[str], str],
+    rule: str,
+) -> None:
+    publish(food_definition())
+    with sessions() as s:
+        row = s.execute(select(ItemVersion)).scalar_one()
+        row.canonical = canonical(row.canonical)
+        s.commit()
+        version_id = row.id
+    with sessions() as s, pytest.raises(DefinitionError) as exc:
+        Catalog().by_id(s, version_id)
+    assert {p.rule for p in exc.value.problems} == {rule}
