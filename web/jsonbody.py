@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +25,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from definitions.compile import FieldError
+from definitions.values import text_ok, text_problem
 from runtime.errors import InvalidInput
 
 #: Longest number literal accepted in a JSON body (digits, sign, point and exponent).
@@ -36,25 +36,14 @@ class BadJSON(ValueError):
     pass
 
 
-_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
 def bad_char(text: str) -> str | None:
     """Why ``text`` cannot be accepted as text (NUL, a control character other than tab and
-    line breaks, DEL, or a lone surrogate), or None. Shared by every door."""
-    bad = _BAD_TEXT.search(text)
-    if bad is None:
-        return None
-    char = bad.group()
-    if char == "\x00":
-        return "含有空字符（NUL），请删除后重试"
-    if "\ud800" <= char <= "\udfff":
-        return "含有无法识别的字符（孤立的代理码位），请删除后重试"
-    return f"含有不允许的控制字符（U+{ord(char):04X}），请删除后重试"
+    line breaks, DEL, or a lone surrogate), or None: the field values' own rule
+    (``definitions.values``), applied here to every key and value at every door."""
+    return text_problem(text)
 
 
-def _fast_clean(text: str) -> bool:
-    return _BAD_TEXT.search(text) is None
+_fast_clean = text_ok
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
