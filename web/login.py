@@ -153,11 +153,18 @@ class LoginThrottle:
         await self.raw.delete(f"n:{attempt.account}")
         await self.raw.delete(f"block:{attempt.account}")
 
+    def locks(self, attempt: Attempt) -> bool:
+        """Whether this try, if wrong, locks the user name."""
+        return attempt.tries[attempt.account] >= self.limits.lock_after
+
     async def failed(self, attempt: Attempt) -> dict[str, int]:
-        """A wrong password: the waits it imposes, per key (seconds)."""
+        """A wrong password: the waits it imposes, per key (seconds). A try that locks the
+        user name imposes no wait on it (the lock answers from now on)."""
         await self.release(attempt)
         waits: dict[str, int] = {}
         for key, n in attempt.tries.items():
+            if key == attempt.account and self.locks(attempt):
+                continue
             wait = self.limits.delay(n, self._free(key))
             if wait:
                 await self.raw.set(f"block:{key}", b"1", expires_in=wait)
@@ -298,8 +305,8 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     if found.locked:  # locked by the database (an earlier counting window): no more counting
         await throttle.release(attempt)
         return _page(request, 403, error=LOCKED, username=username, next_url=target)
+    lock = throttle.locks(attempt)
     waits = await throttle.failed(attempt)
-    lock = attempt.tries[account] >= throttle.limits.lock_after
     if waits or lock:
         await anyio.to_thread.run_sync(
             _audit, house, username, address, waits, attempt.tries, account, lock

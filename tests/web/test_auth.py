@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from banshi.settings import Settings, SettingsError, load_settings
 from banshi.wiring import House
 from db.engine import transaction
 from rbac.people import set_active
 from rbac.policy import bump_policy_version
 from tests.web.demo_site import FOOD, PASSWORD, TENANT
 from tests.web.flows import accept_food
+from web.app import create_app
 
 
 def test_login_lands_on_the_desk_with_the_users_name(anon) -> None:
@@ -35,7 +41,10 @@ def test_wrong_password_is_a_401_page_with_an_error_summary(anon) -> None:
 
 
 def test_unknown_user_and_empty_form_are_refused_alike(anon) -> None:
-    assert anon.send_form("/login", {"username": "nobody@county", "password": PASSWORD}).status_code == 401
+    assert (
+        anon.send_form("/login", {"username": "nobody@county", "password": PASSWORD}).status_code
+        == 401
+    )
     assert anon.send_form("/login", {"username": "", "password": ""}).status_code == 401
 
 
@@ -60,10 +69,14 @@ def test_logout_ends_the_session(login) -> None:
 
 
 def test_login_only_redirects_inside_the_site(anon) -> None:
-    for target, expected in (("/desk?q=spjy", "/desk?q=spjy"), ("//evil.example/x", "/desk"),
-                             ("https://evil.example/", "/desk")):
-        r = anon.send_form("/login", {"username": "window_clerk@county.hall", "password": PASSWORD,
-                                      "next": target})
+    for target, expected in (
+        ("/desk?q=spjy", "/desk?q=spjy"),
+        ("//evil.example/x", "/desk"),
+        ("https://evil.example/", "/desk"),
+    ):
+        r = anon.send_form(
+            "/login", {"username": "window_clerk@county.hall", "password": PASSWORD, "next": target}
+        )
         assert r.status_code == 303 and r.headers["location"] == expected
 
 
@@ -86,8 +99,9 @@ def test_every_desk_page_redirects_to_login(login, anon, page: str) -> None:
     # and after logging in, the clerk is back on the page asked for (query included)
     page = anon.get(r.headers["location"])
     assert f'name="next" value="{url}"'.replace("&", "&amp;") in page.text
-    back = anon.send_form("/login", {"username": "window_clerk@county.hall", "password": PASSWORD,
-                                     "next": url})
+    back = anon.send_form(
+        "/login", {"username": "window_clerk@county.hall", "password": PASSWORD, "next": url}
+    )
     assert back.headers["location"] == url
 
 
@@ -99,3 +113,54 @@ def test_posts_without_login_are_refused(login, anon) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     api = anon.get(f"/api/cases/{number}")
     assert api.status_code == 401 and api.json()["message"] == "请先登录"
+
+
+# -- the secret ------------------------------------------------------------------------
+
+
+def test_banshi_serve_without_a_secret_outside_demo_mode_stops_with_one_line(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANSHI_")}
+    env.update(BANSHI_DEMO_MODE="0", BANSHI_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    done = subprocess.run(
+        [sys.executable, "-m", "banshi.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "BANSHI_SECRET_KEY" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    "secret", ["dev-only-change-me-dev-only-change-me", "short-secret"], ids=["default", "short"]
+)
+def test_the_built_in_or_a_short_secret_is_refused(secret: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(secret_key=secret, demo_mode=False)
+    assert len(str(refused.value).splitlines()) == 1
+    assert "BANSHI_SECRET_KEY" in str(refused.value)
+
+
+def test_create_app_refuses_a_missing_secret_outside_demo_mode(house: House) -> None:
+    settings = house.settings.model_copy(update={"demo_mode": False, "secret_key": None})
+    with pytest.raises(SettingsError, match="BANSHI_SECRET_KEY"):
+        create_app(settings, house)
+
+
+def test_demo_mode_makes_one_random_secret_per_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import banshi.settings
+
+    monkeypatch.setattr(banshi.settings, "DEMO_SECRET_FILE", tmp_path / "var" / "secret-key")
+    demo = Settings(demo_mode=True, secret_key=None)
+    first = demo.web_secret()
+    assert len(first) >= 32 and first == demo.web_secret()
+    assert (tmp_path / "var" / "secret-key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setattr(banshi.settings, "DEMO_SECRET_FILE", tmp_path / "other" / "secret-key")
+    assert Settings(demo_mode=True).web_secret() != first  # another install, another secret
