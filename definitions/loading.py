@@ -98,11 +98,14 @@ def load_path(path: Path, limits: ReadLimits | None = None) -> Loaded:
     limits = limits or ReadLimits()
     file = str(path)
     try:
+        if not path.is_file():
+            return Loaded(file, None, None, [Problem(file, "", "不是普通文件", "io")])
         size = path.stat().st_size
-        if size > limits.max_bytes:
-            message = f"文件过大（{size}字节，最多{limits.max_bytes}字节）"
+        with path.open("rb") as fh:  # never more than the limit, whatever stat said
+            data = fh.read(limits.max_bytes + 1)
+        if size > limits.max_bytes or len(data) > limits.max_bytes:
+            message = f"文件过大（{max(size, len(data))}字节，最多{limits.max_bytes}字节）"
             return Loaded(file, None, None, [Problem(file, "", message, "file-size")])
-        data = path.read_bytes()
     except OSError as exc:
         return Loaded(file, None, None, [Problem(file, "", f"无法读取文件：{exc.strerror}", "io")])
     try:
