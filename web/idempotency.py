@@ -6,8 +6,9 @@ same body replays that answer (``Idempotent-Replayed: true``); with a different 
 refused (422). While the first request runs, the key is marked pending: a duplicate
 arriving meanwhile waits for it in this process, and gets 409 (retry later) in another.
 A refused filing (4xx/5xx) is not kept, so the client may retry it with the same key.
-When the store offers ``set_if_absent`` (an atomic claim), the pending mark is taken with
-it; otherwise a get-then-set, whose race across processes the in-process lock cannot close.
+The pending mark is taken with the store's atomic ``add`` (the database's insert of an
+absent key, Redis ``SET NX``), so duplicates in different processes cannot both file; a
+store without it (Litestar's memory store) falls back to get-then-set.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def check_key(key: str) -> str:
 
 
 async def _claim(store: Store, name: str, value: str, ttl: int) -> bool:
-    claim = getattr(store, "set_if_absent", None)
-    if claim is not None:
-        return bool(await claim(name, value, expires_in=ttl))
+    add = getattr(store, "add", None)  # atomic in the database and Redis stores
+    if add is not None:
+        return bool(await add(name, value.encode(), ttl))
     if await store.get(name) is not None:
         return False
     await store.set(name, value, expires_in=ttl)

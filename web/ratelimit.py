@@ -32,14 +32,19 @@ def store_of(request: Request[Any, Any, Any], name: str) -> Store:
 
 async def hit(store: Store, key: str, limit: int, window: int = WINDOW_S) -> int | None:
     """Count one try of ``key`` in the current window; the seconds to wait when ``limit``
-    tries are already spent, else None."""
+    tries are already spent, else None. Atomic across processes when the store counts
+    (``incr``: the database and Redis stores of ``web.stores``); get-then-set otherwise."""
     now = int(time.time())
     slot = now // window
     name = f"{key}:{slot}"
+    wait = max(1, (slot + 1) * window - now)
+    incr = getattr(store, "incr", None)
+    if incr is not None:
+        return wait if int(await incr(name, window + 1)) > limit else None
     raw = await store.get(name)
     count = int(raw) if raw is not None and raw.isdigit() else 0
     if count >= limit:
-        return max(1, (slot + 1) * window - now)
+        return wait
     await store.set(name, str(count + 1), expires_in=window + 1)
     return None
 

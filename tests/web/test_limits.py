@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.stores.memory import MemoryStore
 from sqlalchemy import func, select
 
 from banshi.settings import Settings
@@ -351,11 +352,8 @@ def test_concurrent_duplicates_do_not_both_file(login, app, house) -> None:
 
 
 def test_rate_limits_are_shared_by_processes_and_ignore_a_spoofed_header(house) -> None:
-    shared = MemoryStore()
-    apps = [_app(house), _app(house)]
-    for a in apps:
-        a.stores.register("ratelimit", shared, allow_override=True)
-    clients = [_client(a) for a in apps]
+    # two apps on one database stand for two processes: their "ratelimit" store is shared
+    clients = [_client(_app(house)), _client(_app(house))]
     statuses = []
     for i in range(12):
         r = clients[i % 2].get(
@@ -365,3 +363,23 @@ def test_rate_limits_are_shared_by_processes_and_ignore_a_spoofed_header(house) 
         )
         statuses.append(r.status_code)
     assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+
+
+def test_duplicates_in_two_processes_do_not_both_file(house) -> None:
+    apps = [_app(house), _app(house)]
+    clients = [_client(a, HALL) for a in apps]
+    barrier = threading.Barrier(len(clients))
+
+    def post(client: Client) -> Any:
+        headers = {"x-csrftoken": client.csrf, "Idempotency-Key": "two-processes"}
+        barrier.wait(timeout=30)
+        return client.post(f"/api/items/{FOOD}/applications", json=_apply_body(), headers=headers)
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        answers = [f.result(timeout=120) for f in [pool.submit(post, c) for c in clients]]
+    filed = [r for r in answers if r.status_code == 201]
+    assert filed and all(r.status_code in (201, 409) for r in answers), [
+        (r.status_code, r.text[:200]) for r in answers
+    ]
+    assert len({r.json()["number"] for r in filed}) == 1
+    assert _cases(house) == 1
