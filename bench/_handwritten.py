@@ -37,6 +37,7 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from definitions.compile import CompiledItem, Compiler
 from definitions.models import ItemDefinition
@@ -390,6 +391,25 @@ async def form_page(request: Request[Any, Any, Any]) -> Template:
     return _page(_user(request), {}, {})
 
 
+_BLANK_FIELDS: dict[str, Markup] = {}
+
+
+@get("/form-cached")
+async def form_page_cached(request: Request[Any, Any, Any]) -> Template:
+    """The same page with its fields rendered once and cached, as the desk caches its form body
+    (the page around them — user, CSRF token — is rendered on every request, as ours is)."""
+    user = _user(request)
+    body = _BLANK_FIELDS.get("blank")
+    if body is None:
+        env = request.app.template_engine.engine  # type: ignore[union-attr]
+        body = Markup(env.get_template("handwritten_fields.html").render(v={}, e={}))
+        _BLANK_FIELDS["blank"] = body
+    return Template(
+        template_name="handwritten_form.html",
+        context={"user": user, "v": {}, "e": {}, "error_list": [], "form_body": body},
+    )
+
+
 @post("/form")
 async def submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = _user(request)
@@ -426,7 +446,7 @@ def create_app() -> Litestar:
     )
     csrf = CSRFConfig(secret=_secret("csrf").hex(), cookie_httponly=False, cookie_samesite="strict")
     return Litestar(
-        route_handlers=[login, form_page, submit],
+        route_handlers=[login, form_page, form_page_cached, submit],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         middleware=[session.middleware, DefineMiddleware(security_headers)],
         csrf_config=csrf,

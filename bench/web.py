@@ -27,11 +27,17 @@ figure:
   On SQLite (WAL) and, when ``BANSHI_TEST_POSTGRES_URL`` is set and reachable, on a
   throwaway PostgreSQL database created and dropped by this benchmark.
 
+The form page is compared twice: both sides caching the rendered fields (the desk caches
+its form body per item and hall; the hand-written /form-cached does the same) and neither
+caching (the desk's cache switched off by ``uncached_app``; the hand-written /form).
+
 Each comparison prints three figures: requests/s (higher is better), p50 and p99 latency
-(ms; p50 is the mean of the rounds' medians, p99 the worse round's). Every wrk request is
-checked to answer 2xx/3xx ("failed" in the note); before the load one request of each
-kind is sent with exactly wrk's Cookie header and body and must answer 200 / 303, and the
-notes count the cases the POSTs really accepted. ``BANSHI_BENCH_WEB_SECONDS`` sets the
+(ms; p50 is the mean of the rounds' medians, p99 the worse round's), p99 beside p99.
+Rounds alternate ABBA. Every request must answer exactly the expected status (200 for a
+page, 303 for a filing; a redirect to /login counts as failed, report.lua): the run stops
+unless ``failed`` is 0. Before the load one request of each kind is sent with exactly
+wrk's Cookie header and body and must answer 200 / 303, and every filing wrk counted must
+have made one case. ``BANSHI_BENCH_WEB_SECONDS`` sets the
 measured duration per side (default 10). Not part of the test suite.
 """
 
@@ -237,6 +243,11 @@ class Target:
     cookie: str
     body: str | None = None  # urlencoded; None = GET
 
+    @property
+    def expect(self) -> int:
+        """The one status that counts as success (a page 200, a filing 303)."""
+        return 200 if self.body is None else 303
+
 
 @dataclass
 class Load:
@@ -244,7 +255,7 @@ class Load:
     seconds: float
     p50_ms: list[float]
     p99_ms: list[float]
-    failed: int  # socket errors, timeouts and non-2xx/3xx answers
+    failed: int  # socket errors, timeouts, and any answer but the expected status
 
     @property
     def rps(self) -> float:
@@ -299,7 +310,12 @@ def _wrk(target: Target, seconds: float) -> Load:
             f"Cookie: {target.cookie}",
             target.url,
         ]
-        env = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_BODY_FILE": f.name}
+        env = {
+            **os.environ,
+            "BENCH_WRK_DIR": str(WRK_DIR),
+            "BENCH_BODY_FILE": f.name,
+            "BENCH_EXPECT_STATUS": str(target.expect),
+        }
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(f.name)
@@ -307,7 +323,8 @@ def _wrk(target: Target, seconds: float) -> Load:
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{out}")
     r = json.loads(line[6:])
-    failed = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    # "status" (wrk's own count of >= 400) is inside "unexpected" already
+    failed = r["connect"] + r["read"] + r["write"] + r["timeout"] + r["unexpected"]
     return Load(
         r["requests"], r["duration_us"] / 1e6, [r["p50_us"] / 1000], [r["p99_us"] / 1000], failed
     )
@@ -338,7 +355,9 @@ def _httpx_load(target: Target, seconds: float) -> Load:  # pragma: no cover - f
                             r = await client.get(target.url)
                         else:
                             r = await client.post(target.url, content=target.body)
-                        ok = r.status_code < 400
+                        ok = r.status_code == target.expect and "/login" not in r.headers.get(
+                            "location", ""
+                        )
                     except httpx.HTTPError:
                         ok = False
                     latencies.append((time.perf_counter() - t0) * 1000)
@@ -359,13 +378,23 @@ def _httpx_load(target: Target, seconds: float) -> Load:  # pragma: no cover - f
 
 
 def compare(ours: Target, base: Target, seconds: float, rounds: int = 2) -> tuple[Load, Load]:
-    """Warm both up, then alternate them in ``rounds`` so a busy machine slows both alike."""
-    hit(ours, WARMUP_S)
-    hit(base, WARMUP_S)
+    """Warm both up, then alternate them ABBA over ``rounds`` (ours first, then the baseline
+    first, …) so neither always runs on the warmer or the quieter machine. Every request of
+    every run (warm-up included) must have answered as expected: ``failed`` is asserted 0."""
+    warm = [hit(ours, WARMUP_S), hit(base, WARMUP_S)]
     a = b = Load(0, 0.0, [], [], 0)
-    for _ in range(rounds):
-        a = a.add(hit(ours, seconds / rounds))
-        b = b.add(hit(base, seconds / rounds))
+    for i in range(rounds):
+        first, second = (ours, base) if i % 2 == 0 else (base, ours)
+        one, two = hit(first, seconds / rounds), hit(second, seconds / rounds)
+        got_a, got_b = (one, two) if first is ours else (two, one)
+        a, b = a.add(got_a), b.add(got_b)
+    failed = sum(w.failed for w in warm) + a.failed + b.failed
+    if failed:
+        raise RuntimeError(
+            f"{failed} requests failed (not {ours.expect}, or redirected to /login): "
+            f"ours {a.failed}, baseline {b.failed}, warm-up {[w.failed for w in warm]}"
+        )
+    compare.warmup_requests = warm[0].requests  # type: ignore[attr-defined]
     return a, b
 
 
@@ -396,6 +425,15 @@ def count_cases(url: str) -> int:
         engine.dispose()
 
 
+def assert_rows(made: int, load: Load, what: str) -> None:
+    """Every accepted POST made one case: as many cases as wrk counted answers, plus at most
+    one in-flight request per connection and run that wrk stopped waiting for."""
+    sent = load.requests + compare.warmup_requests  # type: ignore[attr-defined]
+    runs = len(load.p50_ms) + 1
+    if not sent <= made <= sent + CONNECTIONS * runs:
+        raise RuntimeError(f"{what}: {made} cases for {sent} answered filings")
+
+
 def _post_body(client: httpx.Client) -> str:
     return urlencode([*SUBMISSION, ("_csrf_token", client.cookies["csrftoken"])])
 
@@ -413,14 +451,34 @@ def _check(target: Target, status: int) -> int:
     return len(r.content)
 
 
+class _NoCache(dict):  # type: ignore[type-arg]
+    """A dict that keeps nothing: the desk renders its form body on every request."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        return None
+
+
+def uncached_app() -> object:
+    """``banshi serve``'s app with the desk's form-body cache switched off (for the figure
+    where neither side caches)."""
+    from web.app import create_app
+
+    app = create_app()
+    app.state.form_bodies = _NoCache()
+    return app
+
+
 def run() -> Iterator[Figure]:
     seconds = float(os.environ.get("BANSHI_BENCH_WEB_SECONDS", "10"))
     form_path = f"/desk/apply/{CODE}?domain={HALL}"
     with serve("bench._handwritten:create_app", {}) as hw:
         hw_client = login_handwritten(hw)
         hw_get = Target(f"{hw}/form", cookie_header(hw_client))
+        hw_cached = Target(f"{hw}/form-cached", cookie_header(hw_client))
         hw_post = Target(f"{hw}/form", cookie_header(hw_client), _post_body(hw_client))
         hw_bytes = _check(hw_get, 200)
+        if _check(hw_cached, 200) != hw_bytes:
+            raise RuntimeError("the cached hand-written page differs from the uncached one")
         _check(hw_post, 303)
 
         with sqlite_url() as url:
@@ -432,23 +490,36 @@ def run() -> Iterator[Figure]:
                 our_bytes = _check(get, 200)
                 _check(post, 303)
 
-                ours, base = compare(get, hw_get, seconds)
+                ours, base = compare(get, hw_cached, seconds)
                 yield from figures(
-                    "web form page",
+                    "web form page (both cached)",
                     ours,
                     base,
-                    "GET of the 40-field item's generated form vs a hand-written Jinja page",
+                    "GET of the 40-field item's generated form vs a hand-written Jinja page, "
+                    "each rendering its fields once and caching them",
                     f"{our_bytes} vs {hw_bytes} bytes",
                 )
                 before = count_cases(url)
                 ours, base = compare(post, hw_post, seconds)
                 made = count_cases(url) - before
+                assert_rows(made, ours, "web submission (SQLite)")
                 yield from figures(
                     "web submission (SQLite)",
                     ours,
                     base,
                     "POST accept: parse+validate+authorise+case+event+outbox, 303 vs bare parse+validate, 303",
                     f"{made} cases accepted",
+                )
+            with serve("bench.web:uncached_app", ours_env(url)) as app:
+                client = login_ours(app)
+                get = Target(app + form_path, cookie_header(client))
+                _check(get, 200)
+                ours, base = compare(get, hw_get, seconds)
+                yield from figures(
+                    "web form page (both uncached)",
+                    ours,
+                    base,
+                    "the same pages, each rendering every field on every request",
                 )
         with postgres_url() as pg:
             if pg is None:
@@ -464,6 +535,7 @@ def run() -> Iterator[Figure]:
                 before = count_cases(pg)
                 ours, base = compare(post, hw_post, seconds)
                 made = count_cases(pg) - before
+                assert_rows(made, ours, "web submission (PostgreSQL)")
                 yield from figures(
                     "web submission (PostgreSQL)",
                     ours,
