@@ -16,8 +16,16 @@ from typing import Annotated, Any, ClassVar
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, HeaderParameter
 
 from definitions.compile import FieldError
@@ -32,7 +40,7 @@ from web.desk import _today
 from web.idempotency import HEADER, MAX_KEY, once
 from web.jsonbody import read_json_object
 from web.ratelimit import limit
-from web.uploads import check_file_fields, known
+from web.uploads import check_file_fields, known, store_scan
 from web.views import allowed_actions, case_view
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -40,14 +48,16 @@ _STRING = Schema(type=OpenAPIType.STRING)
 _OBJECT = Schema(type=OpenAPIType.OBJECT, additional_properties=True)
 
 
-def _body(schema: Schema, description: str) -> type[Operation]:
-    """An Operation documenting a JSON body the handler reads itself (``web.jsonbody``)."""
+def _body(
+    schema: Schema, description: str, media_type: str = "application/json"
+) -> type[Operation]:
+    """An Operation documenting a body the handler reads itself (``web.jsonbody``)."""
 
     @dataclass
     class _WithBody(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
-                content={"application/json": OpenAPIMediaType(schema=schema)},
+                content={media_type: OpenAPIMediaType(schema=schema)},
                 description=description,
                 required=True,
             )
@@ -267,6 +277,35 @@ class ApiController(Controller):
             "state": case.state,
             "version": case.version,
         }
+
+    @post(
+        "/uploads",
+        summary="Upload a scan (PDF, JPEG or PNG) for a file field of a later filing",
+        description="multipart/form-data with one part named file, at most "
+        "BANSHI_MAX_UPLOAD_MB. The answer is the reference to put in the application data; "
+        "a filing accepts only references to uploads of the same session.",
+        status_code=201,
+        operation_class=_body(
+            Schema(
+                type=OpenAPIType.OBJECT,
+                properties={"file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
+                required=["file"],
+            ),
+            "The scan",
+            "multipart/form-data",
+        ),
+    )
+    async def upload(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        require_user(request)
+        form = await request.form()
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise InvalidInput(
+                "请以 multipart/form-data 上传一个名为 file 的文件",
+                [FieldError("/file", "请选择文件")],
+            )
+        ref = await store_scan(request, file)
+        return Response(ref, status_code=201, headers=NO_STORE)
 
     @get("/cases/{number:str}", summary="One case, as the user may see it")
     async def case(

@@ -102,6 +102,29 @@ def check_file_fields(
     return errors
 
 
+async def store_scan(request: Request[Any, Any, Any], upload: UploadFile) -> dict[str, Any]:
+    """Store one scan uploaded through the API (any accepted type, at most the upload
+    limit) and remember it in the session: the reference a file field may carry."""
+    house = request.app.state.house
+    settings = house.settings
+    content = await upload.read()
+    with transaction(house.sessions) as s:
+        try:
+            ref = store_upload(
+                s,
+                settings.tenant,
+                Path(settings.upload_dir),
+                content,
+                upload.filename,
+                max_bytes=int(settings.max_upload_mb * 1048576),
+                label="文件",
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, [FieldError("/file", exc.message)]) from None
+    remember(request, ref.sha256)
+    return ref.as_dict()
+
+
 async def take_uploads(
     request: Request[Any, Any, Any], form: Any, values: dict[str, list[str]], item: CompiledItem
 ) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:

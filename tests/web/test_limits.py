@@ -383,3 +383,48 @@ def test_duplicates_in_two_processes_do_not_both_file(house) -> None:
     ]
     assert len({r.json()["number"] for r in filed}) == 1
     assert _cases(house) == 1
+
+
+def test_api_file_fields_take_only_this_sessions_uploads(house, tmp_path) -> None:
+    from db.engine import transaction
+    from definitions.models import ItemDefinition
+    from tests.web.demo_site import CATALOG_DIR, TENANT
+
+    raw = json.loads((CATALOG_DIR / f"{FOOD}.json").read_text(encoding="utf-8"))
+    raw["code"] = "422822-SCJG-XK-0098"
+    raw["form"]["sections"][0]["fields"].append(
+        {"key": "licence_scan", "label": "营业执照扫描件", "type": "file"}
+    )
+    with transaction(house.sessions) as s:
+        code = house.catalog.publish(
+            s, TENANT, ItemDefinition.model_validate(raw), "admin@county"
+        ).code
+    app = _app(house, upload_dir=str(tmp_path))
+    clerk, other = _client(app, HALL), _client(app, HALL)
+    url = f"/api/items/{code}/applications"
+
+    def file_with(ref: Any, client: Client) -> Any:
+        return client.api_post(url, _apply_body(data=food_data(licence_scan=ref)))
+
+    forged = {"sha256": "b" * 64, "name": "x.pdf", "size": 10, "content_type": "application/pdf"}
+    r = file_with(forged, clerk)
+    assert r.status_code == 422 and "/licence_scan" in {e["path"] for e in r.json()["errors"]}
+    bad = clerk.post(
+        "/api/uploads",
+        files={"file": ("x.exe", b"MZ\x90\x00", "application/pdf")},
+        headers={"x-csrftoken": clerk.csrf},
+    )
+    assert bad.status_code == 422 and "文件类型不被接受" in bad.json()["message"]
+    up = clerk.post(
+        "/api/uploads",
+        files={"file": ("licence.pdf", PDF, "application/pdf")},
+        headers={"x-csrftoken": clerk.csrf},
+    )
+    assert up.status_code == 201, up.text[:300]
+    ref = up.json()
+    assert ref["size"] == len(PDF) and ref["content_type"] == "application/pdf"
+    assert file_with(ref, other).status_code == 422  # another session's upload
+    filed = file_with(ref | {"size": 1}, clerk)
+    assert filed.status_code == 201, filed.text[:500]
+    case = clerk.get(f"/api/cases/{filed.json()['number']}").json()
+    assert case["data"]["licence_scan"]["size"] == len(PDF)  # as stored, not as posted

@@ -5,6 +5,7 @@ examples each; not one server error."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,14 +29,17 @@ OPERATIONS = [
     "POST /api/items/{code}/applications",
     "GET /api/cases/{number}",
     "POST /api/cases/{number}/acts/{act}",
+    "POST /api/uploads",
 ]
 
 
 @pytest.fixture
-def api_app(house: House) -> Litestar:
+def api_app(house: House, tmp_path: Path) -> Litestar:
     # the rate limit of the public evaluation is tested elsewhere; here it would only
     # turn examples into 429s
-    changed = house.settings.model_copy(update={"evaluate_per_minute": 100_000})
+    changed = house.settings.model_copy(
+        update={"evaluate_per_minute": 100_000, "upload_dir": str(tmp_path)}
+    )
     return create_app(changed, dataclasses.replace(house, settings=changed))
 
 
