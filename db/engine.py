@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,47 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+#: SQLite's ANALYZE reads at most about this many rows per index (approximate statistics,
+#: bounded cost even at millions of cases)
+ANALYSIS_LIMIT = 1000
+#: every this many returns of a pooled SQLite connection, ``PRAGMA optimize`` refreshes the
+#: statistics of the tables its queries used, when they are missing or stale
+OPTIMIZE_EVERY = 1000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # engine-specific (SQLite): WAL journal, enforced foreign keys, a busy timeout so two
-    # writers queue instead of failing at once.
+    # writers queue instead of failing at once; statistics kept bounded (see keep_statistics).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
     cursor.close()
+
+
+def _sqlite_optimize(dbapi_connection: Any, record: Any) -> None:
+    """On the way back to the pool, now and then: SQLite's own advice for long-lived
+    connections (``PRAGMA optimize``), so the planner's statistics follow the data."""
+    count = record.info.get("banshi_checkins", 0) + 1
+    record.info["banshi_checkins"] = count
+    if count % OPTIMIZE_EVERY == 0:
+        with suppress(sqlite3.Error):  # busy: the next round will do it
+            dbapi_connection.execute("PRAGMA optimize")  # engine-specific: SQLite statistics
+
+
+def keep_statistics(engine: Engine) -> None:
+    """Refresh the planner's statistics: after ``banshi db upgrade`` and a bulk load. SQLite:
+    ANALYZE within ``analysis_limit`` (approximate, milliseconds at a million rows);
+    PostgreSQL: ANALYZE (sampled; autovacuum keeps it up afterwards)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            conn.exec_driver_sql("ANALYZE")  # engine-specific: SQLite statistics
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")  # engine-specific: PostgreSQL statistics
+        conn.commit()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,6 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _sqlite_optimize)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

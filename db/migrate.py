@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from db.engine import keep_statistics
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -25,11 +27,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA optimize")  # engine-specific: SQLite statistics
-        elif engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE")  # engine-specific: PostgreSQL statistics
+    keep_statistics(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
