@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
-from litestar.types import Empty
 from sqlalchemy import select
 
 from rbac.passwords import verify_with_equal_cost
@@ -31,7 +30,7 @@ def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
     """The logged-in user, re-checked against the organisation on every request: the user
     must still be active, be the same user (id), and the session must not be older than the
     user's session epoch (deactivation, a password change or a revoked role end sessions).
-    A session that fails the check is cleared, so the response deletes it from the store."""
+    A session that fails the check is emptied, so the response deletes it from the store."""
     # Not request.session: on a path no route matches, the session middleware never ran
     # and the property raises (the 404 page would become a 500).
     session = request.scope.get("session")
@@ -50,7 +49,7 @@ def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
         # The snapshot may lag a login by a poll interval: only an older epoch is over.
         or epoch < rec.session_epoch
     ):
-        request.scope["session"] = Empty  # type: ignore[typeddict-item]
+        session.clear()  # (an empty session, not Empty: later code may still read it)
         return None
     return CurrentUser(rec.id, rec.username, rec.display_name, rec.kind)
 

@@ -218,7 +218,7 @@ def _limiter(request: Request[Any, Any, Any]) -> anyio.CapacityLimiter:
     if limiter is None:
         limiter = anyio.CapacityLimiter(state.house.settings.login_hash_threads)
         state["login_limiter"] = limiter
-    return limiter  # type: ignore[no-any-return]
+    return limiter
 
 
 def _audit(

@@ -47,6 +47,8 @@ from litestar.middleware.session.server_side import (
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession, Send
 from litestar.utils.scope.state import ScopeState
 
+from web.jsonbody import read_form
+
 COOKIE = "banshi_session"
 #: Keys the session machinery keeps in every session.
 ISSUED, SEEN = "iat", "seen"
@@ -171,7 +173,7 @@ class BanshiSessionBackend(ServerSideSessionBackend):
             if had_cookie:
                 headers.add("Set-Cookie", self._cookie("null", expire=True))
             return
-        data = dict(scope_session)  # type: ignore[call-overload]
+        data: dict[str, Any] = dict(scope_session)  # type: ignore[arg-type]
         session_id = _ensure_session_id(scope) or _new_id()
         now = time.time()
         data.setdefault(ISSUED, now)
@@ -192,7 +194,7 @@ class BanshiSessionBackend(ServerSideSessionBackend):
 class BanshiSessionConfig(ServerSideSessionConfig):
     """Litestar's server-side session config with the lifetimes as settings."""
 
-    _backend_class = BanshiSessionBackend  # type: ignore[assignment]
+    _backend_class = BanshiSessionBackend
 
     idle_s: int = field(default=3600)
     absolute_s: int = field(default=36000)
@@ -261,8 +263,9 @@ class SessionCsrfMiddleware(CSRFMiddleware):
         key = _binding_key(self.config.secret, bound_to)
         cookie = request.cookies.get(self.config.cookie_name)
         state = ScopeState.from_scope(scope)
+        token: str
         if request.method in self.config.safe_methods:
-            token = cookie if _decode(cookie, key) else _mint(key)
+            token = cookie if cookie and _decode(cookie, key) else _mint(key)
         else:
             sent = request.headers.get(self.config.header_name)
             content_type, _ = request.content_type
@@ -270,7 +273,7 @@ class SessionCsrfMiddleware(CSRFMiddleware):
                 RequestEncodingType.URL_ENCODED,
                 RequestEncodingType.MULTI_PART,
             }:
-                form = await request.form()
+                form = await read_form(request)  # within the form limits (web.jsonbody)
                 value = form.get("_csrf_token", None)
                 sent = value if isinstance(value, str) else None
             mine, theirs = _decode(sent, key), _decode(cookie, key)
@@ -287,7 +290,7 @@ class SessionCsrfMiddleware(CSRFMiddleware):
                     issue = _mint(_binding_key(self.config.secret, now_bound))
                 if issue:
                     message.setdefault("headers", [])
-                    self._set_cookie_if_needed(message=message, token=issue)  # type: ignore[arg-type]
+                    self._set_cookie_if_needed(message=message, token=issue)
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import Engine, Table, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.engine import write_transaction
@@ -32,7 +32,7 @@ ROOT_NAMESPACE = "banshi"
 #: Expired rows are deleted in one batch at most this often per process (seconds).
 PURGE_EVERY_S = 60.0
 
-KV = KvEntry.__table__
+KV = cast(Table, KvEntry.__table__)
 
 
 @runtime_checkable
