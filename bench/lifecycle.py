@@ -25,7 +25,7 @@ Figures (higher is better):
   request does, loads the last row and deserialises before each step.
 
 The two sides run interleaved in rounds in the same process so a busy machine slows both
-alike. ``BANSHI_BENCH_LIFECYCLE_CASES`` sets the number of timed cases (default 200).
+alike, in ABBA order (ours first in one round, last in the next). ``BANSHI_BENCH_LIFECYCLE_CASES`` sets the number of timed cases (default 200).
 """
 
 from __future__ import annotations
@@ -216,9 +216,10 @@ def run() -> Iterator[Figure]:
         for r in range(ROUNDS):
             batch = apps[WARMUP + r * per_round : WARMUP + (r + 1) * per_round]
             clock.moment += timedelta(minutes=1)
-            spent["ours"] += _timed(ours.one, batch)
-            spent["spiff"] += _timed(spiff.one, batch)
-            spent["stateless"] += _timed(stateless.one, batch)
+            # ABBA: ours first in even rounds, last in odd ones
+            sides = [("ours", ours.one), ("spiff", spiff.one), ("stateless", stateless.one)]
+            for name, one in sides if r % 2 == 0 else reversed(sides):
+                spent[name] += _timed(one, batch)
     rate = {k: total / v for k, v in spent.items()}
     yield Figure(
         "lifecycle",
