@@ -23,6 +23,8 @@ from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from definitions.compile import FieldError
 from definitions.values import text_ok, text_problem
@@ -141,7 +143,14 @@ def decode_json(raw: bytes, *, max_depth: int, max_items: int) -> Any:
 
 async def read_limited(request: Request[Any, Any, Any], max_bytes: int) -> bytes:
     """The body, refused with 413 as soon as it grows beyond ``max_bytes`` (the announced
-    length is checked before anything is read)."""
+    length is checked before anything is read). The bytes are kept in the connection's
+    state, where ``request.body()`` and ``request.form()`` of any later reader (the CSRF
+    middleware, the handler) find them, as Litestar's own ``body()`` keeps them."""
+    state = ScopeState.from_scope(request.scope)
+    if state.body is not Empty:
+        if len(state.body) > max_bytes:
+            raise RequestEntityTooLarge()
+        return state.body
     announced = request.content_length
     if announced is not None and announced > max_bytes:
         raise RequestEntityTooLarge()
@@ -152,7 +161,8 @@ async def read_limited(request: Request[Any, Any, Any], max_bytes: int) -> bytes
         if total > max_bytes:
             raise RequestEntityTooLarge()
         chunks.append(chunk)
-    return b"".join(chunks)
+    state.body = b"".join(chunks)
+    return state.body
 
 
 async def read_json(request: Request[Any, Any, Any]) -> Any:
