@@ -3,9 +3,6 @@ cheap parameters; production uses argon2-cffi's defaults (RFC 9106 low-memory pr
 
 from __future__ import annotations
 
-import functools
-import secrets
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -46,11 +43,14 @@ def verify_password(
         return False
 
 
-@functools.cache
+#: The argon2id hash (production parameters) of a random password that was thrown away:
+#: what an unknown user's password is verified against. Fixed in the code so the first
+#: unknown user of a process costs no extra hashing.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$RDmCta5T9dUjjgokeaigMw$fd7IO+9cSNWt48YiFjLim4Bj1PHQJ5ER2iOFXwHSwYY"
+
+
 def dummy_hash() -> str:
-    """A hash of a random password nobody knows, made once per process with the production
-    parameters: what an unknown user's password is verified against."""
-    return DEFAULT_HASHER.hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASH
 
 
 def verify_with_equal_cost(stored_hash: str | None, password: str) -> bool:
