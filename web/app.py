@@ -36,6 +36,7 @@ from web.apidocs import SWAGGER_DIR, SWAGGER_URL, render_plugins, swagger_availa
 from web.auth import current_user
 from web.desk import DeskController
 from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
+from web.jsonbody import refuse_bad_parameters
 from web.login import LOGIN_ROUTES
 from web.logs import configure as configure_logs
 from web.logs import request_logging
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         ],
         stores=stores,
         before_send=[add_security_headers],
+        before_request=refuse_bad_parameters,
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
         state=State(

@@ -422,6 +422,9 @@ class DeskController(Controller):
         user = require_user(request)
         request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         values = form_values(await read_form(request))
+        text_errors = check_form_text(values)
+        if text_errors:  # the same text rule as every other door
+            raise InvalidInput(f"提交的内容{text_errors[0].message}", text_errors)
         return await run_blocking(
             request, partial(self._act_sync, request, user, number, act, values)
         )

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
@@ -212,3 +213,17 @@ def check_form_text(values: dict[str, list[str]]) -> list[FieldError]:
             if len(errors) >= 20:
                 break
     return errors
+
+
+async def refuse_bad_parameters(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook: a path or query parameter with NUL, a control character or
+    a lone surrogate names nothing (404) or is refused naming the parameter (422); it never
+    reaches a query (PostgreSQL cannot even hold NUL in text)."""
+    for value in request.path_params.values():
+        if isinstance(value, str) and not _fast_clean(value):
+            raise NotFoundException(f"找不到：地址{bad_char(value)}")
+    for key, value in request.query_params.multi_items():
+        if not (_fast_clean(key) and _fast_clean(value)):
+            name = key[:30] if _fast_clean(key) else "?"
+            why = bad_char(key) or bad_char(value)
+            raise InvalidInput(f"参数“{name}”{why}", [FieldError(f"/{name}", str(why))])

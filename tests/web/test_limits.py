@@ -428,3 +428,31 @@ def test_api_file_fields_take_only_this_sessions_uploads(house, tmp_path) -> Non
     assert filed.status_code == 201, filed.text[:500]
     case = clerk.get(f"/api/cases/{filed.json()['number']}").json()
     assert case["data"]["licence_scan"]["size"] == len(PDF)  # as stored, not as posted
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/items/{FOOD}%00",
+        "/api/cases/4228%00",
+        "/desk/cases/4228%00",
+        "/desk/apply/%00?domain=county.hall",
+    ],
+)
+def test_nul_in_an_address_names_nothing(login, url) -> None:
+    r = login(HALL).get(url)
+    assert r.status_code == 404 and "空字符" in r.text
+
+
+def test_nul_in_a_query_or_an_act_is_refused_naming_it(login, anon) -> None:
+    r = anon.get("/query", params={"number": "4228\x00", "code": "ABCDEF"})
+    assert r.status_code == 422 and "参数“number”含有空字符" in r.text
+    clerk = login(YEZHOU)
+    from tests.web.flows import accept_food
+
+    number = accept_food(clerk)
+    r = login("reviewer@county.scjg").send_form(
+        f"/desk/cases/{number}/act/review", {"reason": "符合\x00"}
+    )
+    assert r.status_code == 422 and "空字符" in r.text
+    assert "审查" not in [e["act"] for e in clerk.get(f"/api/cases/{number}").json()["events"]]
