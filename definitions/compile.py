@@ -284,7 +284,7 @@ class CompiledItem:
 
     def is_valid(self, data: Any) -> bool:
         """The verdict on already-cleaned data: jsonschema-rs for the structure (with the
-        definition's patterns taken out, every free text refusing control characters), the
+        definition's patterns taken out, every free text refusing NUL), the
         plugins' cached checks for the formats and RE2 for the patterns. :meth:`errors`
         explains exactly this verdict."""
         try:

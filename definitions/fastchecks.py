@@ -1,8 +1,8 @@
 """The checks the compiled item runs itself, beside jsonschema-rs: per field, cached.
 
-Formats (the plugins' checkers), the definition's patterns (RE2) and free text (no control
-characters) are checked in Python on the hot path: each is one call per filled field,
-cheaper than a callback from Rust or a Rust regex across the language boundary. The
+Formats (the plugins' checkers), the definition's patterns (RE2) and free text (no NUL,
+no lone surrogate) are checked in Python on the hot path: each is one call per filled
+field, cheaper than a callback from Rust or a Rust regex across the language boundary. The
 shapes tell :func:`~definitions.validation.fast_schema` what not to check twice.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from definitions.fieldtypes import FieldTypeRegistry
 from definitions.models import FormField
 from definitions.patterns import searcher
-from definitions.values import no_control_characters
+from definitions.values import storable
 
 FormatCheck = tuple[
     str, Callable[[str], bool] | None, list[tuple[str, Callable[[str], bool]]] | None
@@ -23,9 +23,8 @@ FormatCheck = tuple[
 def format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> list[FormatCheck]:
     """(key, check, None) for a top-level field with a format, a pattern or free text;
     (group, _, [(key, check)]) for those inside a repeating group's rows. Free text (a
-    string without enum or format) must be free of control characters;
-    a pattern runs in RE2. Lone surrogates never get this far: jsonschema-rs, which runs
-    first, cannot encode them and refuses the data."""
+    string without enum or format) must hold no NUL or lone surrogate;
+    a pattern runs in RE2."""
     checks = registry.format_checkers()
 
     def check_of(f: FormField) -> Callable[[str], bool] | None:
@@ -38,9 +37,9 @@ def format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> l
         if prop.get("type") != "string" or {"enum", "const", "format"} & prop.keys():
             return None
         if f.pattern is None:
-            return no_control_characters
+            return storable
         search = searcher(f.pattern)
-        return lambda value: no_control_characters(value) and search(value)
+        return lambda value: storable(value) and search(value)
 
     out: list[FormatCheck] = []
     for f in fields:

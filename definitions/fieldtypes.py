@@ -28,7 +28,7 @@ from definitions.limits import (
     MAX_NUMBER_TEXT,
 )
 from definitions.patterns import pattern_error
-from definitions.values import text_problem
+from definitions.values import value_text_problem
 
 if TYPE_CHECKING:
     from definitions.models import FormField
@@ -140,10 +140,9 @@ class FieldTypeRegistry:
 
 
 def clean_text(raw: str) -> str:
-    """The typed text with surrounding spaces dropped; NUL, control characters and lone
-    surrogates refused (every text of an application passes here or the same check in the
-    compiled item)."""
-    problem = text_problem(raw)
+    """The typed text with surrounding spaces dropped; NUL and lone surrogates refused
+    (every text of an application passes here or the same check in the compiled item)."""
+    problem = value_text_problem(raw)
     if problem is not None:
         raise ParseError(problem)
     return raw.strip()

@@ -1,8 +1,8 @@
 """The first look at application data that failed the fast check: what no validator should
 be asked to read.
 
-Data from any door (desk form, JSON API, later the public forms) may carry text with NUL,
-control characters or lone surrogates, numbers that are not finite or beyond
+Data from any door (desk form, JSON API, later the public forms) may carry text with NUL or
+lone surrogates, numbers that are not finite or beyond
 :data:`~definitions.limits.MAX_ABS_NUMBER`, nesting deeper than any form has, or arrays and
 objects far larger than any form takes. :func:`screen` finds each such value (JSON pointer
 and a Chinese reason) and returns a copy of the data without them, which the message
@@ -18,7 +18,7 @@ from typing import Any
 
 from definitions.limits import MAX_DATA_DEPTH, MAX_DATA_ITEMS, MAX_DATA_KEYS
 from definitions.problems import escape_token
-from definitions.values import number_problem, text_problem
+from definitions.values import number_problem, value_text_problem
 
 
 @dataclass
@@ -40,7 +40,7 @@ def screen(data: Any) -> Screened:
 
 def _screen(value: Any, path: str, depth: int, problems: list[tuple[str, str]]) -> Any:
     if isinstance(value, str):
-        problem = text_problem(value)
+        problem = value_text_problem(value)
         if problem is not None:
             problems.append((path, problem))
             return _DROP
@@ -66,7 +66,7 @@ def _screen(value: Any, path: str, depth: int, problems: list[tuple[str, str]]) 
                 problems.append((path, "键应为字符串"))
                 continue
             sub = f"{path}/{escape_token(key)}"
-            problem = text_problem(key)
+            problem = value_text_problem(key)
             if problem is not None:
                 problems.append((sub, "键" + problem))
                 continue

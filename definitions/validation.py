@@ -61,7 +61,7 @@ def fast_schema(schema: JSON, pattern_shapes: set[Shape], text_shapes: set[Shape
     """The schema jsonschema-rs runs: ``schema`` with the definition's patterns taken out
     (at ``pattern_shapes``: ``(key,)`` or ``(group, "*", key)``; the compiled item runs them
     in RE2), and every other free string (a string schema without enum, const, format or
-    pattern, such as a file's name) refusing control characters. The strings at
+    pattern, such as a file's name) refusing NUL. The strings at
     ``text_shapes`` are checked by the compiled item itself, in Python, which is cheaper
     than a Rust regex across the language boundary. The patterns our plugins write
     themselves (a file's sha256) stay: ASCII classes that mean the same in Rust and RE2."""

@@ -1,8 +1,9 @@
 """Checks every application value and every definition text passes, whatever its field.
 
-Text may not carry NUL, other C0 control characters (tab, line feed and carriage return
-excepted), DEL or lone surrogates (they cannot be stored as UTF-8). Numbers must be
-finite and within :data:`~definitions.limits.MAX_ABS_NUMBER`.
+Application text may not carry NUL or lone surrogates (they cannot be stored);
+definition text may not carry those nor other C0 control characters (tab, line feed and
+carriage return excepted) or DEL. Numbers must be finite and within
+:data:`~definitions.limits.MAX_ABS_NUMBER`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 from definitions.limits import MAX_ABS_NUMBER
 
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-#: The same test as a JSON Schema pattern over a whole string (no bad character; lone
-#: surrogates cannot even reach a UTF-8 regex engine). The class means the same in Python
-#: re, RE2 and Rust regex.
-CLEAN_TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+#: :func:`storable` as a JSON Schema pattern over a whole string, for jsonschema-rs: it
+#: refuses NUL, and a lone surrogate cannot be encoded for the regex (jsonschema-rs raises,
+#: and the compiled item takes that as a refusal).
+CLEAN_TEXT_PATTERN = "^[^\\x00]*$"
 
 
 def text_problem(value: str) -> str | None:
@@ -38,20 +39,32 @@ def text_ok(value: str) -> bool:
     return _BAD_TEXT.search(value) is None
 
 
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def no_control_characters(value: str) -> bool:
-    """Whether ``value`` is free of the refused control characters (not of lone
-    surrogates: the fast validator, jsonschema-rs, cannot read those and refuses them).
+def value_text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be filed as application text, in Chinese; None when it can.
 
-    The hot path of every free text: the control characters are ASCII, so a long text is
-    reduced to its ASCII part (a C loop) and that part searched; several times cheaper
-    than a character class over a long Chinese text."""
-    if len(value) <= 64:
-        return _BAD_TEXT.search(value) is None
-    ascii_part = value.encode("ascii", "ignore")
-    return len(ascii_part.translate(None, _CONTROL_BYTES)) == len(ascii_part)
+    An application refuses the characters that cannot be stored (NUL: PostgreSQL refuses
+    it; lone surrogates: not UTF-8); definitions are held to :func:`text_problem`."""
+    bad = _UNSTORABLE.search(value)
+    return None if bad is None else text_problem(bad.group())
+
+
+def storable(value: str) -> bool:
+    """The hot path of every free text of an application: no NUL, no lone surrogate.
+
+    An encoder finds a lone surrogate in C (UTF-16 for long text: it copies little);
+    ASCII text has none, which CPython knows without looking."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8" if len(value) < 256 else "utf-16-le")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def number_problem(value: int | float | Decimal) -> str | None:
