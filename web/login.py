@@ -286,7 +286,12 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             next_url=target,
             retry_after=attempt,
         )
-    if attempt.locked:
+    if attempt.locked:  # no verification; it still counts against the address
+        waits = await throttle.failed(attempt)
+        if waits:
+            await anyio.to_thread.run_sync(
+                _audit, house, username, address, waits, attempt.tries, account, False
+            )
         return _page(request, 403, error=LOCKED, username=username, next_url=target)
     try:
         found: Credentials = await anyio.to_thread.run_sync(

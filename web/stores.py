@@ -10,6 +10,7 @@ the same backend), and both add two atomic operations the throttles need: :meth:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
@@ -29,6 +30,8 @@ T = TypeVar("T")
 #: The names the app's parts ask for (``request.app.stores.get(name)``).
 STORE_NAMES: tuple[str, ...] = ("sessions", "ratelimit", "idempotency", "login")
 ROOT_NAMESPACE = "banshi"
+#: The longest key stored as it is (the column holds 255 characters).
+KEY_CHARS = 200
 #: Expired rows are deleted in one batch at most this often per process (seconds).
 PURGE_EVERY_S = 60.0
 
@@ -64,6 +67,14 @@ def _seconds(value: int | dt.timedelta | None) -> float | None:
 def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
     seconds = _seconds(expires_in)
     return None if not seconds else _now() + dt.timedelta(seconds=seconds)
+
+
+def _column_key(key: str) -> str:
+    """The key as stored: a key too long for the column (a client's idempotency key, say)
+    is kept by its beginning and a digest of the whole."""
+    if len(key) <= KEY_CHARS:
+        return key
+    return key[:100] + "~" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Shared:
@@ -102,7 +113,7 @@ class DatabaseStore(NamespacedStore):
         return await anyio.to_thread.run_sync(work)
 
     def _where(self, key: str) -> Any:
-        return (KV.c.namespace == self.namespace) & (KV.c.key == key)
+        return (KV.c.namespace == self.namespace) & (KV.c.key == _column_key(key))
 
     def _purge_due(self) -> bool:
         now = time.monotonic()
@@ -125,7 +136,12 @@ class DatabaseStore(NamespacedStore):
         SQLite and PostgreSQL spell alike); an expired row is deleted first."""
         conn.execute(delete(KV).where(self._where(key), KV.c.expires_at <= _now()))
         dialect = self._shared.engine.dialect.name
-        values = {"namespace": self.namespace, "key": key, "value": value, "expires_at": expires}
+        values = {
+            "namespace": self.namespace,
+            "key": _column_key(key),
+            "value": value,
+            "expires_at": expires,
+        }
         if dialect == "postgresql":
             stmt: Any = postgresql.insert(KV).values(**values).on_conflict_do_nothing()
         elif dialect == "sqlite":

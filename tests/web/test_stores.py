@@ -91,6 +91,18 @@ def test_namespaces_are_apart_and_delete_all_stays_inside_its_own(root: Any) -> 
     assert run(root, work) == [b"s", b"l", None, b"l"]
 
 
+def test_a_key_of_any_length_is_kept_apart_from_its_neighbours(root: Any) -> None:
+    long_a, long_b = "k" * 300 + "a", "k" * 300 + "b"
+
+    async def work(root: Any) -> list[Any]:
+        store = root.with_namespace("idempotency")
+        await store.set(long_a, b"a", expires_in=60)
+        await store.set(long_b, b"b", expires_in=60)
+        return [await store.get(long_a), await store.get(long_b)]
+
+    assert run(root, work) == [b"a", b"b"]
+
+
 def test_counting_is_atomic_and_add_sets_only_once(root: Any) -> None:
     async def work(root: Any) -> list[Any]:
         store = counting(root.with_namespace("login"))
