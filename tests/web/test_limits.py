@@ -446,7 +446,7 @@ def test_nul_in_an_address_names_nothing(login, url) -> None:
 
 def test_nul_in_a_query_or_an_act_is_refused_naming_it(login, anon) -> None:
     r = anon.get("/query", params={"number": "4228\x00", "code": "ABCDEF"})
-    assert r.status_code == 422 and "参数“number”含有空字符" in r.text
+    assert r.status_code == 422 and "“number”含有空字符" in r.text
     clerk = login(YEZHOU)
     from tests.web.flows import accept_food
 
@@ -456,3 +456,9 @@ def test_nul_in_a_query_or_an_act_is_refused_naming_it(login, anon) -> None:
     )
     assert r.status_code == 422 and "空字符" in r.text
     assert "审查" not in [e["act"] for e in clerk.get(f"/api/cases/{number}").json()["events"]]
+
+
+def test_nul_in_any_other_form_is_refused_naming_the_field(anon) -> None:
+    anon.get("/login")
+    r = anon.send_form("/login", {"username": "a\x00b", "password": "x", "next": "/desk"})
+    assert r.status_code == 422 and "“username”含有空字符" in r.text
