@@ -422,10 +422,17 @@ def test_stale_version_is_a_conflict_for_every_act(
         lambda: service.review(reviewer, case.number, expected_version=stale),
         lambda: service.return_step(reviewer, case.number, reason="x", expected_version=stale),
         lambda: service.extend(chief, case.number, days=1, reason="x", expected_version=stale),
-        lambda: service.withdraw(CLERK, case.number, expected_version=stale),
     ):
         err = refused(sessions, case.number, Conflict, act)
         assert "刷新" in err.message
+    # permission comes before the version: who may not act learns nothing of the case
+    err = refused(
+        sessions,
+        case.number,
+        NotAllowed,
+        lambda: service.withdraw(CLERK, case.number, expected_version=stale),
+    )
+    assert "版" not in err.message
     case = service.review(reviewer, case.number, opinion="同意", expected_version=case.version)
     assert case.current_step == "decide"
     c2 = submit(service, pub)
