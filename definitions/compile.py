@@ -16,7 +16,7 @@ from typing import Any
 
 from definitions.canonical import canonical_json, sha256_of
 from definitions.conditions import AnyCondition, fields_of, to_schema
-from definitions.fastchecks import format_checks, pattern_shapes, text_shapes
+from definitions.fastchecks import format_checks, pattern_shapes
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.limits import MAX_DATA_ITEMS, MAX_FEE_AMOUNT, MAX_FIELD_ERRORS
 from definitions.messages import translate_error
@@ -183,9 +183,7 @@ class CompiledItem:
             **self.object_schema(top_fields),
         }
         self._formats = format_checks(top_fields, self.registry)
-        self._fast = structure_validator(
-            fast_schema(self.schema, pattern_shapes(top_fields), text_shapes(self._formats))
-        )
+        self._fast = structure_validator(fast_schema(self.schema, pattern_shapes(top_fields)))
         self._reference: Any = None
         self._blank: Evaluation | None = None
         arrays = self.top.array_fields

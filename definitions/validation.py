@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.patterns import pattern_found
-from definitions.values import CLEAN_TEXT_PATTERN
+from definitions.values import NUL_PATTERN
 
 JSON = dict[str, Any]
 
@@ -57,34 +57,36 @@ Re2Draft202012Validator: Any = jsonschema.validators.extend(
 Shape = tuple[str, ...]
 
 
-def fast_schema(schema: JSON, pattern_shapes: set[Shape], text_shapes: set[Shape]) -> JSON:
+def fast_schema(schema: JSON, pattern_shapes: set[Shape]) -> JSON:
     """The schema jsonschema-rs runs: ``schema`` with the definition's patterns taken out
     (at ``pattern_shapes``: ``(key,)`` or ``(group, "*", key)``; the compiled item runs them
-    in RE2), and every other free string (a string schema without enum, const, format or
-    pattern, such as a file's name) refusing NUL. The strings at
-    ``text_shapes`` are checked by the compiled item itself, in Python, which is cheaper
-    than a Rust regex across the language boundary. The patterns our plugins write
-    themselves (a file's sha256) stay: ASCII classes that mean the same in Rust and RE2."""
-    return _fast(schema, (), pattern_shapes, text_shapes)
+    in RE2), and every string that is not one of a list refusing NUL (a literal search;
+    a lone surrogate makes jsonschema-rs raise, which the compiled item takes as a
+    refusal). The patterns our plugins write themselves (a file's sha256) stay: ASCII
+    classes that mean the same in Rust and RE2."""
+    return _fast(schema, (), pattern_shapes)
 
 
-def _fast(node: JSON, shape: Shape, patterns: set[Shape], texts: set[Shape]) -> JSON:
+def _fast(node: JSON, shape: Shape, patterns: set[Shape]) -> JSON:
     out: JSON = {}
     for key, value in node.items():
         if key == "pattern" and shape in patterns:
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {
-                name: _fast(sub, (*shape, name), patterns, texts) if isinstance(sub, dict) else sub
+                name: _fast(sub, (*shape, name), patterns) if isinstance(sub, dict) else sub
                 for name, sub in value.items()
             }
         elif key == "items" and isinstance(value, dict):
-            out[key] = _fast(value, (*shape, "*"), patterns, texts)
+            out[key] = _fast(value, (*shape, "*"), patterns)
         else:
             out[key] = value
-    free = not {"enum", "const", "format", "pattern"} & out.keys()
-    if out.get("type") == "string" and free and shape not in texts:
-        out["pattern"] = CLEAN_TEXT_PATTERN
+    if out.get("type") == "string" and not {"enum", "const"} & out.keys():
+        guard = {"pattern": NUL_PATTERN}
+        if "not" in out:
+            out["allOf"] = [*out.get("allOf", []), {"not": guard}]
+        else:
+            out["not"] = guard
     return out
 
 

@@ -16,10 +16,10 @@ from typing import Any
 from definitions.limits import MAX_ABS_NUMBER
 
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-#: :func:`storable` as a JSON Schema pattern over a whole string, for jsonschema-rs: it
-#: refuses NUL, and a lone surrogate cannot be encoded for the regex (jsonschema-rs raises,
-#: and the compiled item takes that as a refusal).
-CLEAN_TEXT_PATTERN = "^[^\\x00]*$"
+#: A NUL, as a JSON Schema pattern: jsonschema-rs runs ``{"not": {"pattern": NUL_PATTERN}}``
+#: on every free string (a literal search); a lone surrogate cannot even be encoded for
+#: the regex (jsonschema-rs raises, and the compiled item takes that as a refusal).
+NUL_PATTERN = "\\x00"
 
 
 def text_problem(value: str) -> str | None:
@@ -49,22 +49,6 @@ def value_text_problem(value: str) -> str | None:
     it; lone surrogates: not UTF-8); definitions are held to :func:`text_problem`."""
     bad = _UNSTORABLE.search(value)
     return None if bad is None else text_problem(bad.group())
-
-
-def storable(value: str) -> bool:
-    """The hot path of every free text of an application: no NUL, no lone surrogate.
-
-    An encoder finds a lone surrogate in C (UTF-16 for long text: it copies little);
-    ASCII text has none, which CPython knows without looking."""
-    if "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8" if len(value) < 256 else "utf-16-le")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def number_problem(value: int | float | Decimal) -> str | None:
