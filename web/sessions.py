@@ -37,7 +37,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware, generate_csrf_hash
 from litestar.middleware.session.server_side import (
@@ -49,7 +49,7 @@ from litestar.utils.scope.state import ScopeState
 
 from web.jsonbody import read_form
 
-COOKIE = "banshi_session"
+COOKIE = SESSION_COOKIE_KEY = "banshi_session"
 #: Keys the session machinery keeps in every session.
 ISSUED, SEEN = "iat", "seen"
 _SESSION_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -278,6 +278,10 @@ class SessionCsrfMiddleware(CSRFMiddleware):
                 sent = value if isinstance(value, str) else None
             mine, theirs = _decode(sent, key), _decode(cookie, key)
             if mine is None or theirs is None or not hmac.compare_digest(mine, theirs):
+                if bound_to is None and request.cookies.get(SESSION_COOKIE_KEY):
+                    # The form was made in a session that has ended (idle, logout
+                    # elsewhere): say so and send them to log in, not "CSRF failed".
+                    raise NotAuthorizedException("登录已过期，请重新登录")
                 raise PermissionDeniedException("CSRF token verification failed")
             token = sent or ""
         state.csrf_token = token

@@ -213,6 +213,20 @@ def test_a_csrf_token_from_another_session_or_from_before_login_is_refused(
     assert not logged_in(anon)
 
 
+def test_a_form_from_a_session_that_has_ended_leads_to_the_login(
+    login: Callable[[str], Client], house: House
+) -> None:
+    clerk = login(CLERK)
+    token = clerk.csrf
+    _age(house, cookie_of(clerk), "seen", house.settings.session_idle_s + 1)
+    r = clerk.post(
+        "/logout",
+        content=f"_csrf_token={token}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
 def _age(house: House, session_id: str, key: str, seconds: float) -> None:
     """Move a stored session's clock back (no test waits on time)."""
     data = stored(house, session_id)
