@@ -99,7 +99,8 @@ def load_path(path: Path, limits: ReadLimits | None = None) -> Loaded:
     file = str(path)
     try:
         if not path.is_file():
-            return Loaded(file, None, None, [Problem(file, "", "不是普通文件", "io")])
+            message = "不是普通文件" if path.exists() else "文件不存在"
+            return Loaded(file, None, None, [Problem(file, "", message, "io")])
         size = path.stat().st_size
         with path.open("rb") as fh:  # never more than the limit, whatever stat said
             data = fh.read(limits.max_bytes + 1)
