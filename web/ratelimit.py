@@ -1,5 +1,5 @@
-"""Rate limits every app process shares: fixed one-minute windows counted in the app's
-"ratelimit" store (the database or Redis, registered by ``create_app``; Litestar's memory
+"""Rate limits every app process shares: one-minute windows (from a client's first try)
+counted in the app's "ratelimit" store (the database or Redis, registered by ``create_app``; Litestar's memory
 store when none is), keyed on the client address as ``web.clientip`` trusts it."""
 
 from __future__ import annotations
@@ -31,21 +31,24 @@ def store_of(request: Request[Any, Any, Any], name: str) -> Store:
 
 
 async def hit(store: Store, key: str, limit: int, window: int = WINDOW_S) -> int | None:
-    """Count one try of ``key`` in the current window; the seconds to wait when ``limit``
-    tries are already spent, else None. Atomic across processes when the store counts
-    (``incr``: the database and Redis stores of ``web.stores``); get-then-set otherwise."""
-    now = int(time.time())
-    slot = now // window
-    name = f"{key}:{slot}"
-    wait = max(1, (slot + 1) * window - now)
+    """Count one try of ``key``; the seconds to wait when ``limit`` tries were already
+    made in the window that began with the first of them, else None. Atomic across
+    processes when the store counts (``incr``: the database and Redis stores of
+    ``web.stores``); get-then-set otherwise (Litestar's memory store, one process)."""
     incr = getattr(store, "incr", None)
     if incr is not None:
-        return wait if int(await incr(name, window + 1)) > limit else None
-    raw = await store.get(name)
-    count = int(raw) if raw is not None and raw.isdigit() else 0
+        if int(await incr(key, window)) <= limit:
+            return None
+        return max(1, int(await store.expires_in(key) or window))
+    now = time.time()
+    raw = await store.get(key)
+    count, ends = 0, now + window
+    if raw is not None:
+        text = raw.decode()
+        count, ends = int(text.split(":")[0]), float(text.split(":")[1])
     if count >= limit:
-        return wait
-    await store.set(name, str(count + 1), expires_in=window + 1)
+        return max(1, int(ends - now + 0.999))
+    await store.set(key, f"{count + 1}:{ends}", expires_in=max(1, int(ends - now + 0.999)))
     return None
 
 
