@@ -7,6 +7,8 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from definitions.compile import CompiledItem
 from definitions.fieldtypes import ParseError, default_registry
@@ -18,7 +20,7 @@ from definitions.limits import (
     MAX_NUMBER_TEXT,
 )
 from definitions.models import FormField, ItemDefinition
-from tests.definitions.conftest import example_raw
+from tests.definitions.conftest import KIT, example_raw
 
 ID = "11010519491231002X"
 USCC = "91110000600037341L"
@@ -280,3 +282,32 @@ def test_values_in_range_survive_a_round_trip_through_the_verdict() -> None:
     result = item.evaluate(data)
     assert result.errors == [] and result.data == data
     assert not math.isnan(result.data["business_area_m2"])
+
+
+# -- any typed text -------------------------------------------------------------------------------
+
+TYPED = st.one_of(
+    st.text(),
+    st.text(alphabet="0123456789eE+-.,_ ¥元 NnaIifty\x00\ud800", max_size=60),
+    st.sampled_from(["1e5000", "9" * 5000, "1e-400000", "{" * 1000, '{"sha256": ' * 100]),
+)
+
+
+@KIT
+@given(st.sampled_from([t for t in default_registry().names() if t != "group"]), TYPED)
+def test_a_plugin_reads_any_typed_text_or_says_why_not(type_: str, raw: str) -> None:
+    """Whatever a form posts, a field plugin returns a value or a ParseError, never
+    anything else, and never a number beyond the bound."""
+    f = FormField.model_validate(
+        {"key": "f", "label": "字段", "type": type_}
+        | ({"options": [{"value": "a", "label": "甲"}]} if type_ == "choice" else {})
+    )
+    try:
+        value = default_registry()[type_].parse(f, raw)
+    except ParseError as exc:
+        assert str(exc)
+        return
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        assert math.isfinite(value) and abs(value) <= MAX_ABS_NUMBER
+    if isinstance(value, str):
+        assert "\x00" not in value
