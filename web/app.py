@@ -90,7 +90,7 @@ def _error_response(
         "heading": ERROR_HEADINGS.get(status, "错误"),
         "message": message,
         "back": request.headers.get("referer"),
-        "user": current_user(request) if status != 500 else None,
+        "user": current_user(request) if status < 500 else None,
         "htmx_available": request.app.state.htmx_available,
     }
     htmx = isinstance(request, HTMXRequest) and bool(request.htmx)

@@ -302,6 +302,11 @@ def test_a_dead_database_is_503_with_retry_after(house, url) -> None:
     assert r.headers["retry-after"] == "5" and "请稍后再试" in r.json()["message"]
     page = client.get("/query", params={"number": "42282220260101000001", "code": "ABCDEF"})
     assert page.status_code == 503 and "请稍后再试" in page.text
+    # a clerk's session (kept in the database) when the database is gone: 503, not 500
+    clerk = _client(_app(house), HALL)
+    client.cookies.update(dict(clerk.cookies))
+    desk = client.get("/desk")
+    assert desk.status_code == 503 and desk.headers["retry-after"] == "5"
     dead.engine.dispose()
 
 
