@@ -19,8 +19,11 @@ MOBILE_FIELD = FormField(key="mobile", label="接收短信的手机号码", type
 
 
 class _Applicant(Protocol):
-    name: str
-    mobile: str | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def mobile(self) -> str | None: ...
 
 
 A = TypeVar("A", bound=_Applicant)
