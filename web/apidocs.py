@@ -48,7 +48,8 @@ class SwaggerPage(OpenAPIRenderPlugin):
         return (
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title>{head}</head><body>{body}</body></html>"
+            f'<title>{title}</title><link rel="icon" href="data:,">{head}</head>'
+            f"<body>{body}</body></html>"
         ).encode()
 
 

@@ -121,7 +121,7 @@ def test_the_schema_page_renders_from_our_own_assets_under_the_csp(anon) -> None
     # no inline script or style: every script has a src, there is no <style> and no style=
     assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))
     assert "<style" not in html and "style=" not in html
-    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assets = [a for a in re.findall(r'(?:src|href)="([^"]+)"', html) if a != "data:,"]
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
     for asset in assets:
         assert asset.startswith("/") and not asset.startswith("//"), asset
