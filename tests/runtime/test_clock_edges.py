@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from runtime.calendar import DayEntry
 from runtime.calendar_source import calendar_from_chinesecalendar
 from runtime.clock import (
     DeadlineInputs,
@@ -138,3 +139,20 @@ def test_recompute_when_only_the_provisional_status_changes() -> None:
     first = compute_deadline(CAL, held, as_of=date(2027, 1, 5))
     again = first.recompute(plain_2027)
     assert again is not None and again.as_of == date(2027, 1, 5)
+
+
+def test_what_a_deadline_skipped_is_named() -> None:
+    # Friday 18 September 2026 + 10: Sunday 20th worked (国庆节调休上班), 21–24, (中秋节
+    # 25–27), 28–30, (国庆节 1–7 October), 8, 9 October
+    d = compute_deadline(CAL, DeadlineInputs(date(2026, 9, 18), 10))
+    assert d.due == date(2026, 10, 9)
+    assert [(a.day, a.name) for a in d.adjusted_workdays] == [(date(2026, 9, 20), "国庆节调休上班")]
+    assert [(h.name, h.first, h.last) for h in d.holidays] == [
+        ("中秋节", date(2026, 9, 25), date(2026, 9, 27)),
+        ("国庆节", date(2026, 10, 1), date(2026, 10, 7)),
+    ]
+    # a rest day an administrator entered without a name is called 节假日
+    cal = CAL.with_entries((DayEntry(date(2026, 3, 4), False, None),), known_years=[2026])
+    d = compute_deadline(cal, DeadlineInputs(MONDAY, 3))
+    assert d.due == date(2026, 3, 6)
+    assert [(h.name, h.first) for h in d.holidays] == [("节假日", date(2026, 3, 4))]
