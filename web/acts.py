@@ -13,10 +13,16 @@ from runtime.errors import InvalidInput, NotAllowed, NotFound
 from runtime.queries import case_by_number
 from runtime.service import Actor, case_target
 from web.auth import CurrentUser
+from web.ops import Metrics
 
 
 def perform(
-    house: Any, user: CurrentUser, number: str, act: str, values: Mapping[str, Sequence[str]]
+    house: Any,
+    user: CurrentUser,
+    number: str,
+    act: str,
+    values: Mapping[str, Sequence[str]],
+    metrics: Metrics | None = None,
 ) -> str:
     """Run one act from a form post or an API call; returns the message shown.
 
@@ -24,7 +30,10 @@ def perform(
     for a case that does not exist (the case service checks permission before the version,
     so a stale ``expected_version`` tells an outsider nothing either)."""
     try:
-        return _perform(house, user, number, act, values)
+        if metrics is None:
+            return _perform(house, user, number, act, values)
+        with metrics.counting(act, number):
+            return _perform(house, user, number, act, values)
     except NotAllowed:
         if not may_read(house, user, number):
             raise NotFound(f"案件 {number} 不存在") from None

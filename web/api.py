@@ -256,21 +256,22 @@ class ApiController(Controller):
             raise InvalidInput("申请表有错误，请修改后再提交", errors)
         own = user.kind == "applicant"
         name = applicant.get("name")
-        case = await run_blocking(
-            request,
-            partial(
-                house.cases.submit,
-                Actor(user.username),
-                code,
-                application,
-                accepting_domain=domain,
-                applicant=Applicant(
-                    name if name is not None or not own else user.display_name,
-                    applicant.get("mobile"),
-                    user.id if own else None,
+        with request.app.state.metrics.counting("submit"):
+            case = await run_blocking(
+                request,
+                partial(
+                    house.cases.submit,
+                    Actor(user.username),
+                    code,
+                    application,
+                    accepting_domain=domain,
+                    applicant=Applicant(
+                        name if name is not None or not own else user.display_name,
+                        applicant.get("mobile"),
+                        user.id if own else None,
+                    ),
                 ),
-            ),
-        )
+            )
         return {
             "number": case.number,
             "query_code": case.query_code,
@@ -363,6 +364,15 @@ class ApiController(Controller):
         user = require_user(request)
         values = _act_values(await read_json_object(request))
         message = await run_blocking(
-            request, partial(perform, request.app.state.house, user, number, act, values)
+            request,
+            partial(
+                perform,
+                request.app.state.house,
+                user,
+                number,
+                act,
+                values,
+                request.app.state.metrics,
+            ),
         )
         return Response({"message": message}, status_code=201, headers=NO_STORE)

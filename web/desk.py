@@ -350,15 +350,18 @@ class DeskController(Controller):
             )
         actor = Actor(user.username)
         try:
-            case = house.cases.submit(
-                actor,
-                pub.code,
-                evaluation,
-                accepting_domain=domain,
-                applicant=Applicant(applicant_name, mobile),
-                materials=[material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)],
-                accept=action == "accept",
-            )
+            with request.app.state.metrics.counting("submit"):
+                case = house.cases.submit(
+                    actor,
+                    pub.code,
+                    evaluation,
+                    accepting_domain=domain,
+                    applicant=Applicant(applicant_name, mobile),
+                    materials=[
+                        material_refs.get(k) or {"key": k, "name": k} for k in sorted(received)
+                    ],
+                    accept=action == "accept",
+                )
             if action == "correct":
                 case = house.cases.request_correction(
                     actor, case.number, missing=[m.key for m in missing]
@@ -439,7 +442,9 @@ class DeskController(Controller):
     ) -> Template | Redirect:
         status = HTTP_200_OK
         try:
-            message = perform(request.app.state.house, user, number, act, values)
+            message = perform(
+                request.app.state.house, user, number, act, values, request.app.state.metrics
+            )
             error = False
         except ActError as exc:
             message, error, status = exc.message, True, exc.status

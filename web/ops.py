@@ -11,6 +11,8 @@ reload time; it answers only clients in ``BANSHI_METRICS_ALLOW`` (loopback by de
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -27,8 +29,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.migrate import revisions
+from runtime.errors import ActError
 from runtime.health import calendar_years, outbox_backlog
 from web.clientip import client_address
+from web.logs import bind
 
 #: Prometheus middleware metric prefix (request latency by route).
 PREFIX = "banshi"
@@ -90,6 +94,21 @@ class Metrics:
 
     def count_act(self, act: str, outcome: str) -> None:
         self.acts.labels(act=act, outcome=outcome).inc()
+
+    @contextmanager
+    def counting(self, act: str, case: str | None = None) -> Iterator[None]:
+        """Count one act by its outcome (ok, or the refusal's code) and name it, with its
+        case, on the request's log lines."""
+        bind(act=act, **({"case": case} if case else {}))
+        try:
+            yield
+        except ActError as exc:
+            self.count_act(act, exc.code)
+            raise
+        except Exception:
+            self.count_act(act, "error")
+            raise
+        self.count_act(act, "ok")
 
     def exposition(self) -> bytes:
         return generate_latest(REGISTRY) + generate_latest(self.registry)

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from banshi.settings import Settings
 from banshi.wiring import build_house
+from tests.web.flows import accept_food
 from web.app import create_app
 
 
@@ -76,3 +77,17 @@ def test_metrics_for_allowed_addresses_only(app: Litestar) -> None:
     assert any(line.startswith("banshi_request_duration_seconds") for line in lines)
     assert any(line.startswith("banshi_outbox_waiting{") for line in lines)
     assert any(line.startswith("banshi_policy_reload_seconds{") for line in lines)
+
+
+def test_metrics_count_acts_by_outcome(app: Litestar, login: Any) -> None:
+    clerk = login("window_clerk@township.yezhou")
+    number = accept_food(clerk)
+    refused = clerk.send_form(f"/desk/cases/{number}/act/decide", {"expected_version": "1"})
+    assert refused.status_code >= 400
+    r = _get(app, "/metrics", "127.0.0.1")
+    lines = r.text.splitlines()
+    assert 'banshi_acts_total{act="submit",outcome="ok"} 1.0' in lines
+    assert any(
+        line.startswith('banshi_acts_total{act="decide",outcome=') and "ok" not in line
+        for line in lines
+    ), [line for line in lines if "acts_total" in line]
