@@ -5,14 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NAME   ?=
 
-.PHONY: install run test bench lint schema docs check clean
+.PHONY: install run test bench lint schema docs check clean lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
 	@if [ -f package.json ]; then \
 	  if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
 	  else echo "npm not found: front-end packages (htmx) are skipped; pages still work without JavaScript."; fi; \
@@ -46,3 +46,8 @@ check: install
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/checkpoints .pytest_cache .mypy_cache .ruff_cache
+
+# Re-pin every dependency (after a change to pyproject.toml's dependencies).
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --extra bench --strip-extras --no-emit-index-url -o requirements.lock pyproject.toml
