@@ -22,50 +22,17 @@ from pydantic import (
 
 from definitions.conditions import Condition
 from definitions.fieldtypes import COMMON_KEYS, default_registry
-from definitions.limits import MAX_ABS_NUMBER, MAX_FORM_FIELDS
-from definitions.values import number_problem, text_problem
-
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
-
-
-def _clean_text(value: str) -> str:
-    problem = text_problem(value)
-    if problem is not None:
-        raise ValueError("文本" + problem)
-    return value
-
-
-def _bounded_number(value: int | float | None) -> int | float | None:
-    if value is not None and number_problem(value) is not None:
-        raise ValueError(f"数值须为有限数，绝对值不能超过 {MAX_ABS_NUMBER}")
-    return value
-
-
-#: Any text of a definition: no NUL, control characters (but tab and line breaks) or lone
-#: surrogates, whichever way the definition was built.
-FreeText = Annotated[str, AfterValidator(_clean_text)]
-Text = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
-    AfterValidator(_clean_text),
-]
-#: A bound of a number field: finite, within the language's range.
-Bound = Annotated[int | float, AfterValidator(_bounded_number)]
-#: A domain of the organisation: county, county.<dept>, county.hall, township.<name>, village.<name>
-DomainName = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^(county(\.[a-z][a-z0-9_]*)?|township\.[a-z][a-z0-9_]*|village\.[a-z][a-z0-9_]*)$"
-    ),
-]
-#: Where an item may be accepted: a domain, or a wildcard such as township.*
-DomainPattern = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^(county(\.[a-z][a-z0-9_]*)?|county\.hall|(township|village)\.([a-z][a-z0-9_]*|\*))$"
-    ),
-]
+from definitions.limits import MAX_FORM_FIELDS
+from definitions.scalars import (
+    Bound,
+    DomainName,
+    DomainPattern,
+    FreeText,
+    Key,
+    Ref,
+    Text,
+    clean_text,
+)
 
 
 class _Model(BaseModel):
@@ -225,7 +192,7 @@ class Option(_Model):
     """One choice of a choice field."""
 
     value: Annotated[
-        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_clean_text)
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(clean_text)
     ] = Field(description="Stored value.", examples=["retail"])
     label: Text = Field(description="What the applicant reads.", examples=["食品销售"])
 
@@ -511,7 +478,7 @@ class FaqEntry(_Model):
 
     question: Text = Field(description="The question.")
     answer: Annotated[
-        str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)
+        str, StringConstraints(min_length=1, max_length=2000), AfterValidator(clean_text)
     ] = Field(description="The answer.")
 
 
@@ -535,13 +502,13 @@ class Service(_Model):
         description="Complaint channel.", examples=["县电子监察中心 0718-3322000"]
     )
     forms: list[
-        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(_clean_text)]
+        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(clean_text)]
     ] = Field(
         default_factory=lambda: ["窗口"],
         description="Handling forms, as data (窗口 / 网上 / 快递 …).",
     )
     object: list[
-        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(_clean_text)]
+        Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(clean_text)]
     ] = Field(
         default_factory=lambda: ["自然人"],
         description="Service objects (服务对象), as data: 自然人 / 法人 …",
@@ -573,9 +540,7 @@ class ItemDefinition(_Model):
         default=None, max_length=2000, description="What the item is for, in the guide."
     )
     conditions: list[
-        Annotated[
-            str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_clean_text)
-        ]
+        Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(clean_text)]
     ] = Field(
         default_factory=list,
         description="Application conditions (申请条件), as listed in the guide.",
