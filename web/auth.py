@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from rbac.passwords import verify_with_equal_cost
 from rbac.tables import OrgUser
+from web.logs import bind
 
 SESSION_KEY = "user"
 #: The user's id and session epoch when the session began.
@@ -51,6 +52,7 @@ def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
     ):
         session.clear()  # (an empty session, not Empty: later code may still read it)
         return None
+    bind(user=rec.username)
     return CurrentUser(rec.id, rec.username, rec.display_name, rec.kind)
 
 

@@ -10,6 +10,7 @@ import re
 import sys
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -18,6 +19,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("banshi.web")
+#: What the request's handler learned (user, case, act), for the request's own log line:
+#: one dict per request, shared with the worker threads its handler may hand work to
+#: (they run in a copy of the context, so a plain contextvar binding would not come back).
+_LEARNED: ContextVar[dict[str, Any] | None] = ContextVar("banshi_log_learned", default=None)
 
 
 def configure(fmt: str = "auto", level: str = "INFO") -> None:
@@ -43,8 +48,12 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
 
 
 def bind(**values: Any) -> None:
-    """Add values (user, case, act) to every log line of the current request."""
+    """Add values (user, case, act) to every later log line of the current request, and to
+    the request's own line."""
     structlog.contextvars.bind_contextvars(**values)
+    learned = _LEARNED.get()
+    if learned is not None:
+        learned.update(values)
 
 
 def request_logging(app: ASGIApp) -> ASGIApp:
@@ -56,6 +65,8 @@ def request_logging(app: ASGIApp) -> ASGIApp:
         request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        learned: dict[str, Any] = {}
+        token = _LEARNED.set(learned)
         started = time.perf_counter()
         status = 500
 
@@ -73,11 +84,15 @@ def request_logging(app: ASGIApp) -> ASGIApp:
             if not str(route).startswith("/static"):
                 log.info(
                     "request",
-                    method=scope.get("method"),
-                    route=route,
-                    status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    **{
+                        **learned,
+                        "method": scope.get("method"),
+                        "route": route,
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
                 )
+            _LEARNED.reset(token)
             structlog.contextvars.clear_contextvars()
 
     return middleware

@@ -34,4 +34,6 @@ def serve(
         log_level="info",
         # X-Forwarded-For is read by web.clientip, from BANSHI_TRUSTED_PROXIES only.
         proxy_headers=False,
+        # Each request is logged once, by web.logs (structured, with its id and user).
+        access_log=False,
     )

@@ -10,6 +10,8 @@ import anyio
 import httpx
 from litestar import Litestar
 from sqlalchemy import text
+from structlog.contextvars import merge_contextvars
+from structlog.testing import capture_logs
 
 from banshi.settings import Settings
 from banshi.wiring import build_house
@@ -91,3 +93,14 @@ def test_metrics_count_acts_by_outcome(app: Litestar, login: Any) -> None:
         line.startswith('banshi_acts_total{act="decide",outcome=') and "ok" not in line
         for line in lines
     ), [line for line in lines if "acts_total" in line]
+
+
+def test_request_log_lines_name_the_request_and_the_user(login: Any) -> None:
+    clerk = login("window_clerk@township.yezhou")
+    with capture_logs(processors=[merge_contextvars]) as logs:
+        r = clerk.get("/desk", headers={"X-Request-ID": "probe-42"})
+    assert r.headers["x-request-id"] == "probe-42"
+    mine = [line for line in logs if line.get("request_id") == "probe-42"]
+    assert mine and mine[-1]["event"] == "request"
+    assert mine[-1]["user"] == "window_clerk@township.yezhou"
+    assert mine[-1]["route"] == "/desk" and mine[-1]["status"] == 200
