@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rbac.permissions import PermissionDenied
 from rbac.policy import DelegationRec, GrantRec
-from rbac.targets import DomainTarget
+from rbac.targets import DomainTarget, ItemTarget
 
 from .conftest import TENANT, OrgSpec, built, make_authorizer
 
@@ -100,3 +100,31 @@ def test_refusals_on_a_domain_say_why(sessions: sessionmaker[Session], built_org
     assert "county.scjg 的（或上级的）系统管理员" in no_admin.reason
     no_window = auth.can(DEPUTY, "accept", at("county.hall"))
     assert no_window.domain == "county.hall" and "受理窗口人员" in no_window.reason
+
+
+ITEM = ItemTarget(TENANT, "422822-SCJG-XK-0001", "county.scjg", ("county.hall", "township.*"))
+
+
+def test_decisions_on_an_item_say_what_and_where(
+    sessions: sessionmaker[Session], built_org: None
+) -> None:
+    auth = make_authorizer(sessions)
+    submit = auth.can("applicant@demo", "submit", ITEM)
+    assert (submit.allowed, submit.code, submit.domain) == (True, "own_case", "county.scjg")
+    assert submit.user == "applicant@demo" and submit.act == "submit"
+    assert "任何用户都可以为本人申请事项 422822-SCJG-XK-0001" in submit.reason
+    guide = auth.can("applicant@demo", "read", ITEM)
+    assert (guide.allowed, guide.code, guide.domain) == (True, "open_item", "county.scjg")
+    assert guide.user == "applicant@demo" and guide.act == "read"
+    assert "事项 422822-SCJG-XK-0001 的办事指南公开" in guide.reason
+    other = auth.can("applicant@demo", "withdraw", ITEM)
+    assert (other.allowed, other.code, other.domain) == (False, "not_a_case", "county.scjg")
+    assert other.user == "applicant@demo" and other.act == "withdraw"
+    assert "申请人只能对本人的案件" in other.reason
+    # a refusal names every place the role would have counted, or none
+    window = auth.can(DEPUTY, "accept", ITEM)
+    assert window.code == "no_role" and window.user == DEPUTY and window.domain == "county.hall"
+    assert f"{DEPUTY} 不是 county.hall、township.* 的受理窗口人员" in window.reason
+    nowhere = auth.can(DEPUTY, "countersign", ITEM)
+    assert nowhere.code == "no_role" and nowhere.domain is None
+    assert f"{DEPUTY} 不是 （无） 的" in nowhere.reason
