@@ -32,7 +32,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check definitions rbac runtime db banshi
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy definitions rbac runtime
 
 schema: install

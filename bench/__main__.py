@@ -21,7 +21,10 @@ def main(argv: list[str]) -> int:
         return 2
     for name in names:
         module = importlib.import_module(f"bench.{name}")
-        print(f"# {name}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}", flush=True)
+        print(
+            f"# {name}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}",
+            flush=True,
+        )
         for figure in module.run():
             print(figure.line(), flush=True)
     return 0

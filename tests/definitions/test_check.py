@@ -35,7 +35,9 @@ def test_example_is_clean() -> None:
 
 
 def test_broken_json_names_line_and_column() -> None:
-    text = json.dumps(example_raw(), ensure_ascii=False, indent=2).replace('"handling": "promised",', '"handling": "promised"', 1)
+    text = json.dumps(example_raw(), ensure_ascii=False, indent=2).replace(
+        '"handling": "promised",', '"handling": "promised"', 1
+    )
     [p] = problems_of(text)
     assert p.rule == "json-syntax" and p.pointer == ""
     assert "第6行第3列" in p.message
@@ -108,7 +110,15 @@ def test_condition_comparing_with_the_wrong_type() -> None:
     raw = example_raw()
     fields(raw)[5]["required_when"] = {"field": "cold_chain", "eq": "yes"}
     raw["steps"][1]["when"] = {"field": "operator_name", "gt": 3}
-    raw["fees"] = [{"key": "f", "name": "费", "amount": "1", "basis": "《x》", "when": {"field": "staff", "eq": "x"}}]
+    raw["fees"] = [
+        {
+            "key": "f",
+            "name": "费",
+            "amount": "1",
+            "basis": "《x》",
+            "when": {"field": "staff", "eq": "x"},
+        }
+    ]
     assert {
         ("/form/sections/0/fields/5/required_when", "condition-type"),
         ("/steps/1/when", "condition-type"),
@@ -118,7 +128,14 @@ def test_condition_comparing_with_the_wrong_type() -> None:
 
 def test_choice_condition_must_name_an_offered_option() -> None:
     raw = example_raw()
-    fields(raw).append({"key": "kind", "label": "类别", "type": "choice", "options": [{"value": "a", "label": "甲"}]})
+    fields(raw).append(
+        {
+            "key": "kind",
+            "label": "类别",
+            "type": "choice",
+            "options": [{"value": "a", "label": "甲"}],
+        }
+    )
     raw["steps"][1]["when"] = {"field": "kind", "in": ["a", "z"]}
     assert ("/steps/1/when", "condition-type") in found(raw)
 
@@ -127,13 +144,20 @@ def test_visibility_cycle() -> None:
     raw = example_raw()
     fields(raw)[4]["visible_when"] = {"field": "cold_storage_m3", "gt": 0}
     [p] = [p for p in problems_of(raw) if p.rule == "condition-cycle"]
-    assert "cold_chain → cold_storage_m3 → cold_chain" in p.message or "cold_storage_m3 → cold_chain → cold_storage_m3" in p.message
+    assert (
+        "cold_chain → cold_storage_m3 → cold_chain" in p.message
+        or "cold_storage_m3 → cold_chain → cold_storage_m3" in p.message
+    )
 
 
 def test_unsatisfiable_condition_and_unreachable_step() -> None:
     raw = example_raw()
-    fields(raw)[5]["required_when"] = {"all": [{"field": "cold_chain", "eq": True}, {"field": "cold_chain", "eq": False}]}
-    raw["steps"][1]["when"] = {"all": [{"field": "cold_storage_m3", "gt": 5}, {"field": "cold_storage_m3", "lt": 3}]}
+    fields(raw)[5]["required_when"] = {
+        "all": [{"field": "cold_chain", "eq": True}, {"field": "cold_chain", "eq": False}]
+    }
+    raw["steps"][1]["when"] = {
+        "all": [{"field": "cold_storage_m3", "gt": 5}, {"field": "cold_storage_m3", "lt": 3}]
+    }
     got = found(raw)
     assert ("/form/sections/0/fields/5/required_when", "condition-unsatisfiable") in got
     assert ("/steps/1/when", "route-unreachable") in got
@@ -143,21 +167,38 @@ def test_multiple_choice_combination_is_satisfiable() -> None:
     """Regression: "a and b but not c" on a multiple choice was called unsatisfiable."""
     raw = example_raw()
     fields(raw).append(
-        {"key": "scope", "label": "项目", "type": "choice", "multiple": True, "options": [{"value": v, "label": v} for v in "abc"]}
+        {
+            "key": "scope",
+            "label": "项目",
+            "type": "choice",
+            "multiple": True,
+            "options": [{"value": v, "label": v} for v in "abc"],
+        }
     )
-    raw["steps"][1]["when"] = {"all": [{"field": "scope", "eq": "a"}, {"field": "scope", "eq": "b"}, {"field": "scope", "ne": "c"}]}
+    raw["steps"][1]["when"] = {
+        "all": [
+            {"field": "scope", "eq": "a"},
+            {"field": "scope", "eq": "b"},
+            {"field": "scope", "ne": "c"},
+        ]
+    }
     assert problems_of(raw) == []
     from pydantic import TypeAdapter
 
     from definitions.conditions import Condition
 
-    cond = TypeAdapter(Condition).validate_python({"all": [{"field": "s", "eq": "a"}, {"field": "s", "ne": "a"}]})
+    cond = TypeAdapter(Condition).validate_python(
+        {"all": [{"field": "s", "eq": "a"}, {"field": "s", "ne": "a"}]}
+    )
     assert satisfiable(cond, {"s": "array"}) is False
 
 
 def test_steps_after_completion_are_unreachable() -> None:
     raw = example_raw()
-    raw["steps"].insert(4, {"key": "early_end", "kind": "complete", "at": "window", "role": "window_clerk", "days": 0})
+    raw["steps"].insert(
+        4,
+        {"key": "early_end", "kind": "complete", "at": "window", "role": "window_clerk", "days": 0},
+    )
     assert ("/steps/5", "route-unreachable") in found(raw)
 
 
@@ -172,7 +213,11 @@ def test_step_at_unknown_domain_when_the_organisation_is_known() -> None:
     raw["steps"][2]["at"] = "county.moon"
     loaded = load_definition(json.dumps(raw), "item.json")
     assert loaded.definition is not None
-    problems = check_definition(loaded.definition, "item.json", CheckContext(known_domains=frozenset({"county.scjg", "county.hall"})))
+    problems = check_definition(
+        loaded.definition,
+        "item.json",
+        CheckContext(known_domains=frozenset({"county.scjg", "county.hall"})),
+    )
     assert ("/steps/2/at", "step-at") in {(p.pointer, p.rule) for p in problems}
 
 
@@ -186,7 +231,17 @@ def test_reported_item_without_forward() -> None:
 def test_forward_after_decision() -> None:
     raw = example_raw()
     raw["handling"] = "reported"
-    raw["steps"].insert(4, {"key": "forward", "kind": "forward", "at": "window", "role": "window_clerk", "days": 0, "to": "owner"})
+    raw["steps"].insert(
+        4,
+        {
+            "key": "forward",
+            "kind": "forward",
+            "at": "window",
+            "role": "window_clerk",
+            "days": 0,
+            "to": "owner",
+        },
+    )
     assert ("/steps/4", "reported-forward") in found(raw)
 
 
@@ -198,9 +253,19 @@ def test_joint_item_without_countersign() -> None:
 
 def test_fee_per_a_non_numeric_field_and_result_fields() -> None:
     raw = example_raw()
-    raw["fees"] = [{"key": "f", "name": "费", "per": {"field": "operator_name", "amount": "1"}, "basis": "《x》"}]
+    raw["fees"] = [
+        {
+            "key": "f",
+            "name": "费",
+            "per": {"field": "operator_name", "amount": "1"},
+            "basis": "《x》",
+        }
+    ]
     raw["disclosure"]["result_fields"] = ["operator_name", "nickname"]
-    assert {("/fees/0/per/field", "fee-per-field"), ("/disclosure/result_fields/1", "result-fields")} <= found(raw)
+    assert {
+        ("/fees/0/per/field", "fee-per-field"),
+        ("/disclosure/result_fields/1", "result-fields"),
+    } <= found(raw)
 
 
 def test_limit_basis_must_exist() -> None:
@@ -219,7 +284,9 @@ def test_field_type_definition_checks() -> None:
     raw = example_raw()
     fields(raw)[0]["min_length"] = 200
     fields(raw).append({"key": "kind", "label": "类别", "type": "choice", "options": []})
-    fields(raw).append({"key": "cap", "label": "容量", "type": "number", "minimum": 5, "maximum": 1})
+    fields(raw).append(
+        {"key": "cap", "label": "容量", "type": "number", "minimum": 5, "maximum": 1}
+    )
     got = found(raw)
     assert ("/form/sections/0/fields/0/min_length", "field-type") in got
     assert ("/form/sections/0/fields/7/options", "field-type") in got

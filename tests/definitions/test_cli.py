@@ -50,8 +50,14 @@ def test_check_reports_every_problem_as_file_pointer_message_rule(tmp_path: Path
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert f"{bad}:/colour: 未知的键 [schema]" in lines
-    assert any(line.startswith(f"{worse}:/limits/promised_days: ") and line.endswith("[compression]") for line in lines)
-    assert any(line.startswith(f"{worse}:/steps/3/role: ") and line.endswith("[chief-decides]") for line in lines)
+    assert any(
+        line.startswith(f"{worse}:/limits/promised_days: ") and line.endswith("[compression]")
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{worse}:/steps/3/role: ") and line.endswith("[chief-decides]")
+        for line in lines
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,7 +76,10 @@ def test_check_never_tracebacks_on_junk(tmp_path: Path, content: bytes, rule: st
     path.write_bytes(content)
     result = run("definitions", "check", str(path))
     assert result.exit_code == 1
-    assert any(line.startswith(f"{path}:/") and line.endswith(f"[{rule}]") for line in result.output.splitlines()), result.output
+    assert any(
+        line.startswith(f"{path}:/") and line.endswith(f"[{rule}]")
+        for line in result.output.splitlines()
+    ), result.output
 
 
 def test_check_of_a_missing_path_and_an_empty_folder(tmp_path: Path) -> None:
@@ -93,7 +102,9 @@ def test_schema_output_equals_the_committed_file() -> None:
     result = run("definitions", "schema")
     assert result.exit_code == 0
     committed = SCHEMA_PATH.read_text(encoding="utf-8")
-    assert result.output == committed, "definitions/schema/item.schema.json is out of date: run make schema"
+    assert result.output == committed, (
+        "definitions/schema/item.schema.json is out of date: run make schema"
+    )
 
 
 def test_committed_schema_accepts_the_example_and_refuses_unknown_keys() -> None:

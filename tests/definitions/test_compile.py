@@ -48,7 +48,11 @@ def test_good_application_has_no_errors(item: CompiledItem) -> None:
 
 
 def test_errors_are_chinese_with_paths_and_labels_in_form_order(item: CompiledItem) -> None:
-    data = good_data(uscc="91110000600037341A", mobile="1381234", staff=[{"name": "", "health_cert_no": "x"}, {"name": "李四"}])
+    data = good_data(
+        uscc="91110000600037341A",
+        mobile="1381234",
+        staff=[{"name": "", "health_cert_no": "x"}, {"name": "李四"}],
+    )
     data.pop("operator_name")
     errors = item.evaluate(data).errors
     assert [(e.path, e.message) for e in errors] == [
@@ -82,7 +86,9 @@ def test_unknown_field_is_refused(item: CompiledItem) -> None:
 
 
 def test_conditionally_required_field(item: CompiledItem) -> None:
-    assert [e.path for e in item.evaluate(good_data(cold_chain=True)).errors] == ["/cold_storage_m3"]
+    assert [e.path for e in item.evaluate(good_data(cold_chain=True)).errors] == [
+        "/cold_storage_m3"
+    ]
     ok = item.evaluate(good_data(cold_chain=True, cold_storage_m3=30))
     assert ok.errors == [] and "/cold_storage_m3" in ok.required
 
@@ -106,7 +112,13 @@ def test_a_stale_hidden_value_does_not_hide_a_visible_field() -> None:
     raw["form"]["sections"][0]["fields"] = [
         {"key": "x", "label": "X", "type": "boolean"},
         {"key": "b", "label": "B", "type": "text", "visible_when": {"field": "x", "eq": True}},
-        {"key": "a", "label": "A", "type": "text", "required": True, "visible_when": {"not": {"field": "b", "eq": "v"}}},
+        {
+            "key": "a",
+            "label": "A",
+            "type": "text",
+            "required": True,
+            "visible_when": {"not": {"field": "b", "eq": "v"}},
+        },
     ]
     raw["disclosure"]["result_fields"] = ["a"]
     raw["materials"] = raw["materials"][:2]
@@ -139,32 +151,47 @@ def _multi_choice_item() -> CompiledItem:
             "label": "经营项目",
             "type": "choice",
             "multiple": True,
-            "options": [{"value": "retail", "label": "食品销售"}, {"value": "catering", "label": "餐饮服务"}],
+            "options": [
+                {"value": "retail", "label": "食品销售"},
+                {"value": "catering", "label": "餐饮服务"},
+            ],
         }
     )
     raw["form"]["sections"][0]["fields"].append(
-        {"key": "seats", "label": "座位数", "type": "integer", "minimum": 1, "required_when": {"field": "scope", "eq": "catering"}}
+        {
+            "key": "seats",
+            "label": "座位数",
+            "type": "integer",
+            "minimum": 1,
+            "required_when": {"field": "scope", "eq": "catering"},
+        }
     )
     return compiled(raw)
 
 
 def test_multiple_choice_conditions_test_membership() -> None:
     item = _multi_choice_item()
-    assert [e.path for e in item.evaluate(good_data(scope=["retail", "catering"])).errors] == ["/seats"]
+    assert [e.path for e in item.evaluate(good_data(scope=["retail", "catering"])).errors] == [
+        "/seats"
+    ]
     assert item.evaluate(good_data(scope=["retail"])).errors == []
 
 
 def test_an_option_not_offered_is_reported_at_the_field_with_its_label() -> None:
     item = _multi_choice_item()
     errors = item.evaluate(good_data(scope=["retail", "bakery"])).errors
-    assert [(e.path, e.message, e.label) for e in errors] == [("/scope", "请从给出的选项中选择“经营项目”", "经营项目")]
+    assert [(e.path, e.message, e.label) for e in errors] == [
+        ("/scope", "请从给出的选项中选择“经营项目”", "经营项目")
+    ]
     errors = item.evaluate(good_data(scope=["retail", "retail"])).errors
     assert [e.path for e in errors] == ["/scope"]
 
 
 def test_a_broken_file_reference_is_reported_at_the_file_field() -> None:
     raw = example_raw()
-    raw["form"]["sections"][0]["fields"].append({"key": "photo", "label": "门头照片", "type": "file", "accept": ["image/jpeg"]})
+    raw["form"]["sections"][0]["fields"].append(
+        {"key": "photo", "label": "门头照片", "type": "file", "accept": ["image/jpeg"]}
+    )
     item = compiled(raw)
     ref = {"sha256": "a" * 64, "name": "门头.jpg", "size": 1000, "content_type": "image/png"}
     errors = item.evaluate(good_data(photo=ref)).errors
@@ -188,7 +215,12 @@ def test_steps_are_skipped_by_when() -> None:
     raw = example_raw()
     raw["steps"][1]["when"] = {"field": "cold_chain", "eq": True}
     item = compiled(raw)
-    assert [s.key for s in item.evaluate(good_data()).steps] == ["accept", "review", "decide", "complete"]
+    assert [s.key for s in item.evaluate(good_data()).steps] == [
+        "accept",
+        "review",
+        "decide",
+        "complete",
+    ]
     assert [s.key for s in item.evaluate(good_data(cold_chain=True, cold_storage_m3=1)).steps] == [
         "accept",
         "inspect",
@@ -200,11 +232,25 @@ def test_steps_are_skipped_by_when() -> None:
 
 def _fee_item() -> CompiledItem:
     raw = example_raw()
-    raw["form"]["sections"][0]["fields"].append({"key": "area_m2", "label": "经营面积", "type": "number", "minimum": 0})
+    raw["form"]["sections"][0]["fields"].append(
+        {"key": "area_m2", "label": "经营面积", "type": "number", "minimum": 0}
+    )
     raw["fees"] = [
         {"key": "base", "name": "工本费", "amount": "10", "basis": "food-safety-law-35"},
-        {"key": "area", "name": "面积费", "per": {"field": "area_m2", "amount": "0.35", "unit": "平方米"}, "basis": "《收费标准》"},
-        {"key": "cold", "name": "冷库检测费", "amount": "120.50", "when": {"field": "cold_chain", "eq": True}, "basis": "《收费标准》", "waivable": True},
+        {
+            "key": "area",
+            "name": "面积费",
+            "per": {"field": "area_m2", "amount": "0.35", "unit": "平方米"},
+            "basis": "《收费标准》",
+        },
+        {
+            "key": "cold",
+            "name": "冷库检测费",
+            "amount": "120.50",
+            "when": {"field": "cold_chain", "eq": True},
+            "basis": "《收费标准》",
+            "waivable": True,
+        },
     ]
     return compiled(raw)
 

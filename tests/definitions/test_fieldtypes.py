@@ -85,7 +85,9 @@ def test_choice_parser_only_takes_offered_options() -> None:
         parse("choice", "wholesale", **opts)
 
 
-@pytest.mark.parametrize("value", ["12661008316", "1381234567８", "12345678901", "1381234567", "23812345678"])
+@pytest.mark.parametrize(
+    "value", ["12661008316", "1381234567８", "12345678901", "1381234567", "23812345678"]
+)
 def test_mobile_format_refuses_without_crashing(value: str) -> None:
     # 1266… once raised NumberParseException out of the validator; full-width digits passed
     assert default_registry()["mobile"].check_format(value) is False
@@ -123,7 +125,9 @@ def test_every_registered_type_has_value_and_breaker_strategies() -> None:
 
 def test_text_schema_limits_and_default_maximum() -> None:
     reg = default_registry()
-    s = reg["text"].schema(field("text", min_length=2, max_length=5, pattern="^[A-Z]+$"), lambda fs: {})
+    s = reg["text"].schema(
+        field("text", min_length=2, max_length=5, pattern="^[A-Z]+$"), lambda fs: {}
+    )
     assert s == {"type": "string", "minLength": 2, "maxLength": 5, "pattern": "^[A-Z]+$"}
     assert reg["textarea"].schema(field("textarea"), lambda fs: {})["maxLength"] == 2000
 
@@ -134,7 +138,11 @@ def test_money_is_never_negative_by_default() -> None:
 
 
 def test_group_schema_takes_at_least_one_row() -> None:
-    f = field("group", fields=[{"key": "name", "label": "姓名", "type": "text"}], repeat={"min": 0, "max": 3})
+    f = field(
+        "group",
+        fields=[{"key": "name", "label": "姓名", "type": "text"}],
+        repeat={"min": 0, "max": 3},
+    )
     s = default_registry()["group"].schema(f, lambda fs: {"type": "object"})
     assert s["minItems"] == 1 and s["maxItems"] == 3
 
@@ -175,7 +183,9 @@ def test_registry_hook_takes_a_new_type_and_refuses_bad_ones() -> None:
         reg.register(Bad())
 
 
-def test_a_new_type_validates_through_compilation(monkeypatch: pytest.MonkeyPatch, example: Any) -> None:
+def test_a_new_type_validates_through_compilation(
+    monkeypatch: pytest.MonkeyPatch, example: Any
+) -> None:
     import definitions.fieldtypes as ft
 
     reg = FieldTypeRegistry()
@@ -183,7 +193,9 @@ def test_a_new_type_validates_through_compilation(monkeypatch: pytest.MonkeyPatc
     reg.register(PlateType())
     monkeypatch.setattr(ft, "_default", reg)
     raw = example.canonical()
-    raw["form"]["sections"][0]["fields"].append({"key": "plate", "label": "车牌号", "type": "plate", "required": True})
+    raw["form"]["sections"][0]["fields"].append(
+        {"key": "plate", "label": "车牌号", "type": "plate", "required": True}
+    )
     from definitions.models import ItemDefinition
 
     item = CompiledItem(ItemDefinition.model_validate(raw), reg)

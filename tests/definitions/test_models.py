@@ -40,7 +40,17 @@ def test_step_kind_keys() -> None:
 
 def test_special_procedures_count_by_default_as_the_law_says() -> None:
     def special(proc: str, **kw: Any) -> Step:
-        return Step.model_validate({"key": "s", "kind": "special", "procedure": proc, "at": "owner", "role": "reviewer", "days": 5, **kw})
+        return Step.model_validate(
+            {
+                "key": "s",
+                "kind": "special",
+                "procedure": proc,
+                "at": "owner",
+                "role": "reviewer",
+                "days": 5,
+                **kw,
+            }
+        )
 
     assert special("site_inspection").counts is True
     assert special("hearing").counts is False
@@ -52,7 +62,15 @@ def test_fee_needs_amount_or_per_but_not_both() -> None:
     raw = example_raw()
     raw["fees"] = [{"key": "f", "name": "费", "basis": "《x》"}]
     assert any("恰好给出 amount 或 per" in str(e["msg"]) for e in invalid(raw))
-    raw["fees"] = [{"key": "f", "name": "费", "basis": "《x》", "amount": "1", "per": {"field": "a", "amount": "1"}}]
+    raw["fees"] = [
+        {
+            "key": "f",
+            "name": "费",
+            "basis": "《x》",
+            "amount": "1",
+            "per": {"field": "a", "amount": "1"},
+        }
+    ]
     invalid(raw)
 
 

@@ -48,7 +48,13 @@ def test_every_generated_application_validates(data: st.DataObject) -> None:
     assert item.reference().is_valid(app)
 
 
-def _oracle_visible_required(fields: list[FormField], data: dict[str, Any], base: str, visible: list[str], required: list[str]) -> None:
+def _oracle_visible_required(
+    fields: list[FormField],
+    data: dict[str, Any],
+    base: str,
+    visible: list[str],
+    required: list[str],
+) -> None:
     for f in fields:
         if f.visible_when is not None and not holds(f.visible_when, data):
             continue
@@ -77,9 +83,13 @@ def test_visible_and_required_fields_match_the_oracle(data: st.DataObject) -> No
     for path in result.required:
         assert _get(app, path) is not None, path
     # steps, materials and fees follow the same conditions
-    assert [s.key for s in result.steps] == [s.key for s in d.steps if s.when is None or holds(s.when, app)]
+    assert [s.key for s in result.steps] == [
+        s.key for s in d.steps if s.when is None or holds(s.when, app)
+    ]
     listed = [n.material.key for n in result.materials]
-    assert listed == [m.key for m in d.materials if m.required_when is None or holds(m.required_when, app)]
+    assert listed == [
+        m.key for m in d.materials if m.required_when is None or holds(m.required_when, app)
+    ]
     charged = {line.key for line in result.fees}
     for fee in d.fees:
         applies = fee.when is None or holds(fee.when, app)
@@ -100,10 +110,14 @@ def _get(data: Any, path: str) -> Any:
     return data
 
 
-def _with_hidden_values(src: S.Source, fields: list[FormField], data: dict[str, Any]) -> dict[str, Any]:
+def _with_hidden_values(
+    src: S.Source, fields: list[FormField], data: dict[str, Any]
+) -> dict[str, Any]:
     """The same data plus a valid value for every hidden field (rows recursively)."""
     out = dict(data)
-    constants = S.condition_constants([c for f in fields for c in (f.visible_when, f.required_when)])
+    constants = S.condition_constants(
+        [c for f in fields for c in (f.visible_when, f.required_when)]
+    )
     for f in S.hidden_fields(fields, data):
         out[f.key] = S.biased_value(src, f, constants)
     for f in fields:
@@ -204,7 +218,11 @@ def _conditions(d: ItemDefinition) -> list[tuple[list[FormField], AnyCondition]]
                 level(f.fields)
 
     level(top)
-    for c in [m.required_when for m in d.materials] + [s.when for s in d.steps] + [fee.when for fee in d.fees]:
+    for c in (
+        [m.required_when for m in d.materials]
+        + [s.when for s in d.steps]
+        + [fee.when for fee in d.fees]
+    ):
         if c is not None:
             out.append((top, c))
     return out
@@ -218,25 +236,48 @@ def test_compiled_predicates_agree_with_the_oracle(data: st.DataObject) -> None:
     conds = _conditions(d)
     src = S.HypothesisSource(data.draw)
     for fields, cond in conds:
-        arrays = frozenset(f.key for f in fields if f.type == "group" or (f.type == "choice" and f.multiple))
+        arrays = frozenset(
+            f.key for f in fields if f.type == "group" or (f.type == "choice" and f.multiple)
+        )
         pred = item.predicate(cond, arrays)
         for _ in range(4):
             # any type-correct values, each field present or absent (visibility ignored)
-            values = {f.key: S.field_value(src, f) for f in fields if f.type != "group" and src.boolean()}
+            values = {
+                f.key: S.field_value(src, f) for f in fields if f.type != "group" and src.boolean()
+            }
             # values equal to the condition's constants, to exercise the boundaries
             for a in atoms(cond):
-                if src.boolean() and a.op != "in" and a.field in values and not isinstance(values[a.field], list):
+                if (
+                    src.boolean()
+                    and a.op != "in"
+                    and a.field in values
+                    and not isinstance(values[a.field], list)
+                ):
                     values[a.field] = a.value
             assert pred.is_valid(values) == holds(cond, values), (cond, values)
 
 
-SCALARS = st.one_of(st.booleans(), st.integers(-3, 3), st.sampled_from([1.0, 0.0, 2.5, -1.5]), st.sampled_from(["a", "b", "1", "true"]))
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([1.0, 0.0, 2.5, -1.5]),
+    st.sampled_from(["a", "b", "1", "true"]),
+)
 FIELDS = ("x", "y", "z")
 
 
 def _atom_strategy() -> st.SearchStrategy[dict[str, Any]]:
-    eqs = st.builds(lambda f, op, v: {"field": f, op: v}, st.sampled_from(FIELDS), st.sampled_from(["eq", "ne"]), SCALARS)
-    ins = st.builds(lambda f, vs: {"field": f, "in": vs}, st.sampled_from(FIELDS), st.lists(SCALARS, min_size=1, max_size=3))
+    eqs = st.builds(
+        lambda f, op, v: {"field": f, op: v},
+        st.sampled_from(FIELDS),
+        st.sampled_from(["eq", "ne"]),
+        SCALARS,
+    )
+    ins = st.builds(
+        lambda f, vs: {"field": f, "in": vs},
+        st.sampled_from(FIELDS),
+        st.lists(SCALARS, min_size=1, max_size=3),
+    )
     nums = st.builds(
         lambda f, op, v: {"field": f, op: v},
         st.sampled_from(FIELDS),
@@ -260,9 +301,16 @@ CONDITIONS = st.recursive(
 @KIT
 @given(
     CONDITIONS,
-    st.dictionaries(st.sampled_from(FIELDS), st.one_of(SCALARS, st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))),
+    st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.one_of(
+            SCALARS, st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True)
+        ),
+    ),
 )
-def test_condition_schema_agrees_with_holds_on_scalars_and_lists(cond: dict[str, Any], values: dict[str, Any]) -> None:
+def test_condition_schema_agrees_with_holds_on_scalars_and_lists(
+    cond: dict[str, Any], values: dict[str, Any]
+) -> None:
     """1 and 1.0 are equal, true and 1 are not, lists test membership — in both readings."""
     parsed: AnyCondition = TypeAdapter(Condition).validate_python(cond)
     arrays = frozenset(k for k, v in values.items() if isinstance(v, list))
@@ -290,7 +338,11 @@ def test_every_catalogue_item_passes_every_rule() -> None:
     assert all(i.definition is not None for i in items)
 
 
-@pytest.mark.parametrize("path", catalog_files() or [pytest.param(None, marks=pytest.mark.skip("catalogue is empty"))], ids=lambda p: p.name if p else "empty")
+@pytest.mark.parametrize(
+    "path",
+    catalog_files() or [pytest.param(None, marks=pytest.mark.skip("catalogue is empty"))],
+    ids=lambda p: p.name if p else "empty",
+)
 def test_generated_applications_of_catalogue_items_validate(path: Path) -> None:
     loaded = load_definition(path.read_text(encoding="utf-8"), str(path))
     assert loaded.definition is not None, [p.format() for p in loaded.problems]
@@ -357,7 +409,17 @@ def _township_decides_without_township(raw: dict[str, Any]) -> None:
 
 def _reported_forward_elsewhere(raw: dict[str, Any]) -> None:
     raw["handling"] = "reported"
-    raw["steps"].insert(1, {"key": "forward", "kind": "forward", "at": "window", "role": "window_clerk", "days": 0, "to": "county.mz"})
+    raw["steps"].insert(
+        1,
+        {
+            "key": "forward",
+            "kind": "forward",
+            "at": "window",
+            "role": "window_clerk",
+            "days": 0,
+            "to": "county.mz",
+        },
+    )
 
 
 def _no_limit_basis(raw: dict[str, Any]) -> None:
@@ -420,7 +482,10 @@ def test_each_rule_rejects_a_definition_crafted_to_break_it(rule: Any) -> None:
     if breaker is None:
         pytest.fail(f"rule {rule.id!r} has no crafted breaking definition in CRAFTED")
     docs = breaker(example_raw())
-    loaded = [load_definition(json.dumps(doc, ensure_ascii=False), f"item{i}.json") for i, doc in enumerate(docs)]
+    loaded = [
+        load_definition(json.dumps(doc, ensure_ascii=False), f"item{i}.json")
+        for i, doc in enumerate(docs)
+    ]
     for item in loaded:
         assert item.problems == [], [p.format() for p in item.problems]
     problems = check_loaded(loaded)
@@ -428,7 +493,9 @@ def test_each_rule_rejects_a_definition_crafted_to_break_it(rule: Any) -> None:
     assert mine, f"rule {rule.id} did not fire; found {[p.format() for p in problems]}"
     for p in mine:
         assert p.severity is rule.severity
-        assert p.format().endswith(f"[{rule.id}]" if rule.severity is Severity.ERROR else f"[{rule.id}, warning]")
+        assert p.format().endswith(
+            f"[{rule.id}]" if rule.severity is Severity.ERROR else f"[{rule.id}, warning]"
+        )
         assert p.pointer.startswith("/")
         assert p.file.startswith("item")
 
@@ -438,7 +505,9 @@ def test_each_rule_rejects_a_definition_crafted_to_break_it(rule: Any) -> None:
 
 @KIT
 @given(st.data())
-def test_a_condition_that_holds_for_some_data_is_never_called_unsatisfiable(data: st.DataObject) -> None:
+def test_a_condition_that_holds_for_some_data_is_never_called_unsatisfiable(
+    data: st.DataObject,
+) -> None:
     from definitions.satisfiability import satisfiable
 
     d = data.draw(S.definitions())
@@ -449,10 +518,22 @@ def test_a_condition_that_holds_for_some_data_is_never_called_unsatisfiable(data
     raw = S.condition_over(src, fields, depth=3)
     assert raw is not None
     cond: AnyCondition = TypeAdapter(Condition).validate_python(raw)
-    kinds = {f.key: ("array" if f.type == "choice" and f.multiple else f.type if f.type in ("boolean",) else "number" if f.type in ("number", "integer", "money") else "string") for f in fields}
+    kinds = {
+        f.key: (
+            "array"
+            if f.type == "choice" and f.multiple
+            else f.type
+            if f.type in ("boolean",)
+            else "number"
+            if f.type in ("number", "integer", "money")
+            else "string"
+        )
+        for f in fields
+    }
     constants = S.condition_constants([cond])
     witnessed = any(
-        holds(cond, {f.key: S.biased_value(src, f, constants) for f in fields if src.boolean()}) for _ in range(20)
+        holds(cond, {f.key: S.biased_value(src, f, constants) for f in fields if src.boolean()})
+        for _ in range(20)
     )
     if witnessed:
         assert satisfiable(cond, kinds) is not False, raw

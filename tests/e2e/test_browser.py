@@ -35,9 +35,15 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None  # type: ignore[assignment]
 
 if sync_playwright is None:
-    pytestmark = [pytestmark, pytest.mark.skip(reason="playwright is not installed (pip install -e '.[dev]')")]
+    pytestmark = [
+        pytestmark,
+        pytest.mark.skip(reason="playwright is not installed (pip install -e '.[dev]')"),
+    ]
 elif not CHROMIUM.exists():
-    pytestmark = [pytestmark, pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)")]
+    pytestmark = [
+        pytestmark,
+        pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)"),
+    ]
 
 
 def _shot(page: Page, name: str) -> None:
@@ -219,8 +225,15 @@ def test_the_same_submission_works_without_javascript(browser: Browser, server: 
 
 
 def test_phone_width_form_is_readable(browser: Browser, server: str) -> None:
-    page = _page(browser, server, YEZHOU, viewport={"width": 375, "height": 740},
-                 device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = _page(
+        browser,
+        server,
+        YEZHOU,
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page.goto(f"/desk/apply/{FOOD}?domain=township.yezhou")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways on a phone ({width}px)"

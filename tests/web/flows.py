@@ -15,8 +15,15 @@ def apply_url(code: str = FOOD, domain: str = "township.yezhou") -> str:
     return f"/desk/apply/{code}?domain={domain}"
 
 
-def post_application(client: Any, action: str, data: Any = None, *, code: str = FOOD,
-                     domain: str = "township.yezhou", **kw: Any) -> Any:
+def post_application(
+    client: Any,
+    action: str,
+    data: Any = None,
+    *,
+    code: str = FOOD,
+    domain: str = "township.yezhou",
+    **kw: Any,
+) -> Any:
     data = food_data() if data is None else data
     return client.send_form(apply_url(code, domain), application_post(data, action, **kw))
 
@@ -31,8 +38,9 @@ def case_number(response: Any) -> str:
 
 def accept_food(client: Any, domain: str = "township.yezhou", **changes: Any) -> str:
     """The window accepts a complete 食品经营许可 application; the case number."""
-    r = post_application(client, "accept", food_data(**changes), domain=domain,
-                         received=FOOD_MATERIALS)
+    r = post_application(
+        client, "accept", food_data(**changes), domain=domain, received=FOOD_MATERIALS
+    )
     return case_number(r)
 
 

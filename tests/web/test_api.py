@@ -13,8 +13,11 @@ HALL = "window_clerk@county.hall"
 def _apply(client: Any, data: dict[str, Any] | None = None, domain: str = "county.hall") -> Any:
     return client.api_post(
         f"/api/items/{FOOD}/applications",
-        {"data": data or food_data(), "applicant": {"name": "向明", "mobile": "13907180001"},
-         "accepting_domain": domain},
+        {
+            "data": data or food_data(),
+            "applicant": {"name": "向明", "mobile": "13907180001"},
+            "accepting_domain": domain,
+        },
     )
 
 
@@ -24,7 +27,10 @@ def test_items_list_the_published_catalogue(anon) -> None:
     items = {i["code"]: i for i in r.json()}
     assert len(items) == 22
     food = items[FOOD]
-    assert food["name"] == "食品经营许可（新办）" and food["accept"] == ["county.hall", "township.*"]
+    assert food["name"] == "食品经营许可（新办）" and food["accept"] == [
+        "county.hall",
+        "township.*",
+    ]
     assert food["promised_days"] < food["statutory_days"]
 
 
@@ -42,17 +48,24 @@ def test_openapi_schema_is_served(anon) -> None:
     r = anon.get("/schema/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for path in ("/api/items", "/api/items/{code}", "/api/items/{code}/evaluate",
-                 "/api/items/{code}/applications", "/api/cases/{number}",
-                 "/api/cases/{number}/acts/{act}"):
+    for path in (
+        "/api/items",
+        "/api/items/{code}",
+        "/api/items/{code}/evaluate",
+        "/api/items/{code}/applications",
+        "/api/cases/{number}",
+        "/api/cases/{number}/acts/{act}",
+    ):
         assert path in paths, path
     assert not any(p.startswith("/desk") for p in paths)
 
 
 def test_evaluate_answers_field_path_errors_and_what_follows(anon) -> None:
     anon.get("/login")
-    r = anon.api_post(f"/api/items/{FOOD}/evaluate",
-                      food_data(legal_person_id="422822199001011230", cold_chain=True))
+    r = anon.api_post(
+        f"/api/items/{FOOD}/evaluate",
+        food_data(legal_person_id="422822199001011230", cold_chain=True),
+    )
     assert r.status_code == 200  # an evaluation creates nothing
     body = r.json()
     assert body["ok"] is False
@@ -92,20 +105,25 @@ def test_case_read_and_acts_with_the_same_permissions(login) -> None:
     missing = login("reviewer@county.zrzy").get("/api/cases/42282220200101999999")
     assert outsider.status_code == missing.status_code == 404
     assert outsider.json()["message"].replace(number, "N") == missing.json()["message"].replace(
-        "42282220200101999999", "N")
-    r = clerk.api_post(f"/api/cases/{number}/acts/accept",
-                       {"received": FOOD_MATERIALS, "expected_version": case["version"]})
+        "42282220200101999999", "N"
+    )
+    r = clerk.api_post(
+        f"/api/cases/{number}/acts/accept",
+        {"received": FOOD_MATERIALS, "expected_version": case["version"]},
+    )
     assert r.status_code == 201 and r.json()["message"] == "已受理"
     seen = reviewer.get(f"/api/cases/{number}").json()
     assert seen["state"] == "in_progress"
     assert [a["act"] for a in seen["actions"]] == ["review", "return"]
     # the clerk may not review; a stale version loses the race
     assert clerk.api_post(f"/api/cases/{number}/acts/review", {"reason": "x"}).status_code == 403
-    stale = reviewer.api_post(f"/api/cases/{number}/acts/review",
-                              {"reason": "x", "expected_version": case["version"]})
+    stale = reviewer.api_post(
+        f"/api/cases/{number}/acts/review", {"reason": "x", "expected_version": case["version"]}
+    )
     assert stale.status_code == 409 and stale.json()["code"]
-    ok = reviewer.api_post(f"/api/cases/{number}/acts/review",
-                           {"reason": "符合", "expected_version": seen["version"]})
+    ok = reviewer.api_post(
+        f"/api/cases/{number}/acts/review", {"reason": "符合", "expected_version": seen["version"]}
+    )
     assert ok.status_code == 201
     assert clerk.get(f"/api/cases/{number}").json()["events"][-1]["reason"] == "符合"
 

@@ -14,8 +14,16 @@ PROXIES = parse_networks("10.0.0.1, 192.168.0.0/16")
 
 def _request(peer: str, *forwarded: str) -> Request[Any, Any, Any]:
     headers = [(b"x-forwarded-for", f.encode()) for f in forwarded]
-    return Request({"type": "http", "client": (peer, 50000), "headers": headers,
-                    "path": "/", "query_string": b"", "method": "GET"})  # type: ignore[typeddict-item]
+    return Request(
+        {
+            "type": "http",
+            "client": (peer, 50000),
+            "headers": headers,
+            "path": "/",
+            "query_string": b"",
+            "method": "GET",
+        }
+    )  # type: ignore[typeddict-item]
 
 
 def test_without_proxies_the_peer_is_the_client_whatever_the_header_says() -> None:

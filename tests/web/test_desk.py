@@ -96,8 +96,10 @@ def test_errors_show_a_summary_linking_each_field_and_inline_errors(login) -> No
     assert targets == ["f-_applicant_name", "f-operator_name", "f-legal_person_id"]  # form order
     for target, message in links:
         assert f'id="{target}"' in html  # the link leads to the control
-        assert re.search(rf'id="{target}-error">(<span[^>]*>[^<]*</span>)?{re.escape(message)}', html) or \
-            message in html
+        assert (
+            re.search(rf'id="{target}-error">(<span[^>]*>[^<]*</span>)?{re.escape(message)}', html)
+            or message in html
+        )
     assert 'aria-invalid="true"' in html
     assert 'value="422822199001011230"' in html  # what was typed is shown back
     assert "有 3 处需要修改" in html
@@ -143,7 +145,12 @@ def test_group_rows_are_added_and_removed_without_javascript(login) -> None:
     assert 'name="staff[1][name]"' in r.text and 'name="_rows_staff" value="2"' in r.text
     assert 'value="remove:staff:1"' in r.text
     staff = [
-        {"name": "甲", "post": "manager", "health_cert_no": "A1", "health_cert_expiry": "2027-01-01"},
+        {
+            "name": "甲",
+            "post": "manager",
+            "health_cert_no": "A1",
+            "health_cert_expiry": "2027-01-01",
+        },
         {"name": "乙", "post": "sales", "health_cert_no": "B2", "health_cert_expiry": "2027-01-01"},
     ]
     r = post_application(clerk, "remove:staff:0", food_data(staff=staff))
@@ -154,8 +161,7 @@ def test_group_rows_are_added_and_removed_without_javascript(login) -> None:
     # a row left blank is dropped; a row half filled is an error on its missing cells
     blank = [*application_post(food_data(), "check"), ("_rows_staff", "2")]
     assert clerk.send_form(apply_url(), blank).status_code == 200
-    half = [*application_post(food_data(), "check"), ("_rows_staff", "2"),
-            ("staff[1][name]", "丙")]
+    half = [*application_post(food_data(), "check"), ("_rows_staff", "2"), ("staff[1][name]", "丙")]
     r = clerk.send_form(apply_url(), half)
     assert r.status_code == 422 and 'href="#f-staff-1-health_cert_no"' in r.text
     assert 'name="staff[1][name]" value="丙"' in r.text
@@ -164,7 +170,12 @@ def test_group_rows_are_added_and_removed_without_javascript(login) -> None:
 def test_check_page_shows_the_answers_and_carries_them(login) -> None:
     clerk = login(YEZHOU)
     staff = [
-        {"name": "甲", "post": "manager", "health_cert_no": "A1", "health_cert_expiry": "2027-01-01"},
+        {
+            "name": "甲",
+            "post": "manager",
+            "health_cert_no": "A1",
+            "health_cert_expiry": "2027-01-01",
+        },
         {"name": "乙", "post": "sales", "health_cert_no": "B2", "health_cert_expiry": "2027-01-01"},
     ]
     r = post_application(clerk, "check", food_data(staff=staff))
@@ -202,7 +213,7 @@ def test_accept_opens_the_case_page_with_its_acceptance_notice(login) -> None:
     page = clerk.get(r.headers["location"])  # where the window lands after accepting
     assert page.status_code == 200
     assert "已受理。请打印受理通知书交申请人。" in page.text and "办理中" in page.text
-    assert f'/desk/cases/{number}/notice/acceptance' in page.text
+    assert f"/desk/cases/{number}/notice/acceptance" in page.text
     assert "<strong>受理</strong>" in page.text  # in the timeline
     assert re.search(r"应于\d{4}年\d+月\d+日", page.text)  # the deadline, explained
     # the flash is shown once
@@ -211,10 +222,17 @@ def test_accept_opens_the_case_page_with_its_acceptance_notice(login) -> None:
 
 def test_one_time_correction_notice_lists_every_missing_material(login) -> None:
     clerk = login(YEZHOU)
-    r = post_application(clerk, "correct", food_data(by_agent=True, agent_name="李四",
-                                                     agent_id_card="422822198503052012",
-                                                     agent_mobile="13907180002"),
-                         received=["safety_rules"])
+    r = post_application(
+        clerk,
+        "correct",
+        food_data(
+            by_agent=True,
+            agent_name="李四",
+            agent_id_card="422822198503052012",
+            agent_mobile="13907180002",
+        ),
+        received=["safety_rules"],
+    )
     number = case_number(r)
     assert state_of(clerk, number) == "待补正"
     notice = clerk.get(f"/desk/cases/{number}/notice/correction")
@@ -268,7 +286,11 @@ def test_case_page_offers_each_user_exactly_their_acts(login) -> None:
     # the chief representative decides once the review is done; the head still only reads
     assert act(login("reviewer@county.scjg"), number, "review", reason="符合").status_code == 303
     assert acts_offered(login("chief_representative@county.scjg").get(url).text) == [
-        "decide:approve", "decide:deny", "return", "extend"]
+        "decide:approve",
+        "decide:deny",
+        "return",
+        "extend",
+    ]
     assert acts_offered(login("department_head@county.scjg").get(url).text) == []
 
 
@@ -301,7 +323,12 @@ def test_full_lifecycle_of_a_food_licence_accepted_at_a_township(login) -> None:
     timeline = re.search(r'<ol class="timeline".*?</ol>', page, re.S)
     assert timeline is not None
     assert [a for a in re.findall(r"<strong>(.*?)</strong>", timeline[0])] == [
-        "提交申请", "受理", "审查", "决定", "办结"]
+        "提交申请",
+        "受理",
+        "审查",
+        "决定",
+        "办结",
+    ]
     result = clerk.get(f"/desk/cases/{number}/notice/result")
     assert result.status_code == 200 and "准予" in result.text
     # no longer in anyone's queue
@@ -396,5 +423,7 @@ def test_a_notice_that_does_not_apply_to_the_case_is_not_printed(login) -> None:
     for kind in ("refusal", "correction", "result"):
         assert clerk.get(f"/desk/cases/{number}/notice/{kind}").status_code == 404, kind
     assert clerk.get(f"/desk/cases/{number}/notice/nonsense").status_code == 404
-    assert login("reviewer@county.zrzy").get(
-        f"/desk/cases/{number}/notice/acceptance").status_code == 404
+    assert (
+        login("reviewer@county.zrzy").get(f"/desk/cases/{number}/notice/acceptance").status_code
+        == 404
+    )

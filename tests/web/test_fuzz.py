@@ -30,15 +30,33 @@ FUZZ = settings(
 odd_text = st.one_of(
     st.text(max_size=30),
     # control characters, lone surrogates and NUL among ordinary Chinese text
-    st.text(st.characters(codec=None, max_codepoint=0xFFFF, categories=["Cc", "Cs", "Lo"]),
-            max_size=30),
-    st.sampled_from(["\x00", "\ud800", "\udfff", "a\u202eb", "<script>alert(1)</script>",
-                     "１２３", "٣", "1e5000", "9" * 5000, "-0", "NaN", "Infinity", " ",
-                     "x" * 100_000]),
+    st.text(
+        st.characters(codec=None, max_codepoint=0xFFFF, categories=["Cc", "Cs", "Lo"]), max_size=30
+    ),
+    st.sampled_from(
+        [
+            "\x00",
+            "\ud800",
+            "\udfff",
+            "a\u202eb",
+            "<script>alert(1)</script>",
+            "１２３",
+            "٣",
+            "1e5000",
+            "9" * 5000,
+            "-0",
+            "NaN",
+            "Infinity",
+            " ",
+            "x" * 100_000,
+        ]
+    ),
 )
 numbers = st.one_of(
-    st.integers(), st.integers(min_value=10**30, max_value=10**60),
-    st.floats(allow_nan=True, allow_infinity=True), st.decimals(allow_nan=False).map(float),
+    st.integers(),
+    st.integers(min_value=10**30, max_value=10**60),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False).map(float),
 )
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), numbers, odd_text),
@@ -47,8 +65,17 @@ json_values = st.recursive(
     ),
     max_leaves=30,
 )
-FIELDS = ["operator_name", "uscc", "legal_person_id", "mobile", "business_area_m2", "items",
-          "cold_chain", "staff", "premises_region"]
+FIELDS = [
+    "operator_name",
+    "uscc",
+    "legal_person_id",
+    "mobile",
+    "business_area_m2",
+    "items",
+    "cold_chain",
+    "staff",
+    "premises_region",
+]
 
 
 def _dumps(value: Any) -> bytes:
@@ -65,9 +92,15 @@ def raw_bodies(draw: st.DrawFn) -> bytes:
         data = food_data()
         for key in draw(st.lists(st.sampled_from(FIELDS), max_size=4)):
             data[key] = draw(json_values)
-        body = {"data": data, "applicant": draw(st.one_of(
-            json_values, st.fixed_dictionaries({"name": json_values, "mobile": json_values}))),
-            "accepting_domain": draw(st.one_of(st.just("county.hall"), json_values))}
+        body = {
+            "data": data,
+            "applicant": draw(
+                st.one_of(
+                    json_values, st.fixed_dictionaries({"name": json_values, "mobile": json_values})
+                )
+            ),
+            "accepting_domain": draw(st.one_of(st.just("county.hall"), json_values)),
+        }
         return _dumps(draw(st.sampled_from([body, data])))
     if kind == "duplicate":
         key = draw(st.sampled_from(FIELDS))
@@ -80,13 +113,30 @@ def raw_bodies(draw: st.DrawFn) -> bytes:
 
 @st.composite
 def form_bodies(draw: st.DrawFn) -> bytes:
-    pairs = list(application_post(food_data(), draw(st.sampled_from(
-        ["check", "accept", "refresh", "add:staff", "remove:staff:0", "x"]))))
+    pairs = list(
+        application_post(
+            food_data(),
+            draw(
+                st.sampled_from(["check", "accept", "refresh", "add:staff", "remove:staff:0", "x"])
+            ),
+        )
+    )
     names = st.one_of(
-        st.sampled_from([*FIELDS, "staff[0][name]", "staff[99999999999999][name]",
-                         f"staff[{'9' * 5000}][post]", "_rows_staff", "_applicant_name",
-                         "_applicant_mobile", "_material_ref_layout_plan", "_received",
-                         "expected_version", "days"]),
+        st.sampled_from(
+            [
+                *FIELDS,
+                "staff[0][name]",
+                "staff[99999999999999][name]",
+                f"staff[{'9' * 5000}][post]",
+                "_rows_staff",
+                "_applicant_name",
+                "_applicant_mobile",
+                "_material_ref_layout_plan",
+                "_received",
+                "expected_version",
+                "days",
+            ]
+        ),
         odd_text,
     )
     pairs += draw(st.lists(st.tuples(names, odd_text), max_size=8))
@@ -159,12 +209,26 @@ def test_random_forms_at_the_desk(login, within) -> None:
 
 def test_random_addresses_and_queries(login, anon, within) -> None:
     clerk = login("window_clerk@county.hall")
-    paths = ["/query", "/desk", "/api/items/{}", "/api/cases/{}", "/desk/cases/{}",
-             "/desk/apply/{}", "/services/{}"]
+    paths = [
+        "/query",
+        "/desk",
+        "/api/items/{}",
+        "/api/cases/{}",
+        "/desk/cases/{}",
+        "/desk/apply/{}",
+        "/services/{}",
+    ]
 
-    @given(path=st.sampled_from(paths), part=odd_text, params=st.lists(
-        st.tuples(st.sampled_from(["number", "code", "q", "domain", "kiosk", "done"]), odd_text),
-        max_size=4))
+    @given(
+        path=st.sampled_from(paths),
+        part=odd_text,
+        params=st.lists(
+            st.tuples(
+                st.sampled_from(["number", "code", "q", "domain", "kiosk", "done"]), odd_text
+            ),
+            max_size=4,
+        ),
+    )
     @FUZZ
     def get(path: str, part: str, params: list[tuple[str, str]]) -> None:
         # addresses stay under what a client sends (httpx refuses 64 KB)

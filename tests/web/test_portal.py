@@ -35,7 +35,9 @@ def test_query_with_a_wrong_code_says_so_without_details(login, anon) -> None:
 
 def test_queries_are_rate_limited(anon) -> None:
     statuses = [
-        anon.get("/query", params={"number": "42282220260101000001", "code": f"X{i:05d}"}).status_code
+        anon.get(
+            "/query", params={"number": "42282220260101000001", "code": f"X{i:05d}"}
+        ).status_code
         for i in range(11)
     ]
     assert statuses[:10] == [404] * 10

@@ -27,14 +27,22 @@ def test_a_form_post_without_the_csrf_token_is_refused_with_a_chinese_page(anon)
     assert "<h1" in r.text and "无权办理" in r.text and "CSRF" in r.text
     assert 'lang="zh-CN"' in r.text
     # with a token that is not the cookie's: refused too
-    r = anon.post("/login", data={"username": "window_clerk@county.hall", "password": PASSWORD,
-                                  "_csrf_token": "0" * 64})
+    r = anon.post(
+        "/login",
+        data={
+            "username": "window_clerk@county.hall",
+            "password": PASSWORD,
+            "_csrf_token": "0" * 64,
+        },
+    )
     assert r.status_code == 403
 
 
 def test_acts_and_api_writes_need_the_token(login) -> None:
     clerk = login("window_clerk@county.hall")
-    r = post_application(clerk, "accept", domain="county.hall", received=["layout_plan", "safety_rules"])
+    r = post_application(
+        clerk, "accept", domain="county.hall", received=["layout_plan", "safety_rules"]
+    )
     number = case_number(r)
     reviewer = login("reviewer@county.scjg")
     r = reviewer.post(f"/desk/cases/{number}/act/review", data={"reason": "ok"})
@@ -46,7 +54,9 @@ def test_acts_and_api_writes_need_the_token(login) -> None:
     assert ok.status_code == 303
 
 
-@pytest.mark.parametrize("url", ["/login", "/desk", "/static/banshi.css", "/no/such/page", "/api/items"])
+@pytest.mark.parametrize(
+    "url", ["/login", "/desk", "/static/banshi.css", "/no/such/page", "/api/items"]
+)
 def test_security_headers_on_every_response(login, url: str) -> None:
     clerk = login("window_clerk@county.hall")
     r = clerk.get(url)
@@ -71,7 +81,11 @@ def test_not_found_is_a_chinese_page_a_fragment_or_json(login, anon) -> None:
     r = clerk.get("/desk/cases/42282299990101999999")
     assert r.status_code == 404 and "案件 42282299990101999999 不存在" in r.text
     r = clerk.get("/desk/cases/42282299990101999999", headers={"HX-Request": "true"})
-    assert r.status_code == 404 and "<html" not in r.text and "案件 42282299990101999999 不存在" in r.text
+    assert (
+        r.status_code == 404
+        and "<html" not in r.text
+        and "案件 42282299990101999999 不存在" in r.text
+    )
     r = clerk.get("/desk/apply/422822-XXX-XK-9999?domain=county.hall")
     assert r.status_code == 404 and "尚未发布" in r.text
     r = clerk.get("/api/cases/42282299990101999999")
@@ -82,7 +96,7 @@ def test_not_found_is_a_chinese_page_a_fragment_or_json(login, anon) -> None:
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
-RAW = ("<script>alert(1)", "<img src=x", "onerror=\"alert", "<b>")
+RAW = ("<script>alert(1)", "<img src=x", 'onerror="alert', "<b>")
 
 
 def _poisoned() -> ItemDefinition:
@@ -122,16 +136,24 @@ def test_definition_text_is_shown_inert_everywhere(login, house: House) -> None:
     pages["form"] = clerk.get(url).text
     assert "经营者名称&lt;script&gt;alert(1)&lt;/script&gt;" in pages["form"]  # shown, as text
     data = food_data(operator_name=f"店{SCRIPT}")
-    errors = post_application(clerk, "check", food_data(operator_name=f"店{SCRIPT}", uscc="bad"),
-                              code=code)
+    errors = post_application(
+        clerk, "check", food_data(operator_name=f"店{SCRIPT}", uscc="bad"), code=code
+    )
     assert errors.status_code == 422
     pages["errors"] = errors.text
     check = post_application(clerk, "check", data, code=code)
     assert check.status_code == 200
     pages["check"] = check.text
-    number = case_number(post_application(clerk, "accept", data, code=code,
-                                          applicant=f"申请人{IMG}",
-                                          received=["layout_plan", "safety_rules"]))
+    number = case_number(
+        post_application(
+            clerk,
+            "accept",
+            data,
+            code=code,
+            applicant=f"申请人{IMG}",
+            received=["layout_plan", "safety_rules"],
+        )
+    )
     pages["case"] = clerk.get(f"/desk/cases/{number}").text
     assert "申请人&lt;img" in pages["case"]
     pages["notice"] = clerk.get(f"/desk/cases/{number}/notice/acceptance").text
@@ -161,16 +183,19 @@ def test_an_outsider_with_a_stale_version_learns_nothing(login) -> None:
     number = accept_food(login("window_clerk@township.yezhou"))
     missing = "42282220200101999999"
     outsider = login("reviewer@county.zrzy")
-    stale = outsider.api_post(f"/api/cases/{number}/acts/review",
-                              {"reason": "x", "expected_version": 0})
-    absent = outsider.api_post(f"/api/cases/{missing}/acts/review",
-                               {"reason": "x", "expected_version": 0})
+    stale = outsider.api_post(
+        f"/api/cases/{number}/acts/review", {"reason": "x", "expected_version": 0}
+    )
+    absent = outsider.api_post(
+        f"/api/cases/{missing}/acts/review", {"reason": "x", "expected_version": 0}
+    )
     assert stale.status_code == absent.status_code == 404
     assert "版" not in stale.text
     assert _missing_answer(stale, number, missing) == _missing_answer(absent, number, missing)
     # on the desk too
-    page = outsider.send_form(f"/desk/cases/{number}/act/review",
-                              {"reason": "x", "expected_version": "0"})
+    page = outsider.send_form(
+        f"/desk/cases/{number}/act/review", {"reason": "x", "expected_version": "0"}
+    )
     assert page.status_code == 404 and "版" not in page.text
 
 
@@ -187,7 +212,8 @@ def test_a_refusal_names_no_domain_and_no_user(login) -> None:
     assert page.status_code == 403 and "county.scjg" not in page.text.split("<main", 1)[-1]
     filing = login("reviewer@county.scjg").api_post(
         f"/api/items/{FOOD}/applications",
-        {"data": food_data(), "applicant": {"name": "向明"}, "accepting_domain": "county.hall"})
+        {"data": food_data(), "applicant": {"name": "向明"}, "accepting_domain": "county.hall"},
+    )
     assert filing.status_code == 403 and "county" not in filing.json()["message"]
 
 
