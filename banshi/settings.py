@@ -5,13 +5,16 @@ A bad value stops start-up with a message that names the environment key.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from db.engine import DEFAULT_DATABASE_URL, REPO_ROOT
 from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
@@ -214,8 +217,9 @@ class Settings(BaseSettings):
     )
     audit_checkpoint_dir: str = Field(
         default="var/checkpoints",
-        description="Where signed checkpoints are exported (checkpoints-<tenant>.jsonl, one "
-        "line each); verify checks them too. Best on storage the database cannot write.",
+        description="Where signed checkpoints are exported: a folder per database below it "
+        "(named from BANSHI_DATABASE_URL), each with checkpoints-<tenant>.jsonl, one line "
+        "each; verify checks them too. Best on storage the database cannot write.",
     )
     audit_seal_batch: int = Field(
         default=2000,
@@ -294,6 +298,19 @@ class Settings(BaseSettings):
     @property
     def proxy_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
+
+    @property
+    def audit_export_dir(self) -> str:
+        """This database's own folder below ``audit_checkpoint_dir``: checkpoints of another
+        database (a second demo file, a rebuilt one elsewhere) are never read as this one's.
+        Named from the URL (without its password), which the database cannot change."""
+        url = make_url(self.database_url)
+        ident = url.render_as_string(hide_password=True)
+        readable = re.sub(
+            r"[^A-Za-z0-9._-]+", "-", f"{url.get_backend_name()}-{Path(url.database or 'db').name}"
+        )
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:10]
+        return str(Path(self.audit_checkpoint_dir) / f"{readable}-{digest}")
 
     def metrics_allowed(self, address: str) -> bool:
         return in_networks(address, parse_networks(self.metrics_allow))

@@ -65,7 +65,7 @@ def verify(
         except AuditKeyError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(2) from None
-    files, unreadable = exported(settings.audit_checkpoint_dir, settings.tenant)
+    files, unreadable = exported(settings.audit_export_dir, settings.tenant)
     for path in checkpoint:
         more, bad = read_file(path)
         files += more
@@ -114,7 +114,7 @@ def checkpoint_cmd(
             settings.tenant,
             key,
             batch=settings.audit_seal_batch,
-            export_dir=settings.audit_checkpoint_dir,
+            export_dir=settings.audit_export_dir,
         )
     except AuditLogGap as exc:
         typer.echo(str(exc), err=True)
@@ -126,7 +126,7 @@ def checkpoint_cmd(
         out.write_text(cp.to_json() + "\n", encoding="utf-8")
     typer.echo(
         f"checkpoint: {cp.tree_size} event(s), root {cp.root}, signed {cp.signed_at} "
-        f"(key {cp.key_id[:16]}); exported to {Path(settings.audit_checkpoint_dir) / f'checkpoints-{settings.tenant}.jsonl'}"
+        f"(key {cp.key_id[:16]}); exported to {Path(settings.audit_export_dir) / f'checkpoints-{settings.tenant}.jsonl'}"
         + (f" and {out}" if out is not None else "")
     )
 

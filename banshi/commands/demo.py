@@ -99,7 +99,7 @@ def load(
         tenant,
         signing_key(settings),
         batch=settings.audit_seal_batch,
-        export_dir=settings.audit_checkpoint_dir,
+        export_dir=settings.audit_export_dir,
         only_if_grown=True,
     )
     if cp is not None:

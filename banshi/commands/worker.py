@@ -37,7 +37,7 @@ def worker(
         key,
         batch=settings.audit_seal_batch,
         every_s=settings.audit_seal_s,
-        export_dir=settings.audit_checkpoint_dir,
+        export_dir=settings.audit_export_dir,
     )
     if once:
         report = w.run_once()

@@ -364,7 +364,7 @@ def test_cli_checkpoint_then_verify_names_a_deleted_case(
     with transaction(sessions) as s:
         s.execute(delete(AuditLogEntry).where(AuditLogEntry.case_number == victim))
         s.execute(delete(AuditCheckpoint))
-    for f in (tmp_path / "checkpoints").iterdir():
+    for f in (tmp_path / "checkpoints").rglob("*.jsonl"):
         f.unlink()
     still = runner.invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "cp.json")])
     assert still.exit_code == 1
@@ -386,3 +386,14 @@ def test_demo_load_then_verify_is_clean(tmp_path: Path, monkeypatch: pytest.Monk
     assert ok.exit_code == 0, ok.output
     assert "verified 6 cases: 0 broken" in ok.output and "0 waiting" in ok.output
     assert "0 problem(s)" in ok.output
+    # a second database beside it (another demo file, same key and checkpoint folder) is
+    # not judged by the first one's checkpoints, nor the first by the second's
+    monkeypatch.setenv("BANSHI_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    other = runner.invoke(app, ["demo", "load", "--cases", "2"])
+    assert other.exit_code == 0, other.output
+    again = runner.invoke(app, ["audit", "verify"])
+    assert again.exit_code == 0, again.output
+    assert "verified 2 cases: 0 broken" in again.output and "0 problem(s)" in again.output
+    monkeypatch.setenv("BANSHI_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    first = runner.invoke(app, ["audit", "verify"])
+    assert first.exit_code == 0 and "0 problem(s)" in first.output, first.output
