@@ -39,7 +39,7 @@ from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
 from web.jsonbody import refuse_bad_parameters
 from web.login import LOGIN_ROUTES
 from web.logs import configure as configure_logs
-from web.logs import request_logging
+from web.logs import log, request_logging
 from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
@@ -146,7 +146,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    request.logger.exception("unhandled error", exc_info=exc)
+    log.error("unhandled error", exc_info=exc, route=request.scope.get("path_template"))
     return _error_response(request, 500, "请稍后再试；如仍有问题请联系县政务服务中心。")
 
 

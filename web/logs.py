@@ -77,8 +77,15 @@ def request_logging(app: ASGIApp) -> ASGIApp:
                 MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
             await send(message)
 
+        failure: str | None = None
         try:
             await app(scope, receive, send_wrapper)
+        except BaseException as exc:
+            # answered further out (an HTTP error raised by a middleware becomes its
+            # status there; anything else is a fault or a client gone away)
+            failure = type(exc).__name__
+            status = getattr(exc, "status_code", status)
+            raise
         finally:
             route = scope.get("path_template") or scope.get("path", "")
             if not str(route).startswith("/static"):
@@ -90,6 +97,7 @@ def request_logging(app: ASGIApp) -> ASGIApp:
                         "route": route,
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
+                        **({"failure": failure} if failure else {}),
                     },
                 )
             _LEARNED.reset(token)

@@ -104,3 +104,11 @@ def test_request_log_lines_name_the_request_and_the_user(login: Any) -> None:
     assert mine and mine[-1]["event"] == "request"
     assert mine[-1]["user"] == "window_clerk@township.yezhou"
     assert mine[-1]["route"] == "/desk" and mine[-1]["status"] == 200
+
+
+def test_a_request_refused_by_a_middleware_is_logged_with_its_status(anon: Any) -> None:
+    with capture_logs(processors=[merge_contextvars]) as logs:
+        r = anon.post("/logout", data={"_csrf_token": "forged"})
+    assert r.status_code == 403
+    line = [entry for entry in logs if entry.get("event") == "request"][-1]
+    assert line["status"] == 403 and line["failure"] == "PermissionDeniedException"
