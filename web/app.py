@@ -199,6 +199,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     )
     csrf = CSRFConfig(
         secret=hashlib.sha256(f"csrf:{secret}".encode()).hexdigest(),
+        exclude=["^/static/"],
         cookie_httponly=False,
         cookie_samesite="strict",
         cookie_secure=settings.cookies_secure,

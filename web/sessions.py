@@ -259,6 +259,12 @@ class SessionCsrfMiddleware(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         request = scope["litestar_app"].request_class(scope=scope, receive=receive)
+        if _LOADED not in scope and request.method in self.config.safe_methods:
+            # The session middleware skipped this path (static files): which session the
+            # browser is in is unknown here, so no token is issued. (One bound to no
+            # session would replace the page's cookie, and its next form would fail.)
+            await self.app(scope, receive, send)
+            return
         bound_to = current_session_id(scope)
         key = _binding_key(self.config.secret, bound_to)
         cookie = request.cookies.get(self.config.cookie_name)

@@ -213,6 +213,28 @@ def test_a_csrf_token_from_another_session_or_from_before_login_is_refused(
     assert not logged_in(anon)
 
 
+def test_a_stylesheet_fetched_between_page_and_post_keeps_the_pages_token(
+    login: Callable[[str], Client],
+) -> None:
+    """A browser loads the page's static files after the page: their answers must not
+    replace the page's CSRF cookie (they did, with a token bound to no session, and the
+    page's next form was refused; the browser tests failed whenever the files were not
+    cached)."""
+    clerk = login(CLERK)
+    page = clerk.get("/desk")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    for asset in ("/static/banshi.css", "/static/vendor/htmx.min.js"):
+        fetched = clerk.get(asset)
+        assert "csrftoken" not in fetched.headers.get("set-cookie", ""), asset
+    out = clerk.post(
+        "/logout",
+        content=f"_csrf_token={token[1]}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert out.status_code == 303 and not logged_in(clerk)
+
+
 def test_a_form_from_a_session_that_has_ended_leads_to_the_login(
     login: Callable[[str], Client], house: House
 ) -> None:
