@@ -33,7 +33,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions rbac runtime
+	$(BIN)/mypy definitions rbac runtime db renderer banshi
 
 schema: install
 	$(BIN)/banshi definitions schema > definitions/schema/item.schema.json
