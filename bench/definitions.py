@@ -33,13 +33,13 @@ from definitions.check import check_definition
 from definitions.compile import CompiledItem
 from definitions.models import FormField, ItemDefinition
 from definitions.schema_gen import SCHEMA_PATH
-from definitions.strategies import (
+from tests.strategies import (
     SIMPLE_TYPES,
     RandomSource,
-    _fields,
     random_application,
     random_definition,
 )
+from tests.strategies.forms import _fields
 
 CATALOG = Path(__file__).resolve().parent.parent / "definitions" / "catalog"
 COUNT = 1000

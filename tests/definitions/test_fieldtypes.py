@@ -16,7 +16,7 @@ from definitions.fieldtypes import (
     register_builtin_types,
 )
 from definitions.models import FormField
-from definitions.strategies import (
+from tests.strategies import (
     BREAKERS,
     VALUE_STRATEGIES,
     RandomSource,

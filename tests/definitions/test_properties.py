@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from definitions import strategies as S
 from definitions.canonical import canonical_json, sha256_of
 from definitions.check import check_definition, check_loaded, check_paths
 from definitions.compile import CompiledItem
@@ -23,6 +22,7 @@ from definitions.models import FormField, ItemDefinition
 from definitions.problems import Severity
 from definitions.rules import RULES
 from definitions.validation import fast_validator
+from tests import strategies as S
 from tests.definitions.conftest import CATALOG, KIT, catalog_files, example_raw
 
 # ----------------------------------------------------------------- generated definitions

@@ -10,10 +10,10 @@ import re2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from definitions import strategies as S
 from definitions.compile import UNEXPLAINED, CompiledItem
 from definitions.models import ItemDefinition
 from definitions.values import value_text_problem
+from tests import strategies as S
 from tests.definitions.conftest import KIT, example_raw
 
 PIECES = [
