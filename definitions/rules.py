@@ -41,6 +41,10 @@ class Rule:
     severity: Severity
     item_check: ItemCheck | None = None
     catalog_check: CatalogCheck | None = None
+    #: What the rule asks of a definition, in plain words (for the administrator's guide).
+    meaning: str = ""
+    #: How to fix a finding of this rule.
+    fix: str = ""
 
     @property
     def scope(self) -> str:
@@ -65,20 +69,30 @@ RULES: list[Rule] = []
 
 
 def item_rule(
-    rule_id: str, sentence: str, severity: Severity = Severity.ERROR
+    rule_id: str,
+    sentence: str,
+    severity: Severity = Severity.ERROR,
+    *,
+    meaning: str,
+    fix: str,
 ) -> Callable[[ItemCheck], ItemCheck]:
     def register(fn: ItemCheck) -> ItemCheck:
-        RULES.append(Rule(rule_id, sentence, severity, item_check=fn))
+        RULES.append(Rule(rule_id, sentence, severity, item_check=fn, meaning=meaning, fix=fix))
         return fn
 
     return register
 
 
 def catalog_rule(
-    rule_id: str, sentence: str, severity: Severity = Severity.ERROR
+    rule_id: str,
+    sentence: str,
+    severity: Severity = Severity.ERROR,
+    *,
+    meaning: str,
+    fix: str,
 ) -> Callable[[CatalogCheck], CatalogCheck]:
     def register(fn: CatalogCheck) -> CatalogCheck:
-        RULES.append(Rule(rule_id, sentence, severity, catalog_check=fn))
+        RULES.append(Rule(rule_id, sentence, severity, catalog_check=fn, meaning=meaning, fix=fix))
         return fn
 
     return register
@@ -111,7 +125,12 @@ def counting_days(d: ItemDefinition) -> int:
 # ----------------------------------------------------------------------------- item rules
 
 
-@item_rule("compression", "承诺时限在法定时限基础上压缩52%以上（承诺时限不超过法定时限的48%）")
+@item_rule(
+    "compression",
+    "承诺时限在法定时限基础上压缩52%以上（承诺时限不超过法定时限的48%）",
+    meaning="承诺时限（limits.promised_days）不得超过法定时限（limits.statutory_days）的 48%（比例可设置），即在法定时限基础上压缩 52% 以上；非即办件的承诺时限也不能为 0。",
+    fix="把 promised_days 改为不超过提示的最多天数；法定时限填错的，按依据更正 statutory_days；当场办结的事项把 handling 改为 instant。",
+)
 def _compression(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     lim = d.limits
     if d.handling is Handling.INSTANT:
@@ -136,7 +155,12 @@ def _compression(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
         )
 
 
-@item_rule("step-days", "各环节时限之和不超过承诺时限（不计时的特别程序另计）")
+@item_rule(
+    "step-days",
+    "各环节时限之和不超过承诺时限（不计时的特别程序另计）",
+    meaning="计入时限的各环节 days 之和（不计时的特别程序除外）不得超过承诺时限：流程的时间预算必须装得进对申请人的承诺。",
+    fix="缩短某些环节的 days，或把依法不计时的特别程序标为 counts_toward_limit: false；不要靠放宽承诺时限来凑。",
+)
 def _step_days(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.handling is Handling.INSTANT:
         return
@@ -148,7 +172,12 @@ def _step_days(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
         )
 
 
-@item_rule("instant", "即办件当场办结：不计时限，办理环节不超过两个")
+@item_rule(
+    "instant",
+    "即办件当场办结：不计时限，办理环节不超过两个",
+    meaning="即办件当场办结：承诺时限为 0，各环节 days 为 0，最多两个环节（受理、办结或送达），不能有特别程序。",
+    fix="把 promised_days 和各环节 days 改为 0，只保留受理和办结（或送达）；确需审查、勘查的，改为承诺件（promised）。",
+)
 def _instant(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.handling is not Handling.INSTANT:
         return
@@ -163,7 +192,12 @@ def _instant(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
             yield pointer("steps", i), "即办件不能有特别程序"
 
 
-@item_rule("chief-decides", "首席代表对本部门审批事项全权负责，部门负责人不再直接审批")
+@item_rule(
+    "chief-decides",
+    "首席代表对本部门审批事项全权负责，部门负责人不再直接审批",
+    meaning="决定和会签环节由首席代表（chief_representative）在主办部门办理；部门负责人（department_head）不再直接审批；非即办件必须有决定环节。",
+    fix="把决定、会签环节的 role 改为 chief_representative，at 改为 owner（委托乡镇决定的为 window）；删除 role 为 department_head 的环节；非即办件补一个 decide 环节。",
+)
 def _chief_decides(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     for i, step in enumerate(d.steps):
         if step.role is Role.DEPARTMENT_HEAD:
@@ -187,7 +221,12 @@ def _chief_decides(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, st
         yield pointer("steps"), "非即办件必须有决定（decide）环节"
 
 
-@item_rule("window-only", "窗口是申请人唯一的接触点：首个环节在窗口受理，最后环节在窗口办结或送达")
+@item_rule(
+    "window-only",
+    "窗口是申请人唯一的接触点：首个环节在窗口受理，最后环节在窗口办结或送达",
+    meaning="窗口是申请人唯一的接触点：第一个环节是窗口无条件受理，最后一个环节是窗口无条件办结或送达，均由窗口工作人员办理。",
+    fix="第一个环节写 kind accept、at window、role window_clerk 且不带 when；最后一个环节写 kind complete 或 deliver、at window、role window_clerk 且不带 when。",
+)
 def _window_only(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     first, last = d.steps[0], d.steps[-1]
     if first.kind is not StepKind.ACCEPT or first.at != "window" or first.when is not None:
@@ -210,7 +249,12 @@ def _window_only(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
         )
 
 
-@item_rule("route-ends", "每一条办理路径都能到达办结或送达")
+@item_rule(
+    "route-ends",
+    "每一条办理路径都能到达办结或送达",
+    meaning="无论条件如何，每一条办理路径都要能办结：至少有一个无条件的办结或送达环节。",
+    fix="去掉办结（complete）或送达（deliver）环节上的 when，或增加一个无条件的办结环节。",
+)
 def _route_ends(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     terminal = (StepKind.COMPLETE, StepKind.DELIVER)
     if not any(st.kind in terminal and st.when is None for st in d.steps):
@@ -220,7 +264,12 @@ def _route_ends(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]
         )
 
 
-@item_rule("special-off-window", "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口")
+@item_rule(
+    "special-off-window",
+    "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口",
+    meaning="审查和特别程序（现场勘查、专家论证、集体研究等）由部门办理，不在窗口；由审查人员或首席代表办理，办完回到窗口。",
+    fix="把 review、special 环节的 at 改为 owner（或部门编号），role 改为 reviewer 或 chief_representative。",
+)
 def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     for i, step in enumerate(d.steps):
         if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.at == "window":
@@ -232,7 +281,12 @@ def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[st
             yield pointer("steps", i, "role"), "审查和特别程序由审查人员（reviewer）或首席代表办理"
 
 
-@item_rule("fee-basis", "收费必须有法定依据，没有依据不得收费")
+@item_rule(
+    "fee-basis",
+    "收费必须有法定依据，没有依据不得收费",
+    meaning="每一项收费都必须有法定依据，没有依据不得收费。依据写 basis 中某一条的 ref，或带书名号的文件名称。",
+    fix="在 fees 的 basis 中填 basis 列表里某一条的 ref（或《文件名称》）；找不到依据的收费应删除。",
+)
 def _fee_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     refs = d.basis_refs()
     for i, fee in enumerate(d.fees):
@@ -247,7 +301,12 @@ def _fee_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
             )
 
 
-@item_rule("devolution", "下放事项可在乡镇受理；委托乡镇决定的事项由乡镇首席代表决定")
+@item_rule(
+    "devolution",
+    "下放事项可在乡镇受理；委托乡镇决定的事项由乡镇首席代表决定",
+    meaning="下放到乡镇的事项可在乡镇受理；委托乡镇决定的，由受理乡镇的首席代表在窗口所在地决定；上报件必须允许乡镇受理。",
+    fix="委托乡镇决定（levels.decide 为 township）时，levels.accept 加入 township.*，决定环节 at 改为 window；上报件的 levels.accept 也要包含 township.*。",
+)
 def _devolution(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     townships = [p for p in d.levels.accept if p.startswith("township.")]
     if d.levels.decide == "township":
@@ -266,7 +325,12 @@ def _devolution(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]
         yield pointer("levels", "accept"), "上报件由乡镇受理后上报，levels.accept 必须包含乡镇"
 
 
-@item_rule("reported-forward", "上报件由下级受理、上报县级主管部门决定")
+@item_rule(
+    "reported-forward",
+    "上报件由下级受理、上报县级主管部门决定",
+    meaning="上报件由下级受理后上报县级主管部门决定：上报环节无条件，报送主办部门。",
+    fix="forward 环节的 to 写 owner（或主办部门编号），并去掉它的 when。",
+)
 def _reported(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.handling is not Handling.REPORTED:
         return
@@ -277,7 +341,12 @@ def _reported(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
             yield pointer("steps", i, "when"), "上报环节不能是有条件的"
 
 
-@item_rule("limit-basis", "法定时限必须注明设定依据")
+@item_rule(
+    "limit-basis",
+    "法定时限必须注明设定依据",
+    meaning="法定时限必须注明设定依据，办事指南据此公开时限的来源。",
+    fix="在 basis 中加入设定时限的条款（如行政许可法第四十二条），并把它的 ref 填入 limits.basis。",
+)
 def _limit_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.limits.statutory_days > 0 and d.limits.basis is None:
         yield (
@@ -289,6 +358,8 @@ def _limit_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]
 @item_rule(
     "guide-disclosure",
     "办事指南公开依据、条件、程序、时限、收费和联系方式（政府信息公开条例第二十条）",
+    meaning="依申请事项必须公开办事指南；行政许可的结果应当公示，公示要列出公开的字段，且不得公开身份证号、手机号、地址等个人信息（政府信息公开条例第二十条）。",
+    fix="disclosure.guide 设为 true；行政许可设 publish_results: true 并在 result_fields 中列出可公开的字段（如名称、许可范围）；删除个人信息字段。",
 )
 def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if not d.disclosure.guide:
@@ -308,7 +379,12 @@ def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
             )
 
 
-@item_rule("notify", "受理、办结和特别程序等关键环节短信告知申请人")
+@item_rule(
+    "notify",
+    "受理、办结和特别程序等关键环节短信告知申请人",
+    meaning="受理、办结时必须短信告知申请人；有特别程序的，特别程序开始时也要告知（并告知所需时间）。",
+    fix="在 notify 中加入提示缺少的事件：accepted、completed，有特别程序时加 special_started。",
+)
 def _notify(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     needed = {NotifyEvent.ACCEPTED, NotifyEvent.COMPLETED}
     if any(st.kind is StepKind.SPECIAL for st in d.steps):
@@ -318,7 +394,13 @@ def _notify(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
         yield pointer("notify"), "缺少必须的短信告知：" + "、".join(missing)
 
 
-@item_rule("one-visit", "最多跑一次：申请人到窗口的次数不超过承诺", Severity.WARNING)
+@item_rule(
+    "one-visit",
+    "最多跑一次：申请人到窗口的次数不超过承诺",
+    Severity.WARNING,
+    meaning="“最多跑一次”：申请人到窗口的次数不应超过两次（警告，可以发布）。",
+    fix="减少须到场的环节（网上申请、共享材料、邮寄送达），把 service.max_visits 降到 2 次以内；确需多次到场的，请复核并说明。",
+)
 def _one_visit(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     if d.service.max_visits > 2:
         yield (
@@ -330,7 +412,12 @@ def _one_visit(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
 # -------------------------------------------------------------------------- catalogue rules
 
 
-@catalog_rule("shared-materials", "政府部门已掌握的材料，不再要求申请人提供")
+@catalog_rule(
+    "shared-materials",
+    "政府部门已掌握的材料，不再要求申请人提供",
+    meaning="政府部门已掌握的材料（在目录中任一事项标为 shared 的同一 doc 类型）不再要求申请人提供（目录规则）。",
+    fix="把该材料的 source 改为 shared，并在 hint 中写明通过何种共享渠道核验；若确实不是同一种材料，给它不同的 doc。",
+)
 def _shared_materials(
     items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings
 ) -> Iterator[tuple[str, str, str]]:
@@ -349,7 +436,12 @@ def _shared_materials(
                 )
 
 
-@catalog_rule("unique-code", "事项编码全省统一、唯一")
+@catalog_rule(
+    "unique-code",
+    "事项编码全省统一、唯一",
+    meaning="事项编码全省统一、唯一：目录中不能有两个事项使用同一个 code（目录规则）。",
+    fix="为其中一个事项改用正确的编码；同一事项的不同业务情形用不同的编码或 variant。",
+)
 def _unique_code(
     items: Sequence[tuple[str, ItemDefinition]], s: RuleSettings
 ) -> Iterator[tuple[str, str, str]]:
