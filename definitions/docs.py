@@ -90,6 +90,8 @@ def _type_name(tp: Any) -> str:
     name = getattr(origin, "__name__", str(origin))
     if name == "list":
         inner = _type_name(args[0])
+        if " 或 " in inner:
+            return f"（{inner}）列表"
         return f"{inner} 列表" if inner.startswith(("[", "`")) else f"{inner}列表"
     if name == "Annotated":
         return _type_name(args[0])
