@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NAME   ?=
 
-.PHONY: install run test bench lint schema docs check clean lock
+.PHONY: install vendor run test bench lint schema docs check clean lock
 
-install: $(STAMP)
+install: $(STAMP) vendor
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ $(STAMP): pyproject.toml requirements.lock
 	  else echo "npm not found: front-end packages (htmx) are skipped; pages still work without JavaScript."; fi; \
 	fi
 	@touch $(STAMP)
+
+# The front-end packages the app serves, copied from node_modules into the web package (and
+# so into the wheel as package data): htmx, Swagger UI. Without node_modules, nothing.
+vendor: $(STAMP)
+	@if [ -f node_modules/htmx.org/dist/htmx.min.js ]; then \
+	  mkdir -p web/vendor/htmx && cp node_modules/htmx.org/dist/htmx.min.js web/vendor/htmx/ && cp node_modules/htmx.org/LICENSE web/vendor/htmx/; fi
+	@if [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then \
+	  mkdir -p web/vendor/swagger-ui && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	    node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/LICENSE \
+	    web/vendor/swagger-ui/; fi
 
 run: install
 	$(BIN)/banshi db upgrade
@@ -33,7 +43,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions rbac runtime db renderer banshi
+	$(BIN)/mypy definitions rbac runtime db renderer banshi house
 
 schema: install
 	$(BIN)/banshi definitions schema > definitions/schema/item.schema.json

@@ -80,12 +80,12 @@ WARMUP_S = 2
 
 def prepare(url: str) -> None:
     """What ``banshi db upgrade`` + ``banshi demo load --cases 0`` do, plus the 40-field item."""
-    from banshi.settings import load_settings
-    from banshi.wiring import build_house
     from db.engine import transaction
     from db.migrate import upgrade
     from definitions.check import check_paths
     from definitions.problems import Severity
+    from house.settings import load_settings
+    from house.wiring import build_house
     from rbac.org_file import load_org_file
     from rbac.passwords import CHEAP_HASHER
     from runtime.calendar_source import supported_years

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 
 from db.engine import keep_statistics
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(str(files("db").joinpath("migrations")))
 
 
 def alembic_config(url: str) -> Config:

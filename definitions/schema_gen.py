@@ -7,13 +7,13 @@ two drift (regenerate with ``make schema``).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.models import ItemDefinition
+from definitions.shipped import schema_path
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "item.schema.json"
+SCHEMA_PATH = schema_path()
 SCHEMA_ID = "https://banshi.example/schema/item.schema.json"
 
 

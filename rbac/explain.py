@@ -1,26 +1,26 @@
 """Explanations of permission decisions, and how a textual target is resolved.
 
 Targets on the command line (and later in the admin UI) are text: a domain name
-(``county.scjg``), ``item:<code>`` or — once runtime registers it — ``case:<number>``.
-Resolution is pluggable: :func:`register_resolver` maps a prefix to a function
-``(session, tenant, ref) -> Target`` that reads the *stored* target, so the domain
-judged always comes from storage.
+(``county.scjg``), ``item:<code>`` or ``case:<number>``. Resolution is pluggable and explicit:
+the caller hands :func:`resolve_target` its resolvers, a mapping from prefix to a function
+``(session, tenant, ref) -> Target`` that reads the *stored* target, so the domain judged
+always comes from storage. The house (``house.wiring``) holds them: ``item:`` from here,
+``case:`` from runtime. There is no global registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from definitions.models import ItemDefinition
+from definitions.shipped import catalog_dir
 from rbac.acts import ACT_NAMES
 from rbac.permissions import Decision
 from rbac.policy import ROLE_NAMES, PolicySnapshot
 from rbac.targets import CaseTarget, DomainTarget, ItemTarget, Target
-
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "definitions" / "catalog"
 
 Resolver = Callable[[Session, str, str], Target]
 
@@ -29,33 +29,26 @@ class TargetError(LookupError):
     """A target text that names nothing stored."""
 
 
-_RESOLVERS: dict[str, Resolver] = {}
-
-
-def register_resolver(prefix: str, resolver: Resolver) -> None:
-    """Resolve ``<prefix>:<ref>`` with ``resolver`` (a later registration replaces an earlier)."""
-    _RESOLVERS[prefix] = resolver
-
-
-def resolvers() -> dict[str, Resolver]:
-    return dict(_RESOLVERS)
-
-
-def resolve_target(session: Session, tenant: str, text: str) -> Target:
-    """``county.scjg`` -> DomainTarget; ``item:CODE`` / ``case:NUMBER`` -> the registered resolver."""
+def resolve_target(
+    session: Session, tenant: str, text: str, resolvers: Mapping[str, Resolver]
+) -> Target:
+    """``county.scjg`` -> DomainTarget; ``item:CODE`` / ``case:NUMBER`` -> that prefix's
+    resolver in ``resolvers``."""
     text = text.strip()
     if ":" not in text:
         return DomainTarget(tenant, text)
     prefix, ref = text.split(":", 1)
-    resolver = _RESOLVERS.get(prefix)
+    resolver = resolvers.get(prefix)
     if resolver is None:
-        known = "、".join(f"{p}:" for p in sorted(_RESOLVERS)) or "（无）"
+        known = "、".join(f"{p}:" for p in sorted(resolvers)) or "（无）"
         raise TargetError(f"无法识别的对象 {text!r}：未知前缀 {prefix}:（可用：域名、{known}）")
     return resolver(session, tenant, ref)
 
 
-def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, ItemDefinition]:
-    """The shipped item definitions by code (files that do not parse are skipped)."""
+def load_catalog(directory: Path | None = None) -> dict[str, ItemDefinition]:
+    """The item definitions in ``directory`` (the shipped catalogue when not given) by code;
+    files that do not parse are skipped."""
+    directory = catalog_dir() if directory is None else directory
     items: dict[str, ItemDefinition] = {}
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
         try:
@@ -66,14 +59,12 @@ def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, ItemDefinition]:
     return items
 
 
-def _item_resolver(_session: Session, tenant: str, code: str) -> Target:
+def item_resolver(_session: Session, tenant: str, code: str) -> Target:
+    """``item:<code>``: the item of the shipped catalogue."""
     item = load_catalog().get(code)
     if item is None:
-        raise TargetError(f"事项 {code} 不在目录 {CATALOG_DIR} 中")
+        raise TargetError(f"事项 {code} 不在目录 {catalog_dir()} 中")
     return ItemTarget.from_definition(tenant, item)
-
-
-register_resolver("item", _item_resolver)
 
 
 # ----------------------------------------------------------------------------- explanation

@@ -35,11 +35,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from definitions.shipped import package_path
 from rbac import people
 from rbac.passwords import DEFAULT_HASHER, PasswordHasher, hash_password
 from rbac.tables import DOMAIN_KINDS, USER_KINDS
 
-DEMO_ORG_FILE = Path(__file__).resolve().parent / "demo_org.toml"
+DEMO_ORG_FILE = package_path("rbac", "demo_org.toml")
 
 
 class OrgFileError(people.OrgError):

@@ -36,16 +36,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import casbin
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from definitions.shipped import package_path
 from rbac.tables import OrgDelegation, OrgDomain, OrgGrant, OrgPolicyVersion, OrgUser, utcnow
 
-MODEL_PATH = Path(__file__).resolve().parent / "model.conf"
+MODEL_PATH = package_path("rbac", "model.conf")
 
 HERE = "here"
 SUBTREE = "subtree"

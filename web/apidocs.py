@@ -1,7 +1,8 @@
 """The API's documentation page at /schema, under the app's own CSP.
 
-Swagger UI comes from the npm package ``swagger-ui-dist`` (``npm install``), served by the
-app under /static/vendor/swagger-ui; the page is plain markup with no inline script or
+Swagger UI comes from the npm package ``swagger-ui-dist`` (``npm install``; ``make install``
+copies it into web/vendor/swagger-ui, shipped as package data), served by the app under
+/static/swagger-ui; the page is plain markup with no inline script or
 style: ``/static/apidocs.js`` starts the UI from the address in ``data-url``. Without the
 package (npm not installed) the page says so and links the JSON."""
 
@@ -14,13 +15,17 @@ from typing import Any
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin
 
-ROOT = Path(__file__).resolve().parent.parent
-SWAGGER_DIR = ROOT / "node_modules" / "swagger-ui-dist"
+from definitions.shipped import package_path
+
 SWAGGER_URL = "/static/swagger-ui"
 
 
+def swagger_dir() -> Path:
+    return package_path("web", "vendor", "swagger-ui")
+
+
 def swagger_available() -> bool:
-    return (SWAGGER_DIR / "swagger-ui-bundle.js").is_file()
+    return (swagger_dir() / "swagger-ui-bundle.js").is_file()
 
 
 class SwaggerPage(OpenAPIRenderPlugin):

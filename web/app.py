@@ -4,7 +4,6 @@ at import time."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -28,11 +27,12 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.template.config import TemplateConfig
 
-from banshi.settings import Settings, load_settings
-from banshi.wiring import House, build_house
+from definitions.shipped import package_path
+from house.settings import Settings, load_settings
+from house.wiring import House, build_house
 from runtime.errors import ActError, NotAllowed
 from web.api import ApiController
-from web.apidocs import SWAGGER_DIR, SWAGGER_URL, render_plugins, swagger_available
+from web.apidocs import SWAGGER_URL, render_plugins, swagger_available, swagger_dir
 from web.auth import current_user
 from web.desk import DeskController
 from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
@@ -48,10 +48,9 @@ from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import build_registry, shared_root
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [ROOT / "web" / "templates", ROOT / "renderer" / "templates"]
-STATIC_DIR = ROOT / "web" / "static"
-HTMX_DIR = ROOT / "node_modules" / "htmx.org" / "dist"
+#: Front-end packages from npm, copied into web/vendor/ by ``make install`` and shipped in
+#: the wheel as package data (web/apidocs.py finds Swagger UI there too).
+VENDOR = "vendor"
 
 ERROR_HEADINGS = {
     400: "请求有误",
@@ -160,29 +159,34 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     settings = settings or load_settings()
     house = house or build_house(settings)
     configure_logs(settings.log_format, settings.log_level)
+    templates = [package_path("web", "templates"), package_path("renderer", "templates")]
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in templates]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
     routers = [
         create_static_files_router(
-            path="/static", directories=[STATIC_DIR], include_in_schema=False
+            path="/static", directories=[package_path("web", "static")], include_in_schema=False
         )
     ]
     if swagger_available():  # the /schema page's Swagger UI, from our own origin
         routers.append(
             create_static_files_router(
-                path=SWAGGER_URL, directories=[SWAGGER_DIR], include_in_schema=False, name="apidocs"
+                path=SWAGGER_URL,
+                directories=[swagger_dir()],
+                include_in_schema=False,
+                name="apidocs",
             )
         )
-    htmx_available = (HTMX_DIR / "htmx.min.js").is_file()
+    htmx_dir = package_path("web", VENDOR, "htmx")
+    htmx_available = (htmx_dir / "htmx.min.js").is_file()
     if htmx_available:
         routers.append(
             create_static_files_router(
                 path="/static/vendor",
-                directories=[HTMX_DIR],
+                directories=[htmx_dir],
                 include_in_schema=False,
                 name="vendor",
             )

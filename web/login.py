@@ -36,8 +36,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.stores.base import Store
 
-from banshi.settings import Settings
 from db.engine import transaction
+from house.settings import Settings
 from rbac.people import lock_user, record_login_event
 from web.auth import EPOCH_KEY, SESSION_KEY, USER_ID_KEY, Credentials, check_credentials
 from web.clientip import client_address

@@ -14,9 +14,8 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.progress import Progress
 
-from banshi.settings import Settings, load_settings
-from banshi.wiring import build_house
-from db.engine import REPO_ROOT
+from house.settings import Settings, load_settings
+from house.wiring import build_house
 from runtime.audit import verify_cases
 from runtime.audit_log import verify_log
 from runtime.checkpoints import (
@@ -31,7 +30,6 @@ from runtime.checkpoints import (
 from runtime.ledger import seal_all
 
 app = typer.Typer(no_args_is_help=True)
-DEMO_KEY_FILE = REPO_ROOT / "var" / "audit-key.pem"
 
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -41,7 +39,7 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     if settings.audit_key_file:
         return load_key(settings.audit_key_file, create=settings.demo_mode)
     if settings.demo_mode:
-        return load_key(DEMO_KEY_FILE, create=True)
+        return load_key(settings.demo_audit_key_file, create=True)
     raise AuditKeyError(
         f"{KEY_SETTING}: 未设置审计签名密钥文件（Ed25519 私钥，PEM 格式，不要放在数据库里）"
     )
@@ -59,7 +57,7 @@ def verify(
     settings = load_settings()
     house = build_house(settings)
     key = None
-    if settings.audit_key_file or (settings.demo_mode and DEMO_KEY_FILE.exists()):
+    if settings.audit_key_file or (settings.demo_mode and settings.demo_audit_key_file.exists()):
         try:
             key = signing_key(settings).public_key()
         except AuditKeyError as exc:

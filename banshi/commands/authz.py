@@ -6,12 +6,10 @@ from datetime import date
 
 import typer
 
-from banshi.settings import load_settings
-from db.engine import make_engine, session_factory
+from house.settings import load_settings
+from house.wiring import build_house
 from rbac.acts import ACT_FAMILY
-from rbac.explain import TargetError, explain, resolve_target
-from rbac.permissions import Authorizer
-from rbac.policy import PolicyStore
+from rbac.explain import TargetError, explain
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -41,16 +39,14 @@ def check(
             typer.echo(f"错误 error: --on 应为日期 YYYY-MM-DD，而不是 {on!r}", err=True)
             raise typer.Exit(2) from None
     settings = load_settings()
-    sessions = session_factory(make_engine(settings.database_url))
-    store = PolicyStore(sessions, poll_interval_ms=0)
-    authorizer = Authorizer(store, separation_of_duties=settings.separation_of_duties)
-    with sessions() as session:
+    house = build_house(settings.model_copy(update={"policy_poll_ms": 0}))
+    with house.sessions() as session:
         try:
-            resolved = resolve_target(session, settings.tenant, target)
+            resolved = house.resolve_target(session, target)
         except TargetError as exc:
             typer.echo(f"错误 error: {exc}", err=True)
             raise typer.Exit(2) from None
-    decision = authorizer.can(user, act, resolved, today=day)
-    for line in explain(decision, resolved, store.snapshot(settings.tenant)):
+    decision = house.authorizer.can(user, act, resolved, today=day)
+    for line in explain(decision, resolved, house.policy.snapshot(settings.tenant)):
         typer.echo(line)
     raise typer.Exit(0 if decision.allowed else 1)

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from banshi.settings import load_settings
-from db.engine import make_engine, session_factory, transaction
+from db.engine import transaction
+from house.settings import load_settings
+from house.wiring import build_house
 from runtime.calendar import weekday_zh
 from runtime.calendar_file import CalendarFileError, read_year_file
 from runtime.calendar_source import supported_years
@@ -46,12 +47,12 @@ class Kind(StrEnum):
 @contextmanager
 def _session(tenant: str | None) -> Iterator[tuple[Session, str]]:
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    house = build_house(settings)
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(house.sessions) as session:
             yield session, tenant or settings.tenant
     finally:
-        engine.dispose()
+        house.engine.dispose()
 
 
 def _years(text: str) -> list[int]:

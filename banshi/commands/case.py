@@ -6,8 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from banshi.settings import load_settings
-from banshi.wiring import build_house
+from house.settings import load_settings
+from house.wiring import build_house
 from runtime.audit import replay as replay_case
 from runtime.states import STATE_NAMES
 

@@ -9,9 +9,9 @@ from rich.table import Table
 from definitions.check import check_paths
 from definitions.models import ItemDefinition
 from definitions.report import COLUMNS, cell, change, summarise
+from definitions.shipped import catalog_dir
 
 app = typer.Typer(no_args_is_help=True)
-CATALOG = Path(__file__).resolve().parents[2] / "definitions" / "catalog"
 
 
 def _load(folder: Path) -> list[ItemDefinition]:
@@ -25,7 +25,7 @@ def _load(folder: Path) -> list[ItemDefinition]:
 
 @app.command("report")
 def report(
-    catalog: Path = typer.Option(CATALOG, "--catalog", help="The catalogue folder."),
+    catalog: Path = typer.Option(catalog_dir(), "--catalog", help="The catalogue folder."),
     against: Path | None = typer.Option(
         None, "--against", help="An earlier catalogue folder to compare with."
     ),

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import typer
 
-from banshi.settings import load_settings
-from db.engine import make_engine
 from db.migrate import upgrade as run_upgrade
+from house.settings import load_settings
+from house.wiring import build_house
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -13,6 +13,6 @@ app = typer.Typer(no_args_is_help=True)
 def upgrade() -> None:
     """Migrate the database to the newest schema."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = build_house(settings).engine
     run_upgrade(engine)
     typer.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}")

@@ -23,7 +23,7 @@ def check(
     ),
 ) -> None:
     """Check definitions: report every problem as file:/json/pointer: message [rule]."""
-    from banshi.settings import load_settings
+    from house.settings import load_settings
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:

@@ -4,20 +4,20 @@ the working calendar, and N demo cases driven through the real acts."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import typer
 from rich.progress import Progress
 from sqlalchemy import func, select
 
 from banshi.commands.audit import signing_key
-from banshi.settings import load_settings
-from banshi.wiring import build_house
 from db.engine import transaction
 from db.migrate import upgrade
 from definitions.check import check_paths
 from definitions.problems import DefinitionError, Severity
-from rbac.org_file import load_org_file
+from definitions.shipped import catalog_dir
+from house.settings import load_settings
+from house.wiring import build_house
+from rbac.org_file import DEMO_ORG_FILE, load_org_file
 from rbac.policy import load_org_data
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import seed_from_chinesecalendar
@@ -26,9 +26,6 @@ from runtime.checkpoints import make_checkpoint
 from runtime.demo import DemoDriver
 
 app = typer.Typer(no_args_is_help=True)
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_ORG = ROOT / "rbac" / "demo_org.toml"
-CATALOG = ROOT / "definitions" / "catalog"
 PASSWORD = "banshi-demo"
 
 
@@ -54,11 +51,11 @@ def load(
     upgrade(house.engine)
     tenant = settings.tenant
     with transaction(house.sessions) as s:
-        report = load_org_file(s, DEMO_ORG, tenant, demo=True, actor="demo-load")
+        report = load_org_file(s, DEMO_ORG_FILE, tenant, demo=True, actor="demo-load")
         years = [y for y in supported_years() if y >= date.today().year - 2]
         seed_from_chinesecalendar(s, tenant, years, by="demo-load")
     typer.echo(f"organisation: {report.summary()}")
-    items, problems = check_paths([CATALOG], house.catalog.check)
+    items, problems = check_paths([catalog_dir()], house.catalog.check)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     for p in errors:
         typer.echo(p.format(), err=True)

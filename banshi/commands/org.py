@@ -10,8 +10,9 @@ from rich.table import Table
 from rich.tree import Tree
 from sqlalchemy import select
 
-from banshi.settings import load_settings
-from db.engine import make_engine, session_factory, transaction
+from db.engine import transaction
+from house.settings import load_settings
+from house.wiring import build_house
 from rbac.org_file import load_org_file
 from rbac.people import OrgError, default_actor
 from rbac.policy import ROLE_NAMES, load_org_data
@@ -29,7 +30,7 @@ def load(
 ) -> None:
     """Load an organisation file (idempotent; demo files only in demo mode)."""
     settings = load_settings()
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = build_house(settings).sessions
     try:
         with transaction(sessions) as session:
             report = load_org_file(session, file, settings.tenant, settings.demo_mode, actor=actor)
@@ -43,7 +44,7 @@ def load(
 def show() -> None:
     """Print the organisation tree with its people and roles."""
     settings = load_settings()
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = build_house(settings).sessions
     with sessions() as session:
         data = load_org_data(session, settings.tenant)
     if not data.domains:
@@ -94,7 +95,7 @@ def show() -> None:
 def audit(limit: int = typer.Option(30, help="How many of the latest changes.")) -> None:
     """The latest organisation changes: who, when, what."""
     settings = load_settings()
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = build_house(settings).sessions
     with sessions() as session:
         rows = session.scalars(
             select(OrgAudit)

@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from banshi.settings import load_settings
-from banshi.wiring import build_house
+from house.settings import load_settings
+from house.wiring import build_house
 from runtime.case_tables import OutboxMessage, SentMessage
 
 app = typer.Typer(no_args_is_help=True)

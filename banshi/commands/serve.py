@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from banshi.settings import SettingsError, load_settings
+from house.settings import SettingsError, load_settings
 
 app = typer.Typer()
 

@@ -11,8 +11,9 @@ from typing import TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from banshi.settings import load_settings
-from db.engine import make_engine, session_factory, transaction
+from db.engine import transaction
+from house.settings import load_settings
+from house.wiring import build_house
 from rbac import people
 from rbac.people import OrgError, default_actor
 
@@ -26,7 +27,7 @@ ACTOR = typer.Option(
 
 def _run(change: Callable[[Session, str], T]) -> T:
     settings = load_settings()
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = build_house(settings).sessions
     try:
         with transaction(sessions) as session:
             return change(session, settings.tenant)
@@ -88,7 +89,7 @@ def unlock(username: str, actor: str = ACTOR) -> None:
 
     settings = load_settings()
     changed = _run(lambda s, t: people.unlock_user(s, t, username, actor=actor))
-    engine = make_engine(settings.database_url)
+    engine = build_house(settings).engine
     store = shared_root(engine, settings.redis_url).with_namespace("login")
 
     async def clear() -> None:

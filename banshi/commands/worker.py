@@ -7,8 +7,8 @@ import time
 
 import typer
 
-from banshi.settings import load_settings
-from banshi.wiring import build_house
+from house.settings import load_settings
+from house.wiring import build_house
 from runtime.checkpoints import AuditKeyError, Sealer
 from runtime.outbox import OutboxWorker
 

@@ -52,10 +52,10 @@ def server(
     """The app under uvicorn in a background thread; its base URL."""
     import uvicorn
 
-    from banshi.settings import Settings
-    from banshi.wiring import build_house
     from db.engine import make_engine, transaction
     from db.migrate import upgrade
+    from house.settings import Settings
+    from house.wiring import build_house
     from tests.web.demo_site import SECRET, TENANT, load_demo
     from web.app import create_app
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import transaction
 from rbac import people
-from rbac.explain import register_resolver, resolve_target, resolvers
+from rbac.explain import Resolver, TargetError, resolve_target
 from rbac.permissions import PermissionDenied
 from rbac.targets import CaseTarget, DomainTarget, Target
 
@@ -187,31 +187,28 @@ def test_request_naming_another_domain_is_judged_by_the_stored_case(
     sessions: sessionmaker[Session],
 ) -> None:
     """A clerk at township.gaoping posts "accept case N at township.gaoping"; the case is stored
-    as submitted at township.yezhou. The target is resolved from storage (a resolver, as runtime
-    will register for ``case:``), so the request's domain never reaches the decision."""
+    as submitted at township.yezhou. The target is resolved from storage (a resolver, as the
+    house hands runtime's for ``case:``), so the request's domain never reaches the decision."""
     ids = built(sessions, _spec())
     stored: dict[str, Target] = {"N1": _case(None, accepting="township.yezhou", case_id="N1")}
-    previous = resolvers().get("case")
-    register_resolver("case", lambda _s, _t, ref: stored[ref])
-    try:
-        authorizer = make_authorizer(sessions)
-        request = {"case": "N1", "domain": "township.gaoping"}  # what the browser claims
-        with sessions() as session:
-            target = resolve_target(session, TENANT, f"case:{request['case']}")
-        gaoping = authorizer.can("window_clerk@township.gaoping", "accept", target)
-        assert not gaoping.allowed and gaoping.domain == "township.yezhou"
-        assert "township.yezhou" in gaoping.reason
-        yezhou = authorizer.can("window_clerk@township.yezhou", "accept", target)
-        assert yezhou.allowed and yezhou.domain == "township.yezhou"
-        # and the domain target the request names is not the case
-        assert authorizer.can(
-            "window_clerk@township.gaoping", "accept", DomainTarget(TENANT, "township.gaoping")
+    resolvers: dict[str, Resolver] = {"case": lambda _s, _t, ref: stored[ref]}
+    authorizer = make_authorizer(sessions)
+    request = {"case": "N1", "domain": "township.gaoping"}  # what the browser claims
+    with sessions() as session:
+        target = resolve_target(session, TENANT, f"case:{request['case']}", resolvers)
+        # the domain the request names is a domain target, never the case
+        assert resolve_target(session, TENANT, request["domain"], resolvers) == DomainTarget(
+            TENANT, "township.gaoping"
         )
-        assert ids  # built
-    finally:
-        if previous is not None:
-            register_resolver("case", previous)
-        else:
-            from rbac import explain
-
-            explain._RESOLVERS.pop("case", None)
+        with pytest.raises(TargetError, match="未知前缀 item:"):
+            resolve_target(session, TENANT, "item:X", resolvers)  # only what was handed
+    gaoping = authorizer.can("window_clerk@township.gaoping", "accept", target)
+    assert not gaoping.allowed and gaoping.domain == "township.yezhou"
+    assert "township.yezhou" in gaoping.reason
+    yezhou = authorizer.can("window_clerk@township.yezhou", "accept", target)
+    assert yezhou.allowed and yezhou.domain == "township.yezhou"
+    # and the domain target the request names is not the case
+    assert authorizer.can(
+        "window_clerk@township.gaoping", "accept", DomainTarget(TENANT, "township.gaoping")
+    )
+    assert ids  # built

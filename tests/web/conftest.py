@@ -18,9 +18,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from banshi.settings import Settings
-from banshi.wiring import House, build_house
 from db.engine import make_engine
+from house.settings import Settings
+from house.wiring import House, build_house
 from tests.conftest import BACKENDS, POSTGRES_URL, throwaway_schema
 from tests.web.demo_site import PASSWORD, SECRET, load_demo
 from web.app import create_app

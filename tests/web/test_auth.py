@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from banshi.settings import Settings, SettingsError, load_settings
-from banshi.wiring import House
 from db.engine import transaction
+from house.settings import Settings, SettingsError, load_settings
+from house.wiring import House
 from rbac.people import set_active
 from rbac.policy import bump_policy_version
 from tests.web.demo_site import FOOD, PASSWORD, TENANT
@@ -152,15 +152,10 @@ def test_create_app_refuses_a_missing_secret_outside_demo_mode(house: House) -> 
         create_app(settings, house)
 
 
-def test_demo_mode_makes_one_random_secret_per_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import banshi.settings
-
-    monkeypatch.setattr(banshi.settings, "DEMO_SECRET_FILE", tmp_path / "var" / "secret-key")
-    demo = Settings(demo_mode=True, secret_key=None)
+def test_demo_mode_makes_one_random_secret_per_install(tmp_path: Path) -> None:
+    demo = Settings(demo_mode=True, secret_key=None, var_dir=str(tmp_path / "var"))
     first = demo.web_secret()
     assert len(first) >= 32 and first == demo.web_secret()
     assert (tmp_path / "var" / "secret-key").stat().st_mode & 0o777 == 0o600
-    monkeypatch.setattr(banshi.settings, "DEMO_SECRET_FILE", tmp_path / "other" / "secret-key")
-    assert Settings(demo_mode=True).web_secret() != first  # another install, another secret
+    other = Settings(demo_mode=True, var_dir=str(tmp_path / "other"))
+    assert other.web_secret() != first  # another install, another secret

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from banshi.wiring import House
+from house.wiring import House
 from tests.web.demo_site import FOOD, FOREST, TENANT, application_post, food_data, valid_sample
 from tests.web.flows import (
     FOOD_MATERIALS,

@@ -15,8 +15,8 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from banshi.settings import Settings
-from banshi.wiring import House
+from house.settings import Settings
+from house.wiring import House
 from runtime.case_tables import Case, CaseMaterial, OutboxMessage
 from tests.web.conftest import Client
 from tests.web.demo_site import FOOD, application_post, food_data
@@ -275,7 +275,7 @@ def test_a_body_over_the_limit_is_a_chinese_413_page(house) -> None:
 
 
 def _dead_house(house: House, url: str) -> House:
-    from banshi.wiring import build_house
+    from house.wiring import build_house
 
     settings = Settings(
         database_url=url,

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, delete, func, select, text
 from typer.testing import CliRunner
 
 from banshi.cli import build
-from banshi.wiring import House, build_house
 from db.kv_tables import KvEntry
+from house.wiring import House, build_house
 from rbac.tables import OrgAudit, OrgUser
 from tests.web.conftest import BASE_URL, Client
 from tests.web.demo_site import PASSWORD, TENANT

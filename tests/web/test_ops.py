@@ -13,8 +13,8 @@ from sqlalchemy import text
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from banshi.settings import Settings
-from banshi.wiring import build_house
+from house.settings import Settings
+from house.wiring import build_house
 from tests.web.flows import accept_food
 from web.app import create_app
 

@@ -16,7 +16,7 @@ from litestar import Litestar
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from banshi.wiring import House
+from house.wiring import House
 from tests.web.conftest import Client
 from tests.web.demo_site import FOOD, PASSWORD, food_data
 from web.app import create_app

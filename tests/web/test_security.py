@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from banshi.wiring import House
 from db.engine import transaction
 from definitions.models import ItemDefinition
+from house.wiring import House
 from tests.web.demo_site import CATALOG_DIR, FOOD, PASSWORD, TENANT, food_data
 from tests.web.flows import act, case_number, post_application
 

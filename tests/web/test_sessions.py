@@ -15,9 +15,9 @@ from litestar import Litestar
 from litestar.middleware.session.client_side import CookieBackendConfig
 from sqlalchemy import select, update
 
-from banshi.wiring import House
 from db.engine import transaction
 from db.kv_tables import KvEntry
+from house.wiring import House
 from rbac import people
 from rbac.passwords import CHEAP_HASHER
 from tests.web.conftest import BASE_URL, Client

@@ -1,25 +1,29 @@
 """Explicit wiring of the house from settings: one place builds the engine, the policy
-store, the catalogue, the calendar and the case service (the CLI and create_app use it)."""
+store, the catalogue, the calendar, the case service and the permission targets' resolvers.
+Every command and ``create_app`` build their house here; nothing is built at import time and
+nothing global is changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from banshi.settings import Settings
 from db.engine import make_engine, session_factory
 from definitions.check import CheckContext
 from definitions.compile import Compiler
 from definitions.rules import RuleSettings
+from house.settings import Settings
+from rbac.explain import Resolver, item_resolver, resolve_target
 from rbac.permissions import Authorizer
 from rbac.policy import PolicyStore
+from rbac.targets import Target
 from runtime.calendar_provider import CalendarProvider
 from runtime.publishing import Catalog
-from runtime.resolve import register_case_resolver
+from runtime.resolve import case_resolver
 from runtime.service import CaseService, ServiceConfig
 
 
@@ -33,6 +37,8 @@ class House:
     catalog: Catalog
     calendar: CalendarProvider
     cases: CaseService
+    #: ``prefix -> resolver`` for textual targets (``item:CODE``, ``case:NUMBER``)
+    resolvers: Mapping[str, Resolver]
 
     @property
     def writes_inline(self) -> bool:
@@ -52,8 +58,13 @@ class House:
         with self.policy.pinned(self.settings.tenant), self.sessions() as session:
             yield session
 
+    def resolve_target(self, session: Session, text: str) -> Target:
+        """A textual target (a domain, ``item:CODE`` or ``case:NUMBER``) as stored."""
+        return resolve_target(session, self.settings.tenant, text, self.resolvers)
+
 
 def build_house(settings: Settings, engine: Engine | None = None) -> House:
+    """The house for ``settings`` (on ``engine`` when given: tests share one)."""
     engine = engine or make_engine(settings.database_url)
     sessions = session_factory(engine)
     policy = PolicyStore(sessions=sessions, poll_interval_ms=settings.policy_poll_ms)
@@ -66,5 +77,7 @@ def build_house(settings: Settings, engine: Engine | None = None) -> House:
     cases = CaseService(
         sessions, authorizer, catalog, calendar, ServiceConfig(tenant=settings.tenant)
     )
-    register_case_resolver(catalog)
-    return House(settings, engine, sessions, policy, authorizer, catalog, calendar, cases)
+    resolvers = {"item": item_resolver, "case": case_resolver(catalog)}
+    return House(
+        settings, engine, sessions, policy, authorizer, catalog, calendar, cases, resolvers
+    )

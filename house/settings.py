@@ -10,22 +10,28 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from db.engine import DEFAULT_DATABASE_URL, REPO_ROOT
 from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
-from web.clientip import Network, in_networks, parse_networks
+from house.networks import Network, in_networks, parse_networks
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BANSHI_", extra="ignore")
 
+    var_dir: str = Field(
+        default="var",
+        description="Folder of what this install keeps (relative to the current directory): "
+        "the default SQLite database (banshi.sqlite3), uploads, exported checkpoints and, in "
+        "demo mode, the made secret and audit key.",
+    )
     database_url: str = Field(
-        default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database."
+        default="sqlite:///var/banshi.sqlite3",
+        description="SQLAlchemy URL of the database (default: banshi.sqlite3 in BANSHI_VAR_DIR).",
     )
     tenant: str = Field(
         default="422822", pattern=r"^\d{6}$", description="Region code of this county (the tenant)."
@@ -49,7 +55,7 @@ class Settings(BaseSettings):
         validate_default=True,
         description="Signs CSRF tokens (bound to the session). Required outside demo mode: "
         "at least 32 characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`; "
-        "in demo mode a random one is made once into var/secret-key.",
+        "in demo mode a random one is made once into secret-key in BANSHI_VAR_DIR.",
     )
     redis_url: str | None = Field(
         default=None,
@@ -127,7 +133,9 @@ class Settings(BaseSettings):
         description="Public address printed on notices and QR codes.",
     )
     upload_dir: str = Field(
-        default="var/uploads", description="Where uploaded files are stored by content hash."
+        default="var/uploads",
+        description="Where uploaded files are stored by content hash (default: uploads in "
+        "BANSHI_VAR_DIR).",
     )
     max_upload_mb: float = Field(default=10, gt=0, le=100, description="Largest upload in MB.")
     definition_max_bytes: int = Field(
@@ -213,11 +221,12 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PEM, PKCS#8) that signs audit checkpoints; keep it "
         "out of the database. Required outside demo mode by `banshi audit checkpoint`, by the "
         "worker's checkpoints and by `banshi audit verify` once checkpoints exist; in demo "
-        "mode var/audit-key.pem is made when unset.",
+        "mode audit-key.pem in BANSHI_VAR_DIR is made when unset.",
     )
     audit_checkpoint_dir: str = Field(
         default="var/checkpoints",
-        description="Where signed checkpoints are exported: a folder per database below it "
+        description="Where signed checkpoints are exported (default: checkpoints in "
+        "BANSHI_VAR_DIR): a folder per database below it "
         "(named from BANSHI_DATABASE_URL), each with checkpoints-<tenant>.jsonl, one line "
         "each; verify checks them too. Best on storage the database cannot write.",
     )
@@ -239,6 +248,20 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of reverse proxies whose "
         "X-Forwarded-For is believed (none by default).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paths_under_var(cls, data: Any) -> Any:
+        """The database, uploads and checkpoints default to places in ``var_dir``; the
+        database's path is made absolute now, so a later change of directory keeps it."""
+        if not isinstance(data, dict):
+            return data
+        var = Path(str(data.get("var_dir") or "var"))
+        data = dict(data)
+        data.setdefault("database_url", f"sqlite:///{(var / 'banshi.sqlite3').absolute()}")
+        data.setdefault("upload_dir", str(var / "uploads"))
+        data.setdefault("audit_checkpoint_dir", str(var / "checkpoints"))
+        return data
 
     @field_validator("max_body_mb")
     @classmethod
@@ -288,7 +311,18 @@ class Settings(BaseSettings):
                 "设置错误 invalid setting BANSHI_SECRET_KEY: must be set outside demo mode "
                 "(at least 32 random characters)"
             )
-        return _install_secret(DEMO_SECRET_FILE)
+        return _install_secret(self.demo_secret_file)
+
+    @property
+    def demo_secret_file(self) -> Path:
+        """Where demo mode keeps the secret it made (shared by every process of the install)."""
+        return Path(self.var_dir) / "secret-key"
+
+    @property
+    def demo_audit_key_file(self) -> Path:
+        """Where demo mode keeps the audit signing key it made when BANSHI_AUDIT_KEY_FILE is
+        unset."""
+        return Path(self.var_dir) / "audit-key.pem"
 
     @property
     def cookies_secure(self) -> bool:
@@ -317,12 +351,11 @@ class Settings(BaseSettings):
 
 
 class SettingsError(Exception):
-    pass
+    """A setting that cannot be used; the message names the environment key."""
 
 
 #: The fixed development secret of earlier versions: accepted in demo mode only.
 DEV_SECRET = "dev-only-change-me-dev-only-change-me"
-DEMO_SECRET_FILE = REPO_ROOT / "var" / "secret-key"
 
 
 def _install_secret(path: Path) -> str:
