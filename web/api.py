@@ -41,7 +41,7 @@ from web.idempotency import HEADER, MAX_KEY, once
 from web.jsonbody import read_json_object
 from web.ratelimit import limit
 from web.uploads import check_file_fields, known, store_scan
-from web.views import allowed_actions, case_view
+from web.views import case_view
 
 NO_STORE = {"Cache-Control": "no-store"}
 _STRING = Schema(type=OpenAPIType.STRING)
@@ -332,7 +332,7 @@ class ApiController(Controller):
                 _today(),
                 house.settings.yellow_card_share,
             )
-            actions = allowed_actions(house.authorizer, user.username, case, pub)
+            actions = house.cases.possible(user.username, case, pub, s)
         answer = {
             "number": view.number,
             "version": view.version,

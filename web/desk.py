@@ -35,7 +35,7 @@ from web.jsonbody import check_form_text, read_form
 from web.search import index_item, matches
 from web.security import refusal_message
 from web.uploads import check_file_fields, known, take_uploads
-from web.views import allowed_actions, case_view, local_time, title_of
+from web.views import case_view, local_time, title_of
 
 CHINA = ZoneInfo("Asia/Shanghai")
 WINDOW_ROLES = ("window_clerk",)
@@ -395,7 +395,7 @@ class DeskController(Controller):
             view = case_view(
                 s, case, pub, snap, house.calendar(), _today(), house.settings.yellow_card_share
             )
-            actions = allowed_actions(house.authorizer, user.username, case, pub)
+            actions = house.cases.possible(user.username, case, pub, s)
         notices = [("acceptance", NOTICES["acceptance"])] if case.accepted_on else []
         if case.state == "correction_requested":
             notices.append(("correction", NOTICES["correction"]))

@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session
 
 from definitions.models import PROCEDURE_NAMES, StepKind
 from rbac.acts import ACT_NAMES
-from rbac.permissions import Authorizer
 from rbac.policy import PolicySnapshot
 from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case, CaseMaterial
 from runtime.clock import DeadlineInputs, compute_deadline, progress
 from runtime.publishing import Published
 from runtime.queries import events_of
-from runtime.service import case_target
-from runtime.states import PRE_ACCEPT, STATE_NAMES, State
+from runtime.states import STATE_NAMES
 
 STEP_KIND_NAMES = {
     "accept": "受理",
@@ -72,20 +70,6 @@ class CaseView:
     answers: list[tuple[str, str]] = field(default_factory=list)
     materials: list[str] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
-
-
-@dataclass
-class ActionView:
-    act: str
-    label: str
-    value: str | None = None
-    reason: str | None = None  # label of the reason box, when the act takes one
-    danger: bool = False
-    days: bool = False
-    payment: bool = False
-    materials: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # (key, name) to tick as received
 
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -217,98 +201,3 @@ def _show(f: Any, value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("name", ""))
     return str(value)
-
-
-def candidate_actions(case: Case, pub: Published) -> list[ActionView]:
-    """What could be done to the case now, before asking who may do it."""
-    state = case.state
-    step = next((s for s in pub.definition.steps if s.key == case.current_step), None)
-    out: list[ActionView] = []
-    if state in PRE_ACCEPT:
-        data = json.loads(case.data)
-        needed = [
-            (n.material.key, n.material.name)
-            for n in pub.compiled.materials_for(data)
-            if n.required and not n.exempt
-        ]
-        out += [
-            ActionView("accept", "受理（材料已齐全）", materials=needed),
-            ActionView("request_correction", "一次性告知补正", reason="补充说明（可选）"),
-            ActionView("refuse", "不予受理", reason="不予受理的理由", danger=True),
-        ]
-    elif step is not None and state in (
-        State.IN_PROGRESS,
-        State.SUSPENDED,
-        State.DECIDED,
-        State.COMPLETED,
-    ):
-        kind = step.kind
-        if kind is StepKind.REVIEW:
-            out += [
-                ActionView("review", "审查通过，转下一环节", reason="审查意见"),
-                ActionView("return", "退回上一环节", reason="退回理由", danger=True),
-            ]
-        elif kind is StepKind.SPECIAL:
-            if case.special_running:
-                out.append(
-                    ActionView("finish_special", f"结束{step_label(pub, step.key)}", reason="结论")
-                )
-            else:
-                out.append(
-                    ActionView(
-                        "start_special", f"启动{step_label(pub, step.key)}", reason="说明（可选）"
-                    )
-                )
-        elif kind is StepKind.DECIDE:
-            out += [
-                ActionView("decide", "准予许可", value="approve", reason="决定意见（可选）"),
-                ActionView(
-                    "decide", "不予许可", value="deny", reason="不予许可的理由", danger=True
-                ),
-                ActionView("return", "退回上一环节", reason="退回理由", danger=True),
-            ]
-        elif kind is StepKind.COUNTERSIGN:
-            out += [
-                ActionView("countersign", "同意（会签）", value="agree", reason="会签意见（可选）"),
-                ActionView(
-                    "countersign", "不同意", value="disagree", reason="不同意的理由", danger=True
-                ),
-            ]
-        elif kind is StepKind.FORWARD:
-            out.append(ActionView("forward", "上报县级主管部门"))
-        elif kind is StepKind.COMPLETE and state != State.COMPLETED:
-            out.append(ActionView("complete", "办结"))
-        elif kind is StepKind.DELIVER and state == State.COMPLETED:
-            out.append(ActionView("deliver", "送达"))
-    if (
-        case.open
-        and case.clock is not None
-        and state in (State.IN_PROGRESS, State.SUSPENDED)
-        and pub.definition.limits.extension_days
-    ):
-        out.append(ActionView("extend", "延长办理期限", reason="延期理由和依据", days=True))
-    if (
-        case.open
-        and state not in PRE_ACCEPT
-        and pub.definition.fees
-        and case.fee_total == "0.00"
-        and case.fee_paid
-    ):
-        out.append(ActionView("assess_fee", "核定收费"))
-    if not case.fee_paid:
-        out.append(ActionView("record_payment", "登记缴费", payment=True))
-    return out
-
-
-def allowed_actions(
-    authorizer: Authorizer, username: str, case: Case, pub: Published
-) -> list[ActionView]:
-    target = case_target(case, pub)
-    step = next((st for st in pub.definition.steps if st.key == case.current_step), None)
-
-    def may(a: ActionView) -> bool:
-        if a.act == "return" and step is not None and step.kind is StepKind.DECIDE:
-            return authorizer.can(username, "decide", target).allowed
-        return authorizer.can(username, a.act, target).allowed
-
-    return [a for a in candidate_actions(case, pub) if may(a)]

@@ -1,4 +1,4 @@
-"""The fee acts' work: 核定收费 (assess) and 登记缴费 (record a payment).
+"""The fee acts: 核定收费 (assess) and 登记缴费 (record a payment).
 
 Each writes ``case_fee`` rows and records what it wrote on the act's context
 (``c.fees``), so the event carries the rows' content in its hashed ``records``
@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Unpack
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, update
 
-from runtime.case_tables import CaseFee
+from runtime.acts.context import FEE_TABLE as FEE
+from runtime.acts.context import Ctx, Situation
+from runtime.acts.registry import Choice, When, act
+from runtime.acts.rules import required_reason
 from runtime.chain import FEE_COLUMNS
-from runtime.errors import InvalidInput, ReasonRequired, WrongState
+from runtime.errors import InvalidInput
 from runtime.states import OPEN_STATES, STATE_NAMES, State
 
-if TYPE_CHECKING:
-    from runtime.service import _Ctx
-
-FEE = cast(Table, CaseFee.__table__)
-FEES_OF_CASE = select(FEE).where(FEE.c.tenant == bindparam("t"), FEE.c.case_id == bindparam("c"))
 FEE_INSERT = insert(FEE)
 FEES_PAID = (
     update(FEE)
@@ -38,16 +36,28 @@ FEES_PAID = (
 )
 
 
-def assess(c: _Ctx, waive: Sequence[str]) -> None:
-    """The definition's fee lines for this application (waivable lines may be waived)."""
-    if c.state not in OPEN_STATES:
-        raise WrongState(f"案件{STATE_NAMES[c.state]}，不能核定收费")
-    existing = c.conn.execute(FEES_OF_CASE, {"t": c.case.tenant, "c": c.case.id}).first()
-    if existing is not None:
-        raise WrongState("已经核定过收费")
+def _assess_guard(s: Situation, choice: str | None) -> str | None:
+    if s.state not in OPEN_STATES:
+        return f"案件{STATE_NAMES[s.state]}，不能核定收费"
+    if s.fees_assessed():
+        return "已经核定过收费"
+    if not s.pub.compiled.fees_for(s.data):
+        return "本申请没有应收费用"
+    return None
+
+
+@act(
+    "assess_fee",
+    rank=130,
+    guard=_assess_guard,
+    choices=[Choice("核定收费")],
+    text=lambda t: {"waive": t.many("waive")},
+    done="已核定收费",
+)
+def assess_fee(c: Ctx, *, waive: Sequence[str] = (), **_: Unpack[When]) -> None:
+    """核定收费 from the definition's fee lines for this application (waivable lines may
+    be waived)."""
     lines = c.pub.compiled.fees_for(c.data)
-    if not lines:
-        raise WrongState("本申请没有应收费用")
     by_key = {f.key: f for f in lines}
     bad = [k for k in waive if k not in by_key or not by_key[k].waivable]
     if bad:
@@ -71,7 +81,7 @@ def assess(c: _Ctx, waive: Sequence[str]) -> None:
         )
         if not waived:
             total += line.amount
-    c.conn.execute(FEE_INSERT, rows)
+    c.connection.execute(FEE_INSERT, rows)
     c.fees.update({r["fee_key"]: {k: r[k] for k in FEE_COLUMNS} for r in rows})
     c.values.update(fee_total=str(total.quantize(Decimal("0.01"))), fee_paid=total == 0)
     c.notify_extra["fee"] = str(total)
@@ -80,16 +90,26 @@ def assess(c: _Ctx, waive: Sequence[str]) -> None:
     )
 
 
-def pay(c: _Ctx, payment_ref: str | None) -> None:
+def _pay_guard(s: Situation, choice: str | None) -> str | None:
+    if s.state not in OPEN_STATES and s.state != State.COMPLETED:
+        return f"案件{STATE_NAMES.get(s.state, s.state)}，不能登记缴费"
+    if s.case.fee_paid:
+        return "没有待缴的费用"
+    return None
+
+
+@act(
+    "record_payment",
+    rank=140,
+    guard=_pay_guard,
+    choices=[Choice("登记缴费", payment=True)],
+    text=lambda t: {"payment_ref": t.one("payment_ref")},
+    done="已登记缴费",
+)
+def record_payment(c: Ctx, *, payment_ref: str, **_: Unpack[When]) -> None:
     """Every unpaid, unwaived fee line is paid with one payment reference."""
-    if c.state not in OPEN_STATES and c.state != State.COMPLETED:
-        raise WrongState(f"案件{STATE_NAMES.get(c.state, c.state)}，不能登记缴费")
-    if c.case.fee_paid:
-        raise WrongState("没有待缴的费用")
-    if payment_ref is None or not payment_ref.strip():
-        raise ReasonRequired("请填写缴费凭证号")
-    ref = payment_ref.strip()
-    paid = c.conn.execute(
+    ref = required_reason(payment_ref, "请填写缴费凭证号")
+    paid = c.connection.execute(
         FEES_PAID, {"t": c.case.tenant, "c": c.case.id, "paid_at": c.now, "payment_ref": ref}
     ).scalars()
     c.fees.update({key: {"paid_at": c.now, "payment_ref": ref} for key in paid})
