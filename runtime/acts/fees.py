@@ -39,10 +39,10 @@ FEES_PAID = (
 def _assess_guard(s: Situation, choice: str | None) -> str | None:
     if s.state not in OPEN_STATES:
         return f"案件{STATE_NAMES[s.state]}，不能核定收费"
+    if not s.pub.definition.fees or not s.pub.compiled.fees_for(s.data):
+        return "本申请没有应收费用"  # (asked first: it needs no reading of the fee table)
     if s.fees_assessed():
         return "已经核定过收费"
-    if not s.pub.compiled.fees_for(s.data):
-        return "本申请没有应收费用"
     return None
 
 
