@@ -55,7 +55,7 @@ check: install
 	$(BIN)/banshi definitions check definitions/catalog
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/checkpoints .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var/*.sqlite3* var/checkpoints web/vendor .pytest_cache .mypy_cache .ruff_cache
 
 # Re-pin every dependency (after a change to pyproject.toml's dependencies).
 lock:
