@@ -60,4 +60,4 @@ clean:
 # Re-pin every dependency (after a change to pyproject.toml's dependencies).
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra dev --extra bench --strip-extras --allow-unsafe --no-emit-index-url -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --extra dev --extra bench --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
