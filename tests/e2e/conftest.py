@@ -114,3 +114,43 @@ def open_page(browser: Browser, server: str, user: str | None = None, **context:
         page.click("button[type=submit]:has-text('登录')")
         page.wait_for_url("**/desk")
     return page
+
+
+def wait_rerender(page: Page, action: Any) -> None:
+    """Do something that makes htmx re-render the form, and wait for the swap."""
+    with page.expect_response(lambda r: "/desk/apply/" in r.url and r.request.method == "POST"):
+        action()
+    page.wait_for_load_state("networkidle")
+
+
+def fill_food(
+    page: Page,
+    *,
+    js: bool = True,
+    applicant: str = "向明",
+    operator: str = "建始县业州镇放心小卖部",
+) -> None:
+    """Fill a complete 食品经营许可 application (pre-packed only)."""
+    texts = {
+        "#f-_applicant_name": applicant,
+        "#f-_applicant_mobile": "13907180001",
+        "#f-operator_name": operator,
+        "#f-uscc": "91422822MA4F0A0B1X",
+        "#f-legal_person": "向明",
+        "#f-legal_person_id": "422822199001011231",
+        "#f-mobile": "13907180001",
+        "#f-premises_region": "422822",
+        "#f-premises": "业州镇广润路8号",
+        "#f-business_area_m2": "36",
+        "#f-staff-0-name": "向明",
+        "#f-staff-0-health_cert_no": "JK2026-0001",
+        "#f-staff-0-health_cert_expiry": "2027-06-30",
+    }
+    for selector, value in texts.items():
+        page.fill(selector, value)
+    page.check("#f-staff-0-post")
+    for selector in ("#f-main_format", "#f-items", "#f-cold_chain-no"):
+        if js:
+            wait_rerender(page, lambda s=selector: page.check(s))
+        else:
+            page.check(selector)

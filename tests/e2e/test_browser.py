@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import fill_food, wait_rerender
 from tests.e2e.conftest import open_page as _page
 
 CHROMIUM = Path(os.environ.get("BANSHI_CHROMIUM", "/usr/bin/chromium"))
@@ -64,40 +65,6 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     ]
 
 
-def _wait_rerender(page: Page, action: Any) -> None:
-    """Do something that makes htmx re-render the form, and wait for the swap."""
-    with page.expect_response(lambda r: "/desk/apply/" in r.url and r.request.method == "POST"):
-        action()
-    page.wait_for_load_state("networkidle")
-
-
-def _fill_food(page: Page, *, js: bool = True, operator: str = "建始县业州镇放心小卖部") -> None:
-    """Fill a complete 食品经营许可 application (pre-packed only)."""
-    texts = {
-        "#f-_applicant_name": "向明",
-        "#f-_applicant_mobile": "13907180001",
-        "#f-operator_name": operator,
-        "#f-uscc": "91422822MA4F0A0B1X",
-        "#f-legal_person": "向明",
-        "#f-legal_person_id": "422822199001011231",
-        "#f-mobile": "13907180001",
-        "#f-premises_region": "422822",
-        "#f-premises": "业州镇广润路8号",
-        "#f-business_area_m2": "36",
-        "#f-staff-0-name": "向明",
-        "#f-staff-0-health_cert_no": "JK2026-0001",
-        "#f-staff-0-health_cert_expiry": "2027-06-30",
-    }
-    for selector, value in texts.items():
-        page.fill(selector, value)
-    page.check("#f-staff-0-post")
-    for selector in ("#f-main_format", "#f-items", "#f-cold_chain-no"):
-        if js:
-            _wait_rerender(page, lambda s=selector: page.check(s))
-        else:
-            page.check(selector)
-
-
 def _open_food_form(page: Page) -> None:
     page.goto("/desk")
     page.fill("#q", "spjy")
@@ -125,7 +92,7 @@ def test_a_township_clerk_takes_an_application_end_to_end(browser: Browser, serv
     clerk.goto("/desk?q=spjy")
     _shot(clerk, "02-desk-search")
     _open_food_form(clerk)
-    _fill_food(clerk)
+    fill_food(clerk)
     clerk.click("button[value=check]")
     expect(clerk.locator("h1")).to_have_text("核对申请信息")
     clerk.check("#received-layout_plan")
@@ -168,7 +135,7 @@ def test_a_missing_required_field_shows_the_summary_and_the_inline_error(
 ) -> None:
     page = _page(browser, server, YEZHOU)
     _open_food_form(page)
-    _fill_food(page, operator="")
+    fill_food(page, operator="")
     page.click("button[value=check]")
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
@@ -191,12 +158,12 @@ def test_a_conditional_field_appears_and_its_material_joins(browser: Browser, se
     page.evaluate("window.__still_here = true")
     expect(page.locator("#f-cold_storage_m3")).to_have_count(0)
     expect(page.locator("#material-cold_chain_plan")).to_have_count(0)
-    _wait_rerender(page, lambda: page.check("#f-cold_chain"))
+    wait_rerender(page, lambda: page.check("#f-cold_chain"))
     expect(page.locator("#f-cold_storage_m3")).to_be_visible()
     expect(page.locator("#material-cold_chain_plan")).to_be_visible()
     assert page.evaluate("window.__still_here") is True  # htmx: no page load
     expect(page.locator("#f-operator_name")).to_have_value("冷链小店")  # typed text kept
-    _wait_rerender(page, lambda: page.check("#f-cold_chain-no"))
+    wait_rerender(page, lambda: page.check("#f-cold_chain-no"))
     expect(page.locator("#f-cold_storage_m3")).to_have_count(0)
     page.context.close()
 
@@ -204,7 +171,7 @@ def test_a_conditional_field_appears_and_its_material_joins(browser: Browser, se
 def test_the_same_submission_works_without_javascript(browser: Browser, server: str) -> None:
     page = _page(browser, server, YEZHOU, java_script_enabled=False)
     _open_food_form(page)
-    _fill_food(page, js=False)
+    fill_food(page, js=False)
     page.check("#f-cold_chain")
     page.click("button[value=refresh]")  # the no-JS way to show dependent fields
     expect(page.locator("#f-cold_storage_m3")).to_be_visible()
@@ -255,7 +222,7 @@ def test_no_serious_accessibility_violations(browser: Browser, server: str) -> N
     found["form"] = _axe(page)
     page.click("button[value=check]")  # empty: every error shown
     found["form-errors"] = _axe(page)
-    _fill_food(page)
+    fill_food(page)
     page.click("button[value=check]")
     found["check"] = _axe(page)
     page.check("#received-layout_plan")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, open_page
+from tests.e2e.conftest import CHROMIUM, fill_food, open_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -100,31 +100,6 @@ class Watch:
             assert f"<script>alert({n})</script>" in text, (where, n, "not shown as text")
 
 
-def _fill(page: Page) -> None:
-    values = {
-        "#f-_applicant_name": f"申请人{payload(TYPED['applicant'])}",
-        "#f-_applicant_mobile": "13907180001",
-        "#f-operator_name": f"店{payload(TYPED['operator'])}",
-        "#f-uscc": "91422822MA4F0A0B1X",
-        "#f-legal_person": "向明",
-        "#f-legal_person_id": "422822199001011231",
-        "#f-mobile": "13907180001",
-        "#f-premises_region": "422822",
-        "#f-premises": "业州镇广润路8号",
-        "#f-business_area_m2": "36",
-        "#f-staff-0-name": "向明",
-        "#f-staff-0-health_cert_no": "JK2026-0001",
-        "#f-staff-0-health_cert_expiry": "2027-06-30",
-    }
-    for selector, value in values.items():
-        page.fill(selector, value)
-    page.check("#f-staff-0-post")
-    for selector in ("#f-main_format", "#f-items", "#f-cold_chain-no"):
-        with page.expect_response(lambda r: "/desk/apply/" in r.url):
-            page.check(selector)
-        page.wait_for_load_state("networkidle")
-
-
 def _act(page: Page, label: str, reason: str) -> None:
     form = page.locator("#actions form", has=page.locator(f"button:has-text('{label}')"))
     form.locator("textarea").fill(reason)
@@ -141,7 +116,11 @@ def test_script_and_html_stay_inert_in_chromium(browser: Browser, server: str) -
     watch.check("search", {DEFINITION["name"]})
     clerk.goto(f"/desk/apply/{CODE}?domain=township.yezhou")
     watch.check("form", definition - {"summary"} - {DEFINITION["summary"]})
-    _fill(clerk)
+    fill_food(
+        clerk,
+        applicant=f"申请人{payload(TYPED['applicant'])}",
+        operator=f"店{payload(TYPED['operator'])}",
+    )
     watch.check("form, typed and re-rendered by htmx", {DEFINITION["label"]})
     clerk.click("button[value=check]")
     watch.check("check", {TYPED["applicant"], TYPED["operator"]})

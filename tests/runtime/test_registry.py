@@ -26,9 +26,9 @@ from runtime.acts.registry import ACTS, Choice, offers, specs
 from runtime.case_record import CaseRecord
 from runtime.case_tables import Case
 from runtime.errors import ActError, WrongState
-from runtime.service import CASE_BY_NUMBER, Actor, Applicant, CaseService
-from tests.runtime.conftest import TENANT, advance, required_materials, sample_data
-from tests.runtime.test_state_machine import random_act
+from runtime.service import CASE_BY_NUMBER, Actor, CaseService
+from tests.runtime.conftest import TENANT, advance, required_materials
+from tests.runtime.test_state_machine import file_random_case, random_act
 
 
 @pytest.fixture
@@ -151,17 +151,7 @@ def test_the_registry_offers_exactly_what_the_acts_allow(
     sessions: sessionmaker[Session],
     data: st.DataObject,
 ) -> None:
-    pub = catalog[data.draw(st.sampled_from(sorted(catalog)), label="item")]
-    halls = [p if not p.endswith(".*") else "township.yezhou" for p in pub.definition.levels.accept]
-    domain = data.draw(st.sampled_from(halls), label="hall")
-    me = service.authorizer.store.snapshot(TENANT).users["applicant@demo"].id
-    case: Any = service.submit(
-        Actor(f"window_clerk@{domain}"),
-        pub.code,
-        sample_data(pub, data.draw(st.integers(0, 3), label="seed")),
-        accepting_domain=domain,
-        applicant=Applicant("谭斌", "13972800001", me),
-    )
+    pub, case = file_random_case(service, catalog, data)
     number = case.number
     check_registry(service, number)
     check_possible(service, sessions, number)

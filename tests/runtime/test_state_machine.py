@@ -158,6 +158,25 @@ def check_invariants(service: CaseService, sessions: sessionmaker[Session], case
             assert due >= with_suspensions
 
 
+def file_random_case(
+    service: CaseService, catalog: dict[str, Any], data: st.DataObject
+) -> tuple[Any, Any]:
+    """A random catalogue item filed at one of its halls by its window clerk, for the
+    demo applicant: (the published item, the new case)."""
+    pub = catalog[data.draw(st.sampled_from(sorted(catalog)), label="item")]
+    halls = [p if not p.endswith(".*") else "township.yezhou" for p in pub.definition.levels.accept]
+    domain = data.draw(st.sampled_from(halls), label="hall")
+    me = service.authorizer.store.snapshot(TENANT).users["applicant@demo"].id
+    case = service.submit(
+        Actor(f"window_clerk@{domain}"),
+        pub.code,
+        sample_data(pub, data.draw(st.integers(0, 3), label="seed")),
+        accepting_domain=domain,
+        applicant=Applicant("谭斌", "13972800001", me),
+    )
+    return pub, case
+
+
 @settings(
     max_examples=15,
     deadline=None,
@@ -170,17 +189,7 @@ def test_random_acts_by_random_people(
     sessions: sessionmaker[Session],
     data: st.DataObject,
 ) -> None:
-    pub = catalog[data.draw(st.sampled_from(sorted(catalog)), label="item")]
-    halls = [p if not p.endswith(".*") else "township.yezhou" for p in pub.definition.levels.accept]
-    domain = data.draw(st.sampled_from(halls), label="hall")
-    me = service.authorizer.store.snapshot(TENANT).users["applicant@demo"].id
-    case = service.submit(
-        Actor(f"window_clerk@{domain}"),
-        pub.code,
-        sample_data(pub, data.draw(st.integers(0, 3), label="seed")),
-        accepting_domain=domain,
-        applicant=Applicant("谭斌", "13972800001", me),
-    )
+    pub, case = file_random_case(service, catalog, data)
     check_invariants(service, sessions, case)
     for _ in range(data.draw(st.integers(1, 16), label="steps")):
         before = load(sessions, case.number)
