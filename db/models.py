@@ -15,6 +15,9 @@ TABLE_MODULES: tuple[str, ...] = (
     "runtime.tables",
     "runtime.case_tables",
     "runtime.ledger_tables",
+    "runtime.supervision_tables",
+    "runtime.public_tables",
+    "admin.tables",
 )
 
 

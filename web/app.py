@@ -27,13 +27,14 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.template.config import TemplateConfig
 
+from admin.routes import ADMIN_ROUTES
 from definitions.shipped import package_path
 from house.settings import Settings, load_settings
 from house.wiring import House, build_house
 from runtime.errors import ActError, NotAllowed
 from web.api import ApiController
 from web.apidocs import SWAGGER_URL, render_plugins, swagger_available, swagger_dir
-from web.auth import current_user
+from web.deps import DEPENDENCIES, signed_in
 from web.desk import DeskController
 from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
 from web.jsonbody import refuse_bad_parameters
@@ -43,10 +44,12 @@ from web.logs import log, request_logging
 from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
+from web.public import PUBLIC_ROUTES
 from web.ratelimit import TooManyRequests
 from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import build_registry, shared_root
+from web.supervision import SUPERVISION_ROUTES
 
 #: Front-end packages from npm, copied into web/vendor/ by ``make install`` and shipped in
 #: the wheel as package data (web/apidocs.py finds Swagger UI there too).
@@ -89,7 +92,7 @@ def _error_response(
         "heading": ERROR_HEADINGS.get(status, "错误"),
         "message": message,
         "back": request.headers.get("referer"),
-        "user": current_user(request) if status < 500 else None,
+        "user": signed_in(request) if status < 500 else None,
         "htmx_available": request.app.state.htmx_available,
     }
     htmx = isinstance(request, HTMXRequest) and bool(request.htmx)
@@ -151,7 +154,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 @get("/", include_in_schema=False)
 async def index(request: Request[Any, Any, Any]) -> Redirect:
-    return Redirect("/desk" if current_user(request) else "/login")
+    return Redirect("/desk" if signed_in(request) else "/login")
 
 
 def create_app(settings: Settings | None = None, house: House | None = None) -> Litestar:
@@ -159,7 +162,11 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     settings = settings or load_settings()
     house = house or build_house(settings)
     configure_logs(settings.log_format, settings.log_level)
-    templates = [package_path("web", "templates"), package_path("renderer", "templates")]
+    templates = [
+        package_path("web", "templates"),
+        package_path("admin", "templates"),
+        package_path("renderer", "templates"),
+    ]
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in templates]),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -216,6 +223,9 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             PortalController,
             ApiController,
             OpsController,
+            *PUBLIC_ROUTES,
+            *SUPERVISION_ROUTES,
+            *ADMIN_ROUTES,
             *routers,
         ],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
@@ -231,6 +241,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             DefineMiddleware(SessionCsrfMiddleware, config=csrf),
         ],
         stores=stores,
+        dependencies=DEPENDENCIES,
         before_send=[add_security_headers],
         before_request=refuse_bad_parameters,
         request_class=HTMXRequest,

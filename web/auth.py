@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ class CurrentUser:
     kind: str
 
 
-def current_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
+def current_user(request: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
     """The logged-in user, re-checked against the organisation on every request: the user
     must still be active, be the same user (id), and the session must not be older than the
     user's session epoch (deactivation, a password change or a revoked role end sessions).

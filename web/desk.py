@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.types import Guard
 from markupsafe import Markup
 
 from definitions.compile import CompiledItem, FieldError
@@ -29,9 +29,11 @@ from runtime.publishing import Published
 from runtime.queries import case_by_number, events_of, worklist
 from runtime.service import Actor, Applicant, case_target, window_target
 from web.acts import perform
-from web.auth import CurrentUser, require_user
+from web.auth import CurrentUser
 from web.blocking import run_blocking
+from web.deps import UserDep, domains_with, login_required
 from web.jsonbody import check_form_text, read_form
+from web.pages import render_page
 from web.search import index_item, matches
 from web.security import refusal_message
 from web.uploads import check_file_fields, known, take_uploads
@@ -62,48 +64,21 @@ def form_values(form: Any) -> dict[str, list[str]]:
     return {k: [str(v) for v in form.getall(k) if isinstance(v, str)] for k in form}
 
 
-def _grants(request: Request[Any, Any, Any], user: CurrentUser, roles: Sequence[str]) -> list[str]:
-    house = request.app.state.house
-    snap = house.policy.snapshot(house.settings.tenant)
-    return sorted({g.domain for g in snap.grants_of(user.username) if g.role in roles})
-
-
-def _render(
-    request: Request[Any, Any, Any],
-    template: str,
-    block: str | None,
-    context: dict[str, Any],
-    status: int = HTTP_200_OK,
-) -> Template:
-    """A full page, or only ``block`` for an htmx request."""
-    house = request.app.state.house
-    context = {
-        "user": request.scope.get("banshi_user"),
-        "htmx_available": request.app.state.htmx_available,
-        "demo": house.settings.demo_mode,
-        **context,
-    }
-    if block is not None and isinstance(request, HTMXRequest) and request.htmx:
-        return HTMXBlockTemplate(
-            template_name=template, block_name=block, context=context, status_code=status
-        )
-    return Template(template_name=template, context=context, status_code=status)
-
-
 class DeskController(Controller):
     path = "/desk"
     include_in_schema = False
+    guards: ClassVar[list[Guard]] = [login_required]
 
     # -- home: item search and the queue ------------------------------------------------
 
     @get("/", sync_to_thread=True)
-    def home(self, request: HTMXRequest, q: FromQuery[str | None] = None) -> Template:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+    def home(
+        self, request: HTMXRequest, user: UserDep, q: FromQuery[str | None] = None
+    ) -> Template:
         house = request.app.state.house
         tenant = house.settings.tenant
         snap = house.policy.snapshot(tenant)
-        halls = _grants(request, user, WINDOW_ROLES)
+        halls = domains_with(request, user, WINDOW_ROLES)
         items = []
         if q and halls:
             with house.reading() as s:
@@ -127,7 +102,7 @@ class DeskController(Controller):
                                 "domain_title": title_of(snap, hall) if len(halls) > 1 else "",
                             }
                         )
-        domains = _grants(request, user, DESK_ROLES)
+        domains = domains_with(request, user, DESK_ROLES)
         today = _today()
         queue = []
         with house.reading() as s:
@@ -157,7 +132,7 @@ class DeskController(Controller):
                     }
                 )
         block = "item_results" if q is not None else None
-        return _render(
+        return render_page(
             request,
             "desk/home.html",
             block,
@@ -218,18 +193,20 @@ class DeskController(Controller):
         house = request.app.state.house
         snap = house.policy.snapshot(house.settings.tenant)
         context = {"form": form, "domain": domain, "domain_title": title_of(snap, domain), **extra}
-        return _render(request, template, block, context, status)
+        return render_page(request, template, block, context, status)
 
     @get("/apply/{code:str}")
     async def new_application(
-        self, request: HTMXRequest, code: FromPath[str], domain: FromQuery[str]
+        self, request: HTMXRequest, user: UserDep, code: FromPath[str], domain: FromQuery[str]
     ) -> Template:
         # the clerks' most frequent page: from cached parts, on the loop where that is cheaper
-        return await run_blocking(request, partial(self._new_application, request, code, domain))
+        return await run_blocking(
+            request, partial(self._new_application, request, user, code, domain)
+        )
 
-    def _new_application(self, request: HTMXRequest, code: str, domain: str) -> Template:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+    def _new_application(
+        self, request: HTMXRequest, user: CurrentUser, code: str, domain: str
+    ) -> Template:
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
         key = (pub.sha256, domain)
@@ -251,10 +228,8 @@ class DeskController(Controller):
 
     @post("/apply/{code:str}")
     async def post_application(
-        self, request: HTMXRequest, code: FromPath[str], domain: FromQuery[str]
+        self, request: HTMXRequest, user: UserDep, code: FromPath[str], domain: FromQuery[str]
     ) -> Template | Redirect:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         pub = self._item_at(request, user, code, domain)
         compiled = pub.compiled
         raw_form = await read_form(request)
@@ -379,7 +354,7 @@ class DeskController(Controller):
     # -- the case page --------------------------------------------------------------------
 
     def _case_context(
-        self, request: Request[Any, Any, Any], user: CurrentUser, number: FromPath[str]
+        self, request: Request[Any, Any, Any], user: UserDep, number: FromPath[str]
     ) -> dict[str, Any]:
         house = request.app.state.house
         tenant = house.settings.tenant
@@ -406,9 +381,7 @@ class DeskController(Controller):
         return {"case": view, "actions": actions, "notices": notices}
 
     @get("/cases/{number:str}", sync_to_thread=True)
-    def case_page(self, request: HTMXRequest, number: FromPath[str]) -> Template:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+    def case_page(self, request: HTMXRequest, user: UserDep, number: FromPath[str]) -> Template:
         context = self._case_context(request, user, number)
         context["flash"] = request.session.pop("flash", None) if request.session else None
         context["flash_error"] = (
@@ -416,14 +389,12 @@ class DeskController(Controller):
         )
         if context["flash"] is None:
             context["flash"] = FILED.get(request.query_params.get("done", ""))
-        return _render(request, "desk/case.html", None, context)
+        return render_page(request, "desk/case.html", None, context)
 
     @post("/cases/{number:str}/act/{act:str}")
     async def act(
-        self, request: HTMXRequest, number: FromPath[str], act: FromPath[str]
+        self, request: HTMXRequest, user: UserDep, number: FromPath[str], act: FromPath[str]
     ) -> Template | Redirect:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
         values = form_values(await read_form(request))
         text_errors = check_form_text(values)
         if text_errors:  # the same text rule as every other door
@@ -456,16 +427,16 @@ class DeskController(Controller):
             if error:
                 context = self._case_context(request, user, number)
                 context.update(flash=message, flash_error=True)
-                return _render(request, "desk/case.html", None, context, status)
+                return render_page(request, "desk/case.html", None, context, status)
             return Redirect(f"/desk/cases/{number}", status_code=HTTP_303_SEE_OTHER)
         context = self._case_context(request, user, number)
         context.update(flash=message, flash_error=error)
-        return _render(request, "desk/case.html", "case_panel", context, status)
+        return render_page(request, "desk/case.html", "case_panel", context, status)
 
     @get("/cases/{number:str}/notice/{kind:str}", sync_to_thread=True)
-    def notice(self, request: HTMXRequest, number: FromPath[str], kind: FromPath[str]) -> Template:
-        user = require_user(request)
-        request.scope["banshi_user"] = user  # type: ignore[typeddict-unknown-key]
+    def notice(
+        self, request: HTMXRequest, user: UserDep, number: FromPath[str], kind: FromPath[str]
+    ) -> Template:
         if kind not in NOTICES:
             raise NotFoundException(f"没有这种通知书：{kind}")
         context = self._case_context(request, user, number)
@@ -484,7 +455,7 @@ class DeskController(Controller):
             "result": reasons.get("decide"),
         }.get(kind)
         query_url = f"{house.settings.public_url}/query?number={number}"
-        return _render(
+        return render_page(
             request,
             "notices/notice.html",
             None,

@@ -1,0 +1,3 @@
+"""Administration's tables (item drafts and reviews, the admin log)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The public side's tables (online drafts, applicant accounts, complaints, evaluations)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Electronic supervision's tables (cards, figure rollups)."""
+
+from __future__ import annotations

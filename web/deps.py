@@ -1,0 +1,117 @@
+"""Who and what a handler works with, the Litestar way: ``Provide`` for the house and the
+current user, guards for login and roles.
+
+A handler declares what it needs (``house: HouseDep``, ``user: UserDep``, or
+``viewer: ViewerDep`` on a public page where nobody need be logged in) and the guards
+on its route or controller say who may reach it:
+
+    @get("/", guards=[login_required])
+    def page(self, house: HouseDep, user: UserDep) -> Template: ...
+
+    class SupervisionController(Controller):
+        guards = [role_required("supervisor", "department_head")]
+
+``login_required`` answers 401 (a redirect to /login for a page, web/app.py); a user
+without any of the roles gets 403. The guard keeps the user it checked in the request's
+state, so ``user`` is the same object for the handler, the page's template and the logs.
+Roles are read from the organisation's current policy snapshot (rbac.policy); whether a
+user may perform an *act on a target* is still rbac's decision (``house.authorizer``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from house.wiring import House
+from web.auth import CurrentUser, current_user
+
+_STATE_KEY = "user"
+
+#: What a handler's parameters are annotated with to be given these (by name: ``house``,
+#: ``user``, ``viewer``).
+HouseDep = NamedDependency[House]
+UserDep = NamedDependency[CurrentUser]
+ViewerDep = NamedDependency[CurrentUser | None]
+
+
+def house_of(connection: ASGIConnection[Any, Any, Any, Any]) -> House:
+    """The house the app was built with (``create_app``)."""
+    house: House = connection.app.state.house
+    return house
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """The logged-in user (checked once per request, then kept in the request's state)."""
+    state = connection.state
+    if _STATE_KEY in state:
+        user: CurrentUser | None = state[_STATE_KEY]
+        return user
+    user = current_user(connection)
+    state[_STATE_KEY] = user
+    return user
+
+
+def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: a logged-in, active user with a live session, or 401."""
+    if signed_in(connection) is None:
+        raise NotAuthorizedException("请先登录")
+
+
+def roles_of(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser) -> set[str]:
+    house = house_of(connection)
+    snap = house.policy.snapshot(house.settings.tenant)
+    return {g.role for g in snap.grants_of(user.username)}
+
+
+def domains_with(
+    connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser, roles: Iterable[str]
+) -> list[str]:
+    """The domains where ``user`` holds one of ``roles``, sorted."""
+    wanted = set(roles)
+    house = house_of(connection)
+    snap = house.policy.snapshot(house.settings.tenant)
+    return sorted({g.domain for g in snap.grants_of(user.username) if g.role in wanted})
+
+
+def role_required(*roles: str) -> Guard:
+    """Guard: logged in (401 otherwise) and holding one of ``roles`` somewhere (403)."""
+    wanted = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        login_required(connection, handler)
+        user = signed_in(connection)
+        assert user is not None
+        if not roles_of(connection, user) & wanted:
+            raise PermissionDeniedException("您没有访问此页面的权限。")
+
+    guard.__name__ = f"role_required({', '.join(sorted(wanted))})"
+    return guard
+
+
+def _provide_user(request: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+    user = signed_in(request)
+    if user is None:  # a handler asked for a user without the login guard
+        raise NotAuthorizedException("请先登录")
+    return user
+
+
+def _provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    return signed_in(request)
+
+
+def _provide_house(request: ASGIConnection[Any, Any, Any, Any]) -> House:
+    return house_of(request)
+
+
+#: Registered on the app (web/app.py): every handler may ask for these by name.
+DEPENDENCIES = {
+    "house": Provide(_provide_house, sync_to_thread=False),
+    "user": Provide(_provide_user, sync_to_thread=False),
+    "viewer": Provide(_provide_viewer, sync_to_thread=False),
+}

@@ -1,0 +1,36 @@
+"""A page or, for an htmx request, one block of it: the context every page template
+receives (the user, whether htmx is served, demo mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
+
+from web.deps import house_of, signed_in
+
+
+def render_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    block: str | None,
+    context: dict[str, Any],
+    status: int = HTTP_200_OK,
+) -> Template:
+    """A full page, or only ``block`` for an htmx request."""
+    house = house_of(request)
+    context = {
+        "user": signed_in(request),
+        "htmx_available": request.app.state.htmx_available,
+        "demo": house.settings.demo_mode,
+        **context,
+    }
+    if block is not None and isinstance(request, HTMXRequest) and request.htmx:
+        return HTMXBlockTemplate(
+            template_name=template, block_name=block, context=context, status_code=status
+        )
+    return Template(template_name=template, context=context, status_code=status)
