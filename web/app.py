@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import (
@@ -152,11 +152,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return _error_response(request, 500, "请稍后再试；如仍有问题请联系县政务服务中心。")
 
 
-@get("/", include_in_schema=False)
-async def index(request: Request[Any, Any, Any]) -> Redirect:
-    return Redirect("/desk" if signed_in(request) else "/login")
-
-
 def create_app(settings: Settings | None = None, house: House | None = None) -> Litestar:
     """Build the web app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
@@ -217,7 +212,6 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     )
     return Litestar(
         route_handlers=[
-            index,
             *LOGIN_ROUTES,
             DeskController,
             PortalController,
