@@ -13,6 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from definitions.shipped import package_path
 from web.public.catalogue import CatalogueController
+from web.public.sms import sms_inbound
 
 
 def _assets() -> Any:
@@ -25,4 +26,4 @@ def _assets() -> Any:
 
 
 #: The public side's route handlers and controllers, mounted by web/app.py.
-PUBLIC_ROUTES: list[Any] = [CatalogueController, _assets()]
+PUBLIC_ROUTES: list[Any] = [CatalogueController, sms_inbound, _assets()]

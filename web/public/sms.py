@@ -1,0 +1,82 @@
+"""The SMS provider's inbound endpoint (上行短信): ``POST /sms/inbound`` with the sender
+and the text (a form or JSON: ``from``/``mobile`` and ``text``/``content``). A basic phone
+queries its case by texting ``CX <number> <code>``; the reply is queued in the public
+message outbox (runtime/public/inbound.py) and leaves through the gateway.
+
+The provider proves itself with a shared token (``BANSHI_SMS_INBOUND_TOKEN``, in the
+``X-Banshi-Token`` header); without one configured the endpoint answers only in demo
+mode. It is a machine-to-machine call, so it carries no CSRF token (excluded here). Each
+sender is limited like a web client (per minute), then each case number like the web.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from litestar import Request, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Response
+
+from db.engine import transaction
+from runtime.errors import InvalidInput
+from runtime.public.inbound import Inbound, handle_inbound, normalise_mobile, parse
+from web.deps import house_of
+from web.public.limits import limit_case
+from web.ratelimit import STORE, TooManyRequests, hit, store_of
+from web.views import CHINA
+
+MAX_TEXT = 500
+
+
+async def _payload(request: Request[Any, Any, Any]) -> dict[str, str]:
+    if "json" in request.headers.get("content-type", ""):
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise InvalidInput("请求体应为 JSON 对象")
+        return {str(k): str(v) for k, v in body.items() if isinstance(v, str | int)}
+    form = await request.form()
+    return {k: str(form.get(k)) for k in form if isinstance(form.get(k), str)}
+
+
+@post("/sms/inbound", include_in_schema=False, exclude_from_csrf=True, status_code=200)
+async def sms_inbound(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    house = house_of(request)
+    settings = house.settings
+    expected = settings.sms_inbound_token
+    given = request.headers.get("x-banshi-token", "")
+    if expected is None and not settings.demo_mode:
+        raise PermissionDeniedException("未配置上行短信令牌（BANSHI_SMS_INBOUND_TOKEN）")
+    if expected is not None and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise PermissionDeniedException("上行短信令牌不正确")
+    data = await _payload(request)
+    sender = normalise_mobile(data.get("from") or data.get("mobile") or "")
+    text = (data.get("text") or data.get("content") or "")[:MAX_TEXT]
+    if sender is None:
+        raise InvalidInput("发送方手机号不正确")
+    wait = await hit(store_of(request, STORE), f"sms-in:{sender}", settings.query_per_minute)
+    if wait is not None:
+        raise TooManyRequests("该手机号查询太频繁", wait)
+    asked = parse(text)
+    if asked is not None:
+        await limit_case(request, asked[0])
+    now = datetime.now(UTC)
+    today = now.astimezone(CHINA).date()
+    calendar = house.calendar()
+
+    def work() -> str | None:
+        with transaction(house.sessions) as s:
+            return handle_inbound(
+                s,
+                house.catalog,
+                calendar,
+                settings.tenant,
+                Inbound(sender, text),
+                today,
+                now,
+            )
+
+    reply = await anyio.to_thread.run_sync(work)
+    return Response({"queued": reply is not None, "reply": reply}, status_code=200)
