@@ -285,6 +285,62 @@ class Settings(BaseSettings):
         "get 404).",
     )
 
+    # -- the public side (web/public, runtime/public) ------------------------------------
+    query_per_case_per_minute: int = Field(
+        default=20, ge=1, le=1000, description="Public queries of one case number per minute."
+    )
+    sms_code_minutes: int = Field(
+        default=10, ge=1, le=60, description="Minutes an SMS confirmation code stays valid."
+    )
+    sms_code_tries: int = Field(
+        default=5, ge=1, le=20, description="Wrong entries before an SMS code is void."
+    )
+    sms_codes_per_hour: int = Field(
+        default=5, ge=1, le=100, description="SMS codes sent to one mobile per hour."
+    )
+    public_draft_days: int = Field(
+        default=30, ge=1, le=365, description="Days an online draft is kept before it expires."
+    )
+    complaint_accept_days: int = Field(
+        default=5, ge=1, le=30, description="Working days to decide whether to accept a complaint."
+    )
+    complaint_answer_days: int = Field(
+        default=15, ge=1, le=60, description="Working days to answer an accepted complaint."
+    )
+    rectify_days: int = Field(
+        default=5, ge=1, le=30, description="Working days to rectify after a bad rating."
+    )
+    publicity_days: int = Field(
+        default=30, ge=1, le=365, description="Calendar days a decided result stays public."
+    )
+    sms_gateway: Literal["record", "http"] = Field(
+        default="record", description="How SMS leave: recorded only, or an HTTP provider."
+    )
+    sms_http_url: str | None = Field(default=None, description="The SMS provider's send URL.")
+    sms_http_key: str | None = Field(
+        default=None, description="The SMS provider's API key (required with the http gateway)."
+    )
+    sms_http_signature: str = Field(
+        default="建始县政务服务", max_length=20, description="The SMS signature (签名)."
+    )
+    sms_http_sender: str | None = Field(default=None, description="The sender number or id.")
+    sms_http_timeout_s: float = Field(
+        default=5, gt=0, le=60, description="Seconds before an SMS provider call times out."
+    )
+    sms_inbound_token: str | None = Field(
+        default=None,
+        description="The token the SMS provider sends with inbound messages (required to "
+        "accept them outside demo mode).",
+    )
+
+    # -- administration (admin/) ----------------------------------------------------------
+    admin_import_kb: int = Field(
+        default=512, ge=16, le=16384, description="Largest definition file /admin imports (KB)."
+    )
+    admin_log_page: int = Field(
+        default=200, ge=10, le=5000, description="Admin log entries listed per page."
+    )
+
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:
