@@ -284,6 +284,20 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks that may read /metrics (others "
         "get 404).",
     )
+    # -- electronic supervision (runtime/supervision; the yellow share is yellow_card_share)
+    supervision_waiting_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Working days a case may wait for the applicant's correction or payment "
+        "before supervision warns.",
+    )
+    supervision_card_answer_days: int = Field(
+        default=3, ge=1, le=30, description="Working days to explain a supervision card."
+    )
+    supervision_page_size: int = Field(
+        default=50, ge=10, le=500, description="Rows per page of the warnings list."
+    )
 
     # -- the public side (web/public, runtime/public) ------------------------------------
     query_per_case_per_minute: int = Field(

@@ -7,13 +7,19 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from db.engine import write_transaction
 from definitions.models import StepKind
 from definitions.samples import person_name, sample_application
+from runtime.clock import DEFAULT_YELLOW_SHARE
 from runtime.errors import ActError
 from runtime.publishing import Published
 from runtime.service import Actor, Applicant, CaseService
 from runtime.states import State
+from runtime.supervision.sweep import issue_rule_cards
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 #: How far each demo case is driven, with its weight.
 OUTCOMES: tuple[tuple[str, int], ...] = (
@@ -84,7 +90,23 @@ class DemoDriver:
             report.created += 1
             report.by_state[state] = report.by_state.get(state, 0) + 1
             progress()
+        self.supervise()
         return report
+
+    def supervise(self) -> None:
+        """Electronic supervision's rule cards for the demo's late cases (idempotent)."""
+        svc = self.service
+        today = self.today.astimezone(CHINA).date()
+        with write_transaction(svc.engine) as conn:
+            issue_rule_cards(
+                conn,
+                svc.calendar(),
+                svc.tenant,
+                today,
+                self.today,
+                yellow_share=DEFAULT_YELLOW_SHARE,
+                waiting_days=5,
+            )
 
     def one(self, pub: Published, goal: str) -> str:
         rng = self.rng

@@ -20,6 +20,7 @@ from runtime.errors import Conflict
 from runtime.ledger import PENDING_INSERT
 from runtime.messages import render
 from runtime.states import NOTIFY_ON, STATE_NAMES
+from runtime.supervision import hook as supervision_hook
 
 CASE = cast(Table, Case.__table__)
 EVENT = cast(Table, CaseEvent.__table__)
@@ -90,6 +91,21 @@ def write(c: Ctx, act: str, actor: Actor, config: ServiceConfig, new: bool = Fal
             m["case_id"] = case.id
         MATERIAL_INSERT.execute_many(conn, c.materials)
     notify(c, act, event_id, config)
+    # electronic supervision: rollups, the watch list and findings, in this transaction
+    supervision_hook.on_event(
+        conn,
+        c.work_calendar,
+        act=act,
+        changes=changes,
+        case=case,
+        event_id=event_id,
+        seq=old_version + 1,
+        actor=actor.username,
+        reason=c.reason,
+        fees=c.fees,
+        today=c.today,
+        now=c.now,
+    )
     return case
 
 

@@ -1,0 +1,67 @@
+"""Insert-or-add statements for the rollups and the watch list, built once per dialect.
+
+Engine-specific (DESIGN §8: marked): ``INSERT … ON CONFLICT (…) DO UPDATE`` is the same
+statement on SQLite (3.24+) and PostgreSQL (and on the PostgreSQL-compatible distributed
+engines); SQLAlchemy builds it from each dialect's own ``insert``. Two acts on cases of the
+same day, hall and item both add to one rollup row without losing either count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from runtime.supervision_tables import COUNTERS, SupervisionRollup, SupervisionWatch
+
+ROLLUP = cast(Table, SupervisionRollup.__table__)
+WATCH = cast(Table, SupervisionWatch.__table__)
+ROLLUP_KEY = ("tenant", "day", "owner_domain", "accepting_domain", "item_code")
+WATCH_KEY = ("tenant", "case_id")
+
+_cache: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def _insert(dialect: str, table: Table) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"supervision rollups: no upsert for {dialect}")
+
+
+def add_counts(conn: Connection, key: dict[str, Any], counts: dict[str, int]) -> None:
+    """Add ``counts`` to the rollup row of ``key`` (created at zero)."""
+    if not counts:
+        return
+    dialect = conn.dialect.name
+    cols = tuple(sorted(counts))
+    cache_key = (dialect, "rollup", cols)
+    stmt = _cache.get(cache_key)
+    if stmt is None:
+        ins = _insert(dialect, ROLLUP)
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(ROLLUP_KEY),
+            set_={c: ROLLUP.c[c] + ins.excluded[c] for c in cols},
+        )
+        _cache[cache_key] = stmt
+    row = {**key, **{c: 0 for c in COUNTERS}, **counts}
+    conn.execute(stmt, row)
+
+
+def put_watch(conn: Connection, row: dict[str, Any], keep: Sequence[str] = ()) -> None:
+    """Insert or replace the watch row of a case; the columns in ``keep`` keep their
+    stored value when the row exists."""
+    dialect = conn.dialect.name
+    cache_key = (dialect, "watch", tuple(keep))
+    stmt = _cache.get(cache_key)
+    if stmt is None:
+        ins = _insert(dialect, WATCH)
+        cols = [c.key for c in WATCH.columns if c.key not in ("id", *WATCH_KEY, *keep)]
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(WATCH_KEY), set_={c: ins.excluded[c] for c in cols}
+        )
+        _cache[cache_key] = stmt
+    conn.execute(stmt, row)
