@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from definitions.conditions import AnyCondition, atoms
+from definitions.fees import explicit_problems, fee_problems
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.limits import ReadLimits
 from definitions.loading import Loaded, definition_files, load_path
@@ -32,9 +33,8 @@ class CheckContext:
 
 
 def _kind(registry: FieldTypeRegistry, f: FormField) -> str:
-    if f.type == "choice" and f.multiple:
-        return "array"
-    return registry[f.type].value_kind
+    plugin = registry[f.type]
+    return "array" if plugin.holds_array(f) else plugin.value_kind
 
 
 def _dupes(keys: Sequence[str]) -> set[str]:
@@ -86,19 +86,20 @@ class _Checker:
                 self.check_condition(
                     s.when, top_fields, pointer("steps", i, "when"), f"环节“{s.key}”", kinds
                 )
+        numeric = frozenset(
+            k for k, f in top_fields.items() if self.reg[f.type].value_kind in ("number", "integer")
+        )
+        steps = [(s.key, s.kind.value) for s in d.steps]
         for i, fee in enumerate(d.fees):
             if fee.when is not None:
                 self.check_condition(
                     fee.when, top_fields, pointer("fees", i, "when"), f"收费项“{fee.name}”", kinds
                 )
-            if fee.per is not None:
-                target = top_fields.get(fee.per.field)
-                if target is None or self.reg[target.type].value_kind not in ("number", "integer"):
-                    self.add(
-                        pointer("fees", i, "per", "field"),
-                        f"按量收费须引用表单中的数值字段，“{fee.per.field}”不是",
-                        "fee-per-field",
-                    )
+            for ptr, message, rule in fee_problems(i, fee, numeric, frozenset(top_fields), steps):
+                self.add(ptr, message, rule)
+        said = "fees" in d.model_fields_set
+        for ptr, message, rule, error in explicit_problems(len(d.fees), d.no_fee is not None, said):
+            self.add(ptr, message, rule, Severity.ERROR if error else Severity.WARNING)
         for i, key in enumerate(d.disclosure.result_fields):
             if key not in top_fields:
                 self.add(
@@ -112,6 +113,12 @@ class _Checker:
             self.add(
                 pointer("limits", "basis"),
                 f"法定时限引用的依据“{d.limits.basis}”不在 basis 中",
+                "basis-ref",
+            )
+        if d.limits.extension_basis is not None and d.limits.extension_basis not in refs:
+            self.add(
+                pointer("limits", "extension_basis"),
+                f"延期引用的依据“{d.limits.extension_basis}”不在 basis 中",
                 "basis-ref",
             )
         self.check_steps()

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from definitions.canonical import canonical_json, sha256_of
 from definitions.conditions import AnyCondition, fields_of, to_schema
-from definitions.fastchecks import format_checks, pattern_shapes
+from definitions.fastchecks import FormatCheck, format_checks, pattern_shapes
+from definitions.fees import FeeLine as FeeLine
+from definitions.fees import fee_lines
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
 from definitions.limits import MAX_DATA_ITEMS, MAX_FEE_AMOUNT, MAX_FIELD_ERRORS
 from definitions.messages import translate_error
 from definitions.models import FormField, ItemDefinition, Material, MaterialSource, Step
+from definitions.plugins import Plugins, default_plugins
 from definitions.problems import pointer
 from definitions.screen import screen
 from definitions.validation import fast_schema, reference_validator, structure_validator
@@ -55,16 +58,6 @@ class MaterialNeed:
     exempt: bool  # the government holds it or issues it: nothing to hand in
 
 
-@dataclass(frozen=True, slots=True)
-class FeeLine:
-    key: str
-    name: str
-    amount: Decimal
-    basis: str | None
-    waivable: bool
-    detail: str = ""
-
-
 @dataclass
 class Evaluation:
     data: JSON
@@ -97,11 +90,7 @@ class _Level:
     def __init__(self, compiler: CompiledItem, fields: Sequence[FormField]):
         self.fields = list(fields)
         reg = compiler.registry
-        self.array_fields = frozenset(
-            f.key
-            for f in self.fields
-            if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple)
-        )
+        self.array_fields = frozenset(f.key for f in self.fields if reg[f.type].holds_array(f))
         self.visible_pred = {
             f.key: compiler.predicate(f.visible_when, self.array_fields)
             for f in self.fields
@@ -113,7 +102,7 @@ class _Level:
             if f.required_when is not None
         }
         self.groups = {
-            f.key: _Level(compiler, f.fields or []) for f in self.fields if f.type == "group"
+            f.key: _Level(compiler, f.fields or []) for f in self.fields if reg[f.type].container
         }
         self.visible_order, self.cyclic = _visibility_order(self.fields)
 
@@ -223,11 +212,7 @@ class CompiledItem:
         props: JSON = {}
         required: list[str] = []
         rules: list[JSON] = []
-        arrays = frozenset(
-            f.key
-            for f in fields
-            if reg[f.type].value_kind == "array" or (f.type == "choice" and f.multiple)
-        )
+        arrays = frozenset(f.key for f in fields if reg[f.type].holds_array(f))
         for f in fields:
             prop = reg[f.type].schema(f, self.object_schema)
             props[f.key] = {"title": f.label, **prop}
@@ -260,24 +245,23 @@ class CompiledItem:
         """The data as it will be stored: empty and hidden fields dropped."""
         return self.top.clean(data)
 
-    def _formats_ok(self, data: Any) -> bool:
+    def _formats_ok(self, data: Any, formats: Sequence[FormatCheck] | None = None) -> bool:
+        """The formats and patterns of ``data`` (one level, then each group's rows)."""
         if not isinstance(data, Mapping):
             return True
-        for key, check, sub in self._formats:
+        for key, check, sub in self._formats if formats is None else formats:
             value = data.get(key)
             if value is None:
                 continue
             if check is not None:
                 if isinstance(value, str) and not check(value):
                     return False
-            elif sub is not None and isinstance(value, list):
-                for row in value:
-                    if not isinstance(row, Mapping):
-                        continue
-                    for sub_key, sub_check in sub:
-                        v = row.get(sub_key)
-                        if isinstance(v, str) and not sub_check(v):
-                            return False
+            elif (
+                sub is not None
+                and isinstance(value, list)
+                and not all(self._formats_ok(row, sub) for row in value)
+            ):
+                return False
         return True
 
     def is_valid(self, data: Any) -> bool:
@@ -376,7 +360,7 @@ class CompiledItem:
         for line in result.fees:
             if line.amount > MAX_FEE_AMOUNT:
                 fee = next(f for f in self.definition.fees if f.key == line.key)
-                path = pointer(fee.per.field) if fee.per is not None else ""
+                path = pointer(fee.quantity_field) if fee.quantity_field else ""
                 label = self._label_for(path)
                 result.errors.append(
                     FieldError(path, f"按“{label}”计算的费用超出上限，请核对", label)
@@ -396,25 +380,10 @@ class CompiledItem:
     def steps_for(self, data: Mapping[str, Any]) -> list[Step]:
         return [s for s, pred in self._step_preds if pred is None or pred.is_valid(data)]
 
-    def fees_for(self, data: Mapping[str, Any]) -> list[FeeLine]:
-        lines = []
-        for fee, pred in self._fee_preds:
-            if pred is not None and not pred.is_valid(data):
-                continue
-            if fee.amount is not None:
-                lines.append(
-                    FeeLine(fee.key, fee.name, fee.amount.quantize(CENT), fee.basis, fee.waivable)
-                )
-                continue
-            assert fee.per is not None
-            qty = data.get(fee.per.field)
-            if isinstance(qty, bool) or not isinstance(qty, int | float) or qty <= 0:
-                continue
-            with localcontext(prec=60):  # qty up to 10^15 times a price up to 10^12, exactly
-                amount = (Decimal(str(qty)) * fee.per.amount).quantize(CENT, rounding=ROUND_HALF_UP)
-            detail = f"{fee.per.amount}元 × {qty}{fee.per.unit or ''}"
-            lines.append(FeeLine(fee.key, fee.name, amount, fee.basis, fee.waivable, detail))
-        return lines
+    def fees_for(
+        self, data: Mapping[str, Any], assessed: Mapping[str, Any] | None = None
+    ) -> list[FeeLine]:
+        return fee_lines(self._fee_preds, data, assessed)
 
     # -- labels --------------------------------------------------------------------------
 
@@ -429,12 +398,10 @@ class CompiledItem:
             shape = _shape(parent)
             if shape in self._labels:
                 label = self._labels[shape]
-                kind = self._types.get(shape)
-                if kind == "file":
-                    return parent, f"“{label}”的文件无效，请重新上传"
-                if kind == "choice":
-                    return parent, f"请从给出的选项中选择“{label}”"
-                return parent, f"“{label}”填写不正确"
+                plugin = self.registry.get(self._types.get(shape, ""))
+                return parent, (
+                    plugin.invalid(label) if plugin is not None else f"“{label}”填写不正确"
+                )
         return path, message
 
     def _near_field(self, path: str) -> str:
@@ -504,18 +471,35 @@ def _types(fields: Sequence[FormField], base: str = "") -> dict[str, str]:
 
 
 class Compiler:
-    """Compiles definitions once and caches them by sha256."""
+    """Compiles definitions once and caches them by sha256.
 
-    def __init__(self, registry: FieldTypeRegistry | None = None, max_entries: int = 512):
-        self.registry = registry or default_registry()
+    The compiler's plugins (field types, step kinds, special-procedure kinds) are the ones
+    that validate: :meth:`validate` reads a definition against them, and :meth:`compile`
+    reads a definition built elsewhere again against them before compiling it, so a name
+    only another registry knows is refused (pydantic's ValidationError, with its pointer)."""
+
+    def __init__(self, registry: FieldTypeRegistry | Plugins | None = None, max_entries: int = 512):
+        if isinstance(registry, Plugins):
+            self.plugins = registry
+        else:
+            self.plugins = Plugins(field_types=registry) if registry else default_plugins()
+        self.registry = self.plugins.field_types
         self.max_entries = max_entries
         self._cache: dict[str, CompiledItem] = {}
 
+    def validate(self, raw: Any) -> ItemDefinition:
+        """A definition read (JSON value) against this compiler's plugins."""
+        return ItemDefinition.model_validate(raw, context=self.plugins.context())
+
+    def validate_json(self, text: str | bytes) -> ItemDefinition:
+        return ItemDefinition.model_validate_json(text, context=self.plugins.context())
+
     def compile(self, definition: ItemDefinition) -> CompiledItem:
-        digest = sha256_of(definition.canonical())
+        canonical = definition.canonical()
+        digest = sha256_of(canonical)
         item = self._cache.get(digest)
         if item is None:
-            item = CompiledItem(definition, self.registry)
+            item = CompiledItem(self.validate(canonical), self.registry)
             if len(self._cache) >= self.max_entries:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[digest] = item

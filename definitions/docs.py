@@ -32,17 +32,15 @@ from definitions.meanings import (
     VALUE_KIND_MEANINGS,
 )
 from definitions.models import (
-    PROCEDURE_COUNTS_BY_DEFAULT,
-    PROCEDURE_NAMES,
     Handling,
     ItemDefinition,
     MaterialSource,
     NotifyEvent,
-    Procedure,
     Role,
     StepKind,
 )
 from definitions.problems import Severity
+from definitions.procedures import ProcedureRegistry, default_procedures
 from definitions.rules import RULES, Rule
 
 #: The enumerations explained value by value, in the order the reference shows them.
@@ -152,20 +150,24 @@ def enum_section(enum: type[Enum]) -> list[str]:
     return [*lines, ""]
 
 
-def procedure_section() -> list[str]:
+def procedure_section(procedures: ProcedureRegistry | None = None) -> list[str]:
     lines = [
         "### Procedure",
         "",
-        "特别程序（`kind: special` 的环节用 `procedure` 指明）。是否计入法定时限可在环节上用",
-        "`counts_toward_limit` 改写；不计入的，其时间另行告知申请人（行政许可法第四十五条）。",
+        "特别程序（`kind: special` 的环节用 `procedure` 指明）是插件：下表是已注册的种类，县里可以",
+        "注册自己的种类。是否计入法定时限可在环节上用 `counts_toward_limit` 改写；不计入的，其时间",
+        "另行告知申请人（行政许可法第四十五条）。`days` 默认按工作日计，公示等以自然日计的写",
+        "`unit: calendar`（节假日照常计算）。申请人收到的短信与告知书写作“因…需要，暂停计算办理",
+        "时限 N 个工作日/自然日”。",
         "",
-        "| 取值 | 名称 | 默认计入法定时限 | 含义 |",
-        "|---|---|---|---|",
+        "| 取值 | 名称 | 默认计入法定时限 | 常见时限 | 含义 | 依据 |",
+        "|---|---|---|---|---|---|",
     ]
-    for p in Procedure:
-        counts = "是" if PROCEDURE_COUNTS_BY_DEFAULT[p] else "否"
+    for p in (procedures or default_procedures()).all():
+        counts = "是" if p.counts else "否"
         lines.append(
-            f"| `{p.value}` | {PROCEDURE_NAMES[p]} | {counts} | {_cell(ENUM_MEANINGS[Procedure][p.value])} |"
+            f"| `{p.name}` | {_cell(p.title)} | {counts} | {p.days} 个{p.unit.text} "
+            f"| {_cell(p.meaning)} | {_cell(p.basis)} |"
         )
     return [*lines, ""]
 

@@ -13,14 +13,13 @@ from definitions.fieldtypes import FieldTypeRegistry
 from definitions.models import FormField
 from definitions.patterns import searcher
 
-FormatCheck = tuple[
-    str, Callable[[str], bool] | None, list[tuple[str, Callable[[str], bool]]] | None
-]
+#: (key, check, None) for a field with a format or a pattern (run in RE2); (group, None,
+#: the checks of one row) for a repeating group whose rows hold such fields, at any depth.
+FormatCheck = tuple[str, Callable[[str], bool] | None, list["FormatCheck"] | None]
 
 
 def format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> list[FormatCheck]:
-    """(key, check, None) for a top-level field with a format or a pattern (run in RE2);
-    (group, _, [(key, check)]) for those inside a repeating group's rows."""
+    """The checks of one form level, a group's rows recursively."""
     checks = registry.format_checkers()
 
     def check_of(f: FormField) -> Callable[[str], bool] | None:
@@ -34,8 +33,8 @@ def format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> l
         check = check_of(f)
         if check is not None:
             out.append((f.key, check, None))
-        elif f.type == "group":
-            inner = [(sub.key, c) for sub in f.fields or [] if (c := check_of(sub)) is not None]
+        elif registry[f.type].container:
+            inner = format_checks(f.fields or [], registry)
             if inner:
                 out.append((f.key, None, inner))
     return out

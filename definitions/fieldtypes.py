@@ -1,33 +1,24 @@
-"""Field types are plugins: each knows its JSON Schema, its parser and its widget.
+"""Field types are plugins: each knows its JSON Schema, its parser, its widget and answers
+what callers need (its value kind, whether it is a container of rows, whether it takes
+several values, whether it accepts uploads, how a sample value is drawn).
 
-A new type is added exactly as the built-ins are: subclass :class:`FieldType` and call
-``registry.register(MyType())`` (or expose it through the ``banshi.field_types`` entry
-point group, which :func:`default_registry` loads). Nothing else in the house lists the
-types by name.
+A new type is added exactly as the built-ins (:mod:`definitions.fieldtypes_builtin`) are:
+subclass :class:`FieldType` and call ``registry.register(MyType())`` (or expose it through
+the ``banshi.field_types`` entry point group, which :func:`default_registry` loads).
+Nothing else in the house names a type: the compiler, the form renderer and parser, the
+uploads and the samples ask the plugin.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import random
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, DecimalException
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import phonenumbers
-
-from definitions.formats import date_ok, id_card_ok, mobile_pattern, region_name, uscc_ok
-from definitions.limits import (
-    DEFAULT_TEXT_MAX_LENGTH,
-    DEFAULT_TEXTAREA_MAX_LENGTH,
-    MAX_ABS_NUMBER,
-    MAX_GROUP_ROWS,
-    MAX_NUMBER_TEXT,
-)
-from definitions.patterns import pattern_error
+from definitions.errors import BanshiError
+from definitions.formats import region_name
+from definitions.registry import Registry
 from definitions.values import value_text_problem
 
 if TYPE_CHECKING:
@@ -38,6 +29,8 @@ __all__ = ["region_name"]  # re-exported: the renderer and the tests name region
 JSON = dict[str, Any]
 #: Builds the JSON Schema of an object made of these fields (used by repeating groups).
 ObjectSchemaBuilder = Callable[[Sequence["FormField"]], JSON]
+#: Draws one sample row of these fields (used by repeating groups).
+RowSampler = Callable[[Sequence["FormField"], random.Random], JSON]
 
 #: Option keys a field may carry; each type says which of them it accepts.
 COMMON_KEYS: frozenset[str] = frozenset(
@@ -45,8 +38,12 @@ COMMON_KEYS: frozenset[str] = frozenset(
 )
 
 
-class ParseError(ValueError):
+class ParseError(BanshiError, ValueError):
     """A form value that cannot be read; the message is for the applicant, in Chinese."""
+
+    status = 422
+    code = "value_invalid"
+    default_message = "无法识别填写的内容，请检查后重新填写"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +53,15 @@ class DefinitionIssue:
     path: tuple[str | int, ...]
     message: str
     rule: str = "field-type"
+
+
+def clean_text(raw: str) -> str:
+    """The typed text with surrounding spaces dropped; NUL and lone surrogates refused
+    (every text of an application passes here or the same check in the compiled item)."""
+    problem = value_text_problem(raw)
+    if problem is not None:
+        raise ParseError(problem)
+    return raw.strip()
 
 
 class FieldType:
@@ -72,13 +78,43 @@ class FieldType:
     comparable: ClassVar[bool] = True
     #: Custom JSON Schema ``format`` this type checks, with its checker.
     format_name: ClassVar[str | None] = None
+    #: Holds rows of sub-fields (``fields``): a repeating group. The form, the parser, the
+    #: schema and the evaluator recurse into its rows.
+    container: ClassVar[bool] = False
+    #: Its value is an uploaded file's reference (the upload door resolves it).
+    accepts_uploads: ClassVar[bool] = False
+    #: The on-screen keyboard of its input (HTML ``inputmode``) and its ``autocomplete``.
+    input_mode: ClassVar[str | None] = None
+    autocomplete: ClassVar[str | None] = None
 
     def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
         raise NotImplementedError
 
+    def multiple(self, field: FormField) -> bool:
+        """Whether the form posts several values under the field's name (a list)."""
+        return False
+
+    def holds_array(self, field: FormField) -> bool:
+        """Whether the field's value is a JSON array (conditions read it as one)."""
+        return self.value_kind == "array" or self.multiple(field)
+
     def parse(self, field: FormField, raw: str) -> Any:
         """Turn one non-empty form string into a typed value or raise ParseError."""
         return clean_text(raw)
+
+    def parse_values(self, field: FormField, raws: Sequence[str]) -> Any:
+        """The typed value of the non-empty strings posted under the field's name."""
+        if self.multiple(field):
+            return [self.parse(field, r) for r in raws]
+        return self.parse(field, raws[-1])
+
+    def invalid(self, label: str) -> str:
+        """The message for a malformed part of a value (a key of a file reference …)."""
+        return f"“{label}”填写不正确"
+
+    def sample(self, field: FormField, rng: random.Random, row: RowSampler) -> Any:
+        """A plausible value for sample applications; None leaves the field empty."""
+        return None
 
     def check_format(self, value: str) -> bool:
         return True
@@ -98,477 +134,31 @@ class FieldType:
         return False
 
 
-class FieldTypeRegistry:
-    """The field types known to one process."""
+class FieldTypeRegistry(Registry[FieldType]):
+    """The field types known to one registry."""
 
-    def __init__(self) -> None:
-        self._types: dict[str, FieldType] = {}
+    what = "字段类型"
+    kind = "field type"
 
-    def register(self, plugin: FieldType) -> FieldType:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", plugin.name):
-            raise ValueError(f"field type name {plugin.name!r} is not a lower-case identifier")
-        if plugin.name in self._types:
-            raise ValueError(f"field type {plugin.name!r} is already registered")
+    def accept(self, plugin: FieldType) -> None:
         unknown = plugin.options & COMMON_KEYS
         if unknown:
             raise ValueError(f"field type {plugin.name!r} redeclares common keys {sorted(unknown)}")
-        self._types[plugin.name] = plugin
-        return plugin
-
-    def get(self, name: str) -> FieldType | None:
-        return self._types.get(name)
-
-    def __getitem__(self, name: str) -> FieldType:
-        return self._types[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._types
-
-    def names(self) -> list[str]:
-        return sorted(self._types)
-
-    def all(self) -> list[FieldType]:
-        return [self._types[n] for n in self.names()]
 
     def format_checkers(self) -> dict[str, Callable[[str], bool]]:
-        return {
-            t.format_name: t.check_format for t in self._types.values() if t.format_name is not None
-        }
-
-
-# ---------------------------------------------------------------------------- built-ins
-
-
-def clean_text(raw: str) -> str:
-    """The typed text with surrounding spaces dropped; NUL and lone surrogates refused
-    (every text of an application passes here or the same check in the compiled item)."""
-    problem = value_text_problem(raw)
-    if problem is not None:
-        raise ParseError(problem)
-    return raw.strip()
-
-
-def _number_text(raw: str, what: str) -> str:
-    """The typed number without spaces and thousands separators, refused unread when it is
-    longer than :data:`~definitions.limits.MAX_NUMBER_TEXT` characters."""
-    text = raw.strip()
-    if len(text) > MAX_NUMBER_TEXT + 10 or len(text := text.replace(",", "")) > MAX_NUMBER_TEXT:
-        raise ParseError(f"{what}太长（最多{MAX_NUMBER_TEXT}个字符）")
-    return text
-
-
-_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
-def _in_range(value: Decimal | int) -> None:
-    if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
-        raise ParseError("数值超出允许的范围（绝对值不能超过 10的15次方）")
-
-
-def _length_schema(field: FormField, default_max: int) -> JSON:
-    s: JSON = {"type": "string", "minLength": max(1, field.min_length or 1)}
-    s["maxLength"] = field.max_length or default_max
-    if field.pattern:
-        s["pattern"] = field.pattern
-    return s
-
-
-def _length_checks(field: FormField) -> Iterator[DefinitionIssue]:
-    if field.min_length and field.max_length and field.min_length > field.max_length:
-        yield DefinitionIssue(("min_length",), "min_length 不能大于 max_length")
-    if field.pattern is not None:
-        problem = pattern_error(field.pattern)
-        if problem is not None:
-            yield DefinitionIssue(
-                ("pattern",),
-                f"正则表达式无效（须为 RE2 语法：不支持反向引用与环视）：{problem}",
-                "pattern",
-            )
-
-
-def _bounds_checks(field: FormField) -> Iterator[DefinitionIssue]:
-    if field.minimum is not None and field.maximum is not None and field.minimum > field.maximum:
-        yield DefinitionIssue(("minimum",), "minimum 不能大于 maximum")
-
-
-def _bounds(s: JSON, field: FormField) -> JSON:
-    """Number bounds: the field's own, else the language's (every number is bounded)."""
-    s["minimum"] = field.minimum if field.minimum is not None else -MAX_ABS_NUMBER
-    s["maximum"] = field.maximum if field.maximum is not None else MAX_ABS_NUMBER
-    return s
-
-
-class TextType(FieldType):
-    name = "text"
-    title = "单行文本"
-    widget = "text"
-    options = frozenset({"min_length", "max_length", "pattern"})
-    default_max = DEFAULT_TEXT_MAX_LENGTH
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return _length_schema(field, self.default_max)
-
-    def check(self, field: FormField) -> Iterator[DefinitionIssue]:
-        return _length_checks(field)
-
-
-class TextareaType(TextType):
-    name = "textarea"
-    title = "多行文本"
-    widget = "textarea"
-    default_max = DEFAULT_TEXTAREA_MAX_LENGTH
-
-
-class AddressType(TextType):
-    name = "address"
-    title = "地址"
-    widget = "address"
-    options = frozenset({"max_length"})
-    default_max = DEFAULT_TEXT_MAX_LENGTH
-
-
-class NumberType(FieldType):
-    name = "number"
-    title = "数值"
-    widget = "number"
-    value_kind = "number"
-    options = frozenset({"minimum", "maximum"})
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return _bounds({"type": "number"}, field)
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = _number_text(raw, "数字")
-        if not _DECIMAL.fullmatch(text):
-            raise ParseError("请输入数字")
-        try:
-            d = Decimal(text)
-        except (DecimalException, ValueError):
-            raise ParseError("请输入数字") from None
-        if not d.is_finite():
-            raise ParseError("请输入数字")
-        _in_range(d)  # before int(): 1e400000 would take seconds to expand
-        return int(d) if d == d.to_integral_value() else float(d)
-
-    def check(self, field: FormField) -> Iterator[DefinitionIssue]:
-        return _bounds_checks(field)
-
-
-class IntegerType(NumberType):
-    name = "integer"
-    title = "整数"
-    value_kind = "integer"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return _bounds({"type": "integer"}, field)
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = _number_text(raw, "整数")
-        if not re.fullmatch(r"[+-]?[0-9]+", text):
-            raise ParseError("请输入整数")
-        value = int(text)
-        _in_range(value)
-        return value
-
-
-class MoneyType(NumberType):
-    """An amount in yuan with at most two decimals (分)."""
-
-    name = "money"
-    title = "金额（元）"
-    widget = "money"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        s = _bounds({"type": "number"}, field)
-        if field.minimum is None:
-            s["minimum"] = 0
-        return s
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = _number_text(raw, "金额").removeprefix("¥").removesuffix("元").strip()
-        if not re.fullmatch(r"[0-9]{1,13}(\.[0-9]{1,2})?", text):
-            raise ParseError("请输入金额，如 1200 或 1200.50（最多两位小数）")
-        d = Decimal(text)
-        return int(d) if d == d.to_integral_value() else float(d)
-
-
-class DateType(FieldType):
-    name = "date"
-    title = "日期"
-    widget = "date"
-    format_name = "date"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "string", "format": "date"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().replace("/", "-").replace(".", "-")
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ParseError("请输入有效日期，格式为 年-月-日，如 2026-03-01") from None
-
-    def check_format(self, value: str) -> bool:
-        return date_ok(value)
-
-    def condition_value_ok(self, field: FormField, value: Any) -> bool:
-        return isinstance(value, str) and self.check_format(value)
-
-
-_TRUE = {"true", "on", "1", "yes", "是", "y"}
-_FALSE = {"false", "off", "0", "no", "否", "n"}
-
-
-class BooleanType(FieldType):
-    name = "boolean"
-    title = "是/否"
-    widget = "yesno"
-    value_kind = "boolean"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "boolean"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ParseError("请选择“是”或“否”")
-
-
-class ChoiceType(FieldType):
-    name = "choice"
-    title = "选项（单选或多选）"
-    widget = "choice"
-    options = frozenset({"options", "multiple"})
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        values = [o.value for o in field.options or []]
-        if field.multiple:
-            return {
-                "type": "array",
-                "items": {"type": "string", "enum": values},
-                "uniqueItems": True,
-                "minItems": 1,
-            }
-        return {"type": "string", "enum": values}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        values = {o.value for o in field.options or []}
-        text = raw.strip()
-        if text not in values:
-            raise ParseError("请从给出的选项中选择")
-        return text
-
-    def check(self, field: FormField) -> Iterator[DefinitionIssue]:
-        if not field.options:
-            yield DefinitionIssue(("options",), "选项字段必须列出至少一个选项")
-            return
-        seen: set[str] = set()
-        for i, option in enumerate(field.options):
-            if option.value in seen:
-                yield DefinitionIssue(("options", i, "value"), f"选项值 {option.value!r} 重复")
-            seen.add(option.value)
-
-    def condition_value_ok(self, field: FormField, value: Any) -> bool:
-        return isinstance(value, str) and value in {o.value for o in field.options or []}
-
-
-class IdCardType(FieldType):
-    """18-digit resident identity number, ISO 7064 MOD 11-2 check character."""
-
-    name = "id_card"
-    title = "居民身份证号码"
-    widget = "id_card"
-    format_name = "id_card"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "string", "format": "id_card"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().upper().replace(" ", "")
-        if not self.check_format(text):
-            raise ParseError("身份证号码无效：应为18位，且校验码正确")
-        return text
-
-    def check_format(self, value: str) -> bool:
-        return id_card_ok(value)
-
-
-class UsccType(FieldType):
-    """Unified social credit code (统一社会信用代码), GB 32100-2015 check character."""
-
-    name = "uscc"
-    title = "统一社会信用代码"
-    widget = "uscc"
-    format_name = "uscc"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "string", "format": "uscc"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip().upper().replace(" ", "")
-        if not self.check_format(text):
-            raise ParseError("统一社会信用代码无效：应为18位，且校验位正确")
-        return text
-
-    def check_format(self, value: str) -> bool:
-        return uscc_ok(value)
-
-
-class MobileType(FieldType):
-    """A mainland mobile number, stored as its 11 national digits."""
-
-    name = "mobile"
-    title = "手机号码"
-    widget = "tel"
-    format_name = "mobile"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "string", "format": "mobile"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        try:
-            number = phonenumbers.parse(raw.strip(), "CN")
-        except phonenumbers.NumberParseException:
-            raise ParseError("手机号码无效：请输入11位手机号码") from None
-        national = str(number.national_number)
-        if number.country_code != 86 or not self.check_format(national):
-            raise ParseError("手机号码无效：请输入11位手机号码")
-        return national
-
-    def check_format(self, value: str) -> bool:
-        return bool(mobile_pattern().fullmatch(value))
-
-
-class RegionType(FieldType):
-    """A GB/T 2260 administrative division code (six digits), checked against the
-    division table python-stdnum ships for resident ID numbers."""
-
-    name = "region"
-    title = "行政区划"
-    widget = "region"
-    format_name = "region"
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {"type": "string", "format": "region"}
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        text = raw.strip()
-        if not self.check_format(text):
-            raise ParseError("行政区划代码无效：应为6位国家标准代码，如 422822")
-        return text
-
-    def check_format(self, value: str) -> bool:
-        return region_name(value) is not None
-
-
-#: Most characters of a file reference posted by a form (sha256, name, size, type as JSON).
-FILE_REFERENCE_TEXT = 1024
-
-
-class FileType(FieldType):
-    """An uploaded scan, referred to by the sha256 of its content."""
-
-    name = "file"
-    title = "文件上传"
-    widget = "file"
-    value_kind = "object"
-    comparable = False
-    options = frozenset({"accept", "max_size_mb"})
-    default_accept: ClassVar[tuple[str, ...]] = ("application/pdf", "image/jpeg", "image/png")
-    default_max_mb: ClassVar[float] = 10.0
-
-    def accepted(self, field: FormField) -> list[str]:
-        return list(field.accept or self.default_accept)
-
-    def max_bytes(self, field: FormField) -> int:
-        return int((field.max_size_mb or self.default_max_mb) * 1024 * 1024)
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        return {
-            "type": "object",
-            "properties": {
-                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "name": {"type": "string", "minLength": 1, "maxLength": 255},
-                "size": {"type": "integer", "minimum": 1, "maximum": self.max_bytes(field)},
-                "content_type": {"type": "string", "enum": self.accepted(field)},
-            },
-            "required": ["sha256", "name", "size", "content_type"],
-            "additionalProperties": False,
-        }
-
-    def parse(self, field: FormField, raw: str) -> Any:
-        if len(raw) > FILE_REFERENCE_TEXT:
-            raise ParseError("文件引用无效，请重新上传")
-        try:
-            value = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ParseError("文件引用无效，请重新上传") from None
-        if not isinstance(value, Mapping):
-            raise ParseError("文件引用无效，请重新上传")
-        return dict(value)
-
-
-class GroupType(FieldType):
-    """A repeating group of sub-fields (rows), e.g. the staff of a shop."""
-
-    name = "group"
-    title = "重复分组"
-    widget = "group"
-    value_kind = "array"
-    comparable = False
-    options = frozenset({"fields", "repeat"})
-
-    def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
-        s: JSON = {"type": "array", "items": build_object(field.fields or [])}
-        repeat = field.repeat
-        s["minItems"] = max(1, repeat.min if repeat else 1)
-        s["maxItems"] = (
-            repeat.max if repeat is not None and repeat.max is not None else MAX_GROUP_ROWS
-        )
-        return s
-
-    def check(self, field: FormField) -> Iterator[DefinitionIssue]:
-        if not field.fields:
-            yield DefinitionIssue(("fields",), "重复分组必须包含至少一个子字段")
-        if field.repeat and field.repeat.max is not None and field.repeat.min > field.repeat.max:
-            yield DefinitionIssue(("repeat", "min"), "repeat.min 不能大于 repeat.max")
-        for i, sub in enumerate(field.fields or []):
-            if sub.type == "group":
-                yield DefinitionIssue(("fields", i, "type"), "重复分组不能嵌套重复分组")
-
-
-BUILTIN_TYPES: tuple[type[FieldType], ...] = (
-    TextType,
-    TextareaType,
-    NumberType,
-    IntegerType,
-    MoneyType,
-    DateType,
-    BooleanType,
-    ChoiceType,
-    IdCardType,
-    UsccType,
-    MobileType,
-    RegionType,
-    AddressType,
-    FileType,
-    GroupType,
-)
+        return {t.format_name: t.check_format for t in self.all() if t.format_name is not None}
 
 
 def register_builtin_types(registry: FieldTypeRegistry) -> None:
+    from definitions.fieldtypes_builtin import BUILTIN_TYPES
+
     for cls in BUILTIN_TYPES:
         registry.register(cls())
 
 
 def load_entry_point_types(registry: FieldTypeRegistry) -> None:
     """Register types other packages expose under the ``banshi.field_types`` group."""
-    for ep in entry_points(group="banshi.field_types"):
-        plugin = ep.load()
-        registry.register(plugin() if isinstance(plugin, type) else plugin)
+    registry.load_entry_points("banshi.field_types")
 
 
 _default: FieldTypeRegistry | None = None

@@ -21,9 +21,13 @@ MAX_NUMBER_TEXT = 40
 DEFAULT_TEXT_MAX_LENGTH = 200
 #: Default most characters of a textarea field without ``max_length``.
 DEFAULT_TEXTAREA_MAX_LENGTH = 2000
-#: Deepest nesting of application data (object > group rows > row > file object > value
-#: is 5); anything deeper is refused before a validator reads it.
-MAX_DATA_DEPTH = 8
+#: Deepest nesting of repeating groups in a form (a group in a group's row is 2 deep: the
+#: companies of an application, each with its staff).
+MAX_GROUP_DEPTH = 3
+#: Deepest nesting of application data (object > group rows > row, once per group level,
+#: then file object > value: 11 at the deepest groups); anything deeper is refused before
+#: a validator reads it.
+MAX_DATA_DEPTH = 2 * MAX_GROUP_DEPTH + 5
 #: Most items of an array and most keys of an object anywhere in application data (a
 #: repeating group takes at most 500 rows).
 MAX_DATA_ITEMS = 500

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from definitions.models import Handling, MaterialSource, NotifyEvent, Procedure, Role, StepKind
+from definitions.models import Handling, MaterialSource, NotifyEvent, Role, StepKind
 from definitions.problems import Severity
 
 #: What each model of the language is, in one line.
@@ -28,7 +28,12 @@ MODEL_MEANINGS: dict[str, str] = {
     "Material": "一项申请材料（证照、证明、图纸等）。",
     "Step": "办理流程中的一个环节；环节按顺序办理，条件不成立的环节跳过。",
     "Fee": "一项收费；没有法定依据不得收费。",
-    "PerField": "按量收费：单价 × 表单中某个数值字段。",
+    "PerField": "按量收费：单价（最多四位小数）× 表单中某个数值字段（或后续环节核定的数量）。",
+    "Tiered": "阶梯收费：按数量分档，各档单价不同；档位从 0 起连续、有序、不重叠。",
+    "Tier": "阶梯收费的一档：数量在 from 以上、至 to（含）的部分。",
+    "AssessedAt": "后续核定：数量在受理后的某个环节（如现场勘查）才知道，在该环节录入实际数量并核定收费。",
+    "NoFee": "明示不收费（可附依据，如《行政许可法》第五十八条）。",
+    "DecisionWording": "决定用语：准予与不予时在告知书、短信、办理过程和办事指南中使用的文字。",
     "Disclosure": "政务公开：办事指南、结果公示与常见问题。",
     "FaqEntry": "办事指南中的一条常见问题。",
     "Service": "服务信息：办理地点、时间、电话、网办、跑动次数、投诉渠道。",
@@ -55,7 +60,9 @@ KEY_MEANINGS: dict[str, dict[str, str]] = {
         "form": "申请表。",
         "materials": "申请材料清单。",
         "steps": "办理环节，按顺序排列。",
-        "fees": "收费项目；为空表示不收费。",
+        "fees": "收费项目；不收费的事项不列收费项，并写明 no_fee。",
+        "no_fee": "明示不收费（不能与收费项同时出现）；既不写 fees 也不写 no_fee 会得到警告。",
+        "decision": "决定用语（默认“准予许可”“不予许可”；给付、公开等事项写各自的用语，如“给予最低生活保障”“予以公开”）。",
         "notify": "向申请人发送短信告知的事件，见枚举 NotifyEvent。",
         "disclosure": "公开什么：办事指南、结果公示、常见问题。",
         "service": "办理地点、时间、联系方式等服务信息。",
@@ -74,6 +81,10 @@ KEY_MEANINGS: dict[str, dict[str, str]] = {
         "promised_days": "承诺时限（工作日）；即办件为 0。不得超过法定时限的 48%（可设置）。",
         "basis": "设定法定时限的依据，填 `basis` 中某一条的 `ref`。",
         "extension_days": "首席代表说明理由后可延长的工作日数（行政许可法第四十二条：10 日）。",
+        "extension_by": "有权延期的角色，默认首席代表；政府信息公开申请为部门负责人（条例第三十三条）。",
+        "extension_at": "该角色所在的组织：`decider` 为作出决定的部门；联办件可写 `county`（报本级人民政府负责人批准）。",
+        "extension_basis": "延期依据在 basis 中的 ref（如行政许可法第四十二条），每次延期随理由一并记录。",
+        "fallback_days": "仅限即办件：窗口不能当场办结时（记录原因）转为承诺件所适用的承诺时限（工作日），从转办之日起计时。",
     },
     "Form": {"sections": "申请表的各个部分，按顺序排列。"},
     "Section": {
@@ -126,8 +137,9 @@ KEY_MEANINGS: dict[str, dict[str, str]] = {
         "role": "办理本环节的角色，见枚举 Role。",
         "days": "本环节的时限（工作日）。",
         "when": "条件成立时才办理本环节，否则跳过。",
-        "procedure": "特别程序环节：哪一种特别程序，见枚举 Procedure。",
-        "counts_toward_limit": "特别程序环节：所用时间是否计入法定时限（默认按程序种类：听证、检验检测、专家论证、公示不计入）。",
+        "procedure": "特别程序环节：哪一种特别程序，填已注册种类的名称，见下文 Procedure 表（县里可注册自己的种类）。",
+        "counts_toward_limit": "特别程序环节：所用时间是否计入法定时限（默认按程序种类：听证、检验检测检疫、专家论证、公示不计入，行政许可法第四十五条）。",
+        "unit": "特别程序环节：days 的计法，`working` 工作日（默认）或 `calendar` 自然日（如公示7个自然日，节假日照常计算）。",
         "departments": "会签环节：须全部同意的部门。",
         "to": "上报环节：报送到哪个部门（通常为 `owner`）。",
         "requires_payment": "本环节须等应缴费用缴清后才能办理。",
@@ -136,15 +148,41 @@ KEY_MEANINGS: dict[str, dict[str, str]] = {
         "key": "收费项标识，在事项内唯一。",
         "name": "收费项目名称。",
         "amount": "固定金额（元）。",
-        "per": "按量收费：单价 × 表单中的数值字段。",
+        "per": "按量收费：单价 × 表单中的数值字段（后续核定时为环节中录入的数量）。",
+        "tiered": "阶梯收费：按数量分档计费。",
+        "assessed_at": "后续核定：在哪个环节、按什么实际数量核定（per 或 tiered 的 field 即为该数量的标识，不能与表单字段同名）。",
         "when": "条件成立时才收取。",
         "basis": "收费的法定依据：`basis` 中某一条的 `ref`，或文件名称（带书名号《》）。",
         "waivable": "符合条件的申请人可减免。",
     },
     "PerField": {
         "field": "作为计量的表单数值字段。",
-        "amount": "单价（元）。",
+        "amount": "单价（元），最多四位小数（如 0.0050 元/千瓦时）；金额在合计时才四舍五入到分。",
         "unit": "计量单位，显示在办事指南中。",
+    },
+    "Tiered": {
+        "field": "分档所依据的数量：表单中的数值字段（后续核定时为环节中录入的数量）。",
+        "unit": "计量单位，显示在办事指南中。",
+        "mode": "`progressive`：超额累进，各档“……的部分”按本档单价；`whole`：全额，全部数量按所在档的单价。",
+        "tiers": "各档，按顺序排列：第一档从 0 起，每档从上一档的 to 起，只有最后一档可以不写 to。",
+    },
+    "Tier": {
+        "from": "本档下限（不含）；第一档为 0。",
+        "to": "本档上限（含）；最后一档不写表示不封顶。",
+        "price": "本档单价（元），最多四位小数。",
+    },
+    "AssessedAt": {
+        "step": "在哪个环节录入实际数量并核定（`steps` 中某个环节的 key，不能是受理环节）。",
+        "label": "录入的数量叫什么，如“实际占用面积”。",
+        "maximum": "可录入的最大数量。",
+    },
+    "NoFee": {
+        "basis": "不收费的依据：`basis` 中某一条的 `ref`，或文件名称（带书名号《》）。",
+        "note": "在办事指南“不收费”之后显示的说明。",
+    },
+    "DecisionWording": {
+        "grant": "准予时的用语，如“准予许可”“给予最低生活保障”“予以公开”。",
+        "deny": "不予时的用语，如“不予许可”“不予给予最低生活保障”“不予公开”。",
     },
     "Disclosure": {
         "guide": "公开办事指南。",
@@ -225,14 +263,6 @@ ENUM_MEANINGS: dict[type[Enum], dict[str, str]] = {
         "delivered": "结果已送达。",
         "withdrawn": "申请已撤回（撤件）。",
     },
-    Procedure: {
-        "site_inspection": "现场勘查：到现场核查经营场所、设施等。",
-        "expert_review": "专家论证：组织专家评审。",
-        "collective_study": "集体研究：部门集体讨论决定。",
-        "hearing": "听证：依法举行听证。",
-        "testing": "检验检测：委托检验、检测、鉴定。",
-        "public_notice": "公示：按规定公示一段时间（常以自然日计）。",
-    },
     Severity: {
         "error": "错误：事项不能发布，必须修改。",
         "warning": "警告：可以发布，但应当复核。",
@@ -279,7 +309,7 @@ FIELD_TYPE_NOTES: dict[str, str] = {
     "region": "GB/T 2260 行政区划代码（6 位），如建始县 422822。",
     "address": "地址（文本）。",
     "file": "上传的文件；可限定类型和大小。",
-    "group": "可重复的一组字段（如从业人员名单），每行一组；repeat 限定行数。",
+    "group": "可重复的一组字段（如从业人员名单），每行一组；repeat 限定行数。行内可再有重复分组（如企业名单中每家企业的从业人员），最多嵌套 3 层。",
 }
 
 #: Problems `banshi definitions check` reports that are not reform rules: (meaning, fix).
@@ -332,6 +362,18 @@ STRUCTURAL_CHECKS: dict[str, tuple[str, str]] = {
     "condition-cycle": (
         "字段的显示或必填条件互相引用，形成循环。",
         "让条件只引用前面的字段，打破循环。",
+    ),
+    "fee-tiers": (
+        "阶梯收费的档位不连续、重叠、顺序不对，或不封顶的档位不在最后。",
+        "第一档 from 为 0，每一档的 from 等于上一档的 to，只有最后一档可以不写 to。",
+    ),
+    "fee-assessed": (
+        "后续核定收费引用的环节不存在或是受理环节，或核定数量与申请表字段同名。",
+        "assessed_at.step 填受理之后的环节 key；per/tiered 的 field 另取一个不与表单字段重名的标识。",
+    ),
+    "fee-explicit": (
+        "收费与否没有明示：既不写 fees 也不写 no_fee（警告），或收费项与 no_fee 同时出现（错误）。",
+        "不收费的事项写 no_fee（可附依据，如《行政许可法》第五十八条）；收费的事项删除 no_fee。",
     ),
     "fee-per-field": (
         "按量收费引用的不是表单中的数值字段。",

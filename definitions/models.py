@@ -7,7 +7,6 @@ Unknown keys are errors everywhere.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -16,13 +15,25 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from definitions.conditions import Condition
-from definitions.fieldtypes import COMMON_KEYS, default_registry
-from definitions.limits import MAX_FORM_FIELDS
+from definitions.fee_models import PRICE_PLACES as PRICE_PLACES
+from definitions.fee_models import AssessedAt as AssessedAt
+from definitions.fee_models import Fee as Fee
+from definitions.fee_models import NoFee as NoFee
+from definitions.fee_models import PerField as PerField
+from definitions.fee_models import Tier as Tier
+from definitions.fee_models import Tiered as Tiered
+from definitions.fieldtypes import COMMON_KEYS
+from definitions.limits import MAX_FORM_FIELDS, MAX_GROUP_DEPTH
+from definitions.plugins import plugins_of
+from definitions.procedures import DayUnit, ProcedureKind
 from definitions.scalars import (
     Bound,
     DomainName,
@@ -66,40 +77,6 @@ class StepKind(StrEnum):
     FORWARD = "forward"
     COMPLETE = "complete"
     DELIVER = "deliver"
-
-
-class Procedure(StrEnum):
-    """Special procedures (特别程序) run outside the window."""
-
-    SITE_INSPECTION = "site_inspection"  # 现场勘查
-    EXPERT_REVIEW = "expert_review"  # 专家论证
-    COLLECTIVE_STUDY = "collective_study"  # 集体研究
-    HEARING = "hearing"  # 听证
-    TESTING = "testing"  # 检验检测
-    PUBLIC_NOTICE = "public_notice"  # 公示
-
-
-#: Whether each special procedure counts toward the legal limit when the step does not say.
-#: Art. 45 of the Administrative Licensing Law excludes hearing, testing and expert review;
-#: public notice periods are likewise excluded in local rules; site inspection and
-#: collective study count unless the item says otherwise.
-PROCEDURE_COUNTS_BY_DEFAULT: dict[Procedure, bool] = {
-    Procedure.SITE_INSPECTION: True,
-    Procedure.EXPERT_REVIEW: False,
-    Procedure.COLLECTIVE_STUDY: True,
-    Procedure.HEARING: False,
-    Procedure.TESTING: False,
-    Procedure.PUBLIC_NOTICE: False,
-}
-
-PROCEDURE_NAMES: dict[Procedure, str] = {
-    Procedure.SITE_INSPECTION: "现场勘查",
-    Procedure.EXPERT_REVIEW: "专家论证",
-    Procedure.COLLECTIVE_STUDY: "集体研究",
-    Procedure.HEARING: "听证",
-    Procedure.TESTING: "检验检测",
-    Procedure.PUBLIC_NOTICE: "公示",
-}
 
 
 class NotifyEvent(StrEnum):
@@ -186,6 +163,31 @@ class Limits(_Model):
         le=60,
         description="Working days the chief representative may extend by, with reasons (Art. 42: 10).",
     )
+    extension_by: Role = Field(
+        default=Role.CHIEF_REPRESENTATIVE,
+        description="Who may extend the statutory limit (延期), as a role: the chief representative "
+        "by default; the department head for a disclosure request (政府信息公开条例第三十三条).",
+    )
+    extension_at: DomainName | Literal["decider"] = Field(
+        default="decider",
+        description="Where that role is held: `decider` (the deciding domain) or a named domain "
+        "(`county` for a joint item extended with the county government head's approval).",
+        examples=["decider", "county"],
+    )
+    extension_basis: Ref | None = Field(
+        default=None,
+        description="`ref` of the basis entry that allows the extension (e.g. Art. 42); "
+        "recorded with every extension.",
+        examples=["licensing-law-42"],
+    )
+    fallback_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="Instant items only: the promised limit, in working days, that applies when the "
+        "window cannot finish on the spot (the clerk records why; the clock starts then).",
+        examples=[3],
+    )
 
 
 class Option(_Model):
@@ -258,22 +260,35 @@ class FormField(_Model):
         default=None, gt=0, le=100, description="file: largest upload in MB."
     )
     fields: list[FormField] | None = Field(
-        default=None, description="group: the fields of one row."
+        default=None,
+        description=f"group: the fields of one row; a row may hold a group of its own, groups "
+        f"nesting at most {MAX_GROUP_DEPTH} deep.",
     )
     repeat: Repeat | None = Field(default=None, description="group: how many rows.")
 
+    @field_validator("type")
+    @classmethod
+    def _type_registered(cls, value: str, info: ValidationInfo) -> str:
+        # the field types of the compiler that validates (Compiler.validate), else the defaults
+        registry = plugins_of(info.context).field_types
+        if value not in registry:
+            raise ValueError(registry.unknown(value))
+        return value
+
     @model_validator(mode="after")
-    def _options_fit_type(self) -> FormField:
-        plugin = default_registry().get(self.type)
-        if plugin is None:
-            known = "、".join(default_registry().names())
-            raise ValueError(f"未知的字段类型 {self.type!r}（可用：{known}）")
+    def _options_fit_type(self, info: ValidationInfo) -> FormField:
+        plugin = plugins_of(info.context).field_types[self.type]
         given = {
             name for name in self.model_fields_set if getattr(self, name) is not None
         } - COMMON_KEYS
         wrong = sorted(given - plugin.options)
         if wrong:
             raise ValueError(f"字段类型 {self.type} 不接受键 {', '.join(wrong)}")
+        depth = 1 + _group_depth(self.fields)
+        if plugin.container and depth > MAX_GROUP_DEPTH:
+            raise ValueError(
+                f"重复分组“{self.label}”嵌套过深：共 {depth} 层，最多 {MAX_GROUP_DEPTH} 层"
+            )
         return self
 
 
@@ -296,7 +311,7 @@ class Form(_Model):
 
     @model_validator(mode="after")
     def _not_too_many_fields(self) -> Form:
-        count = sum(1 + len(f.fields or []) for f in self.all_fields())
+        count = _count_fields(self.all_fields())
         if count > MAX_FORM_FIELDS:
             raise ValueError(
                 f"表单字段过多：共 {count} 个（含分组子字段），最多 {MAX_FORM_FIELDS} 个"
@@ -305,6 +320,15 @@ class Form(_Model):
 
     def all_fields(self) -> list[FormField]:
         return [f for s in self.sections for f in s.fields]
+
+
+def _count_fields(fields: list[FormField]) -> int:
+    return sum(1 + _count_fields(f.fields or []) for f in fields)
+
+
+def _group_depth(fields: list[FormField] | None) -> int:
+    """How deep groups nest below ``fields`` (a row without groups: 0)."""
+    return max((1 + _group_depth(f.fields) for f in fields or [] if f.fields), default=0)
 
 
 class Material(_Model):
@@ -369,13 +393,22 @@ class Step(_Model):
     when: Condition | None = Field(
         default=None, description="The step runs only when this condition holds."
     )
-    procedure: Procedure | None = Field(
-        default=None, description="special: which special procedure."
+    procedure: Key | None = Field(
+        default=None,
+        description="special: which special procedure (a registered kind: site_inspection, "
+        "expert_review, collective_study, hearing, public_notice, third_party_consultation, "
+        "testing, or a county's own).",
+        examples=["public_notice"],
     )
     counts_toward_limit: bool | None = Field(
         default=None,
         description="special: whether its time counts toward the legal limit (default by procedure: "
-        "hearing, testing, expert review and public notice do not).",
+        "hearing, testing, expert review and public notice do not; Art. 45).",
+    )
+    unit: DayUnit | None = Field(
+        default=None,
+        description="special: whether `days` are working days (`working`, the default) or calendar "
+        "days (`calendar`, 自然日: a 7-day publicity counts weekends and holidays).",
     )
     departments: list[DomainName] | None = Field(
         default=None, description="countersign: the departments that must all agree."
@@ -387,75 +420,82 @@ class Step(_Model):
         default=False, description="The step waits until assessed fees are paid."
     )
 
+    #: the special-procedure kind ``procedure`` names, from the registry that validated
+    _procedure_kind: ProcedureKind | None = PrivateAttr(default=None)
+
+    @field_validator("procedure")
+    @classmethod
+    def _procedure_registered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        registry = plugins_of(info.context).procedures
+        if value is not None and value not in registry:
+            raise ValueError(registry.unknown(value))
+        return value
+
     @model_validator(mode="after")
-    def _kind_keys(self) -> Step:
-        if self.kind is StepKind.SPECIAL and self.procedure is None:
-            raise ValueError("特别程序环节必须给出 procedure")
-        if self.kind is not StepKind.SPECIAL and (
-            self.procedure is not None or self.counts_toward_limit is not None
-        ):
-            raise ValueError(
-                "只有特别程序环节（kind=special）可以给出 procedure 与 counts_toward_limit"
-            )
-        if self.kind is StepKind.COUNTERSIGN and not self.departments:
-            raise ValueError("会签环节必须列出 departments")
-        if self.kind is not StepKind.COUNTERSIGN and self.departments is not None:
-            raise ValueError("只有会签环节（kind=countersign）可以给出 departments")
-        if self.kind is StepKind.FORWARD and self.to is None:
-            raise ValueError("上报环节必须给出 to")
-        if self.kind is not StepKind.FORWARD and self.to is not None:
-            raise ValueError("只有上报环节（kind=forward）可以给出 to")
+    def _kind_keys(self, info: ValidationInfo) -> Step:
+        plugins = plugins_of(info.context)
+        kind = plugins.step_kinds.get(self.kind.value)
+        if kind is None:
+            raise ValueError(plugins.step_kinds.unknown(self.kind.value))
+        given = {name for name in self.model_fields_set if getattr(self, name) is not None}
+        problems = kind.problems(given)
+        if problems:
+            raise ValueError("；".join(problems))
+        if self.procedure is not None:
+            self._procedure_kind = plugins.procedures[self.procedure]
         return self
+
+    @property
+    def procedure_kind(self) -> ProcedureKind | None:
+        """The kind of a special step's procedure (the validating registry's plugin)."""
+        if self._procedure_kind is None and self.procedure is not None:
+            self._procedure_kind = plugins_of(None).procedures.get(self.procedure)
+        return self._procedure_kind
+
+    @property
+    def day_unit(self) -> DayUnit:
+        """How the step's ``days`` are counted (working days unless it says calendar)."""
+        return self.unit or DayUnit.WORKING
 
     @property
     def counts(self) -> bool:
         """Whether this step's time counts toward the case's legal limit."""
-        if self.kind is not StepKind.SPECIAL:
-            return True
         if self.counts_toward_limit is not None:
             return self.counts_toward_limit
-        assert self.procedure is not None
-        return PROCEDURE_COUNTS_BY_DEFAULT[self.procedure]
+        kind = self.procedure_kind
+        return True if kind is None else kind.counts
+
+    @property
+    def wording(self) -> str:
+        """What the applicant reads about a special step's procedure (SMS, notices, replay):
+        因公示需要，暂停计算办理时限 7 个自然日."""
+        kind = self.procedure_kind
+        if kind is None:
+            return self.name or self.key
+        return kind.wording(self.days, self.day_unit, self.counts)
 
 
-class PerField(_Model):
-    """A fee proportional to a numeric field: amount × the field's value."""
+class DecisionWording(_Model):
+    """How the decision is worded in notices, messages and the case timeline (决定用语)."""
 
-    field: Key = Field(description="The numeric form field multiplied.", examples=["area_m2"])
-    amount: Decimal = Field(
-        ge=0, max_digits=14, decimal_places=2, description="Price per unit, in yuan."
+    grant: Text = Field(
+        default="准予许可",
+        description="The wording of a positive decision.",
+        examples=["给予最低生活保障", "予以公开"],
     )
-    unit: FreeText | None = Field(
-        default=None, max_length=20, description="Unit shown in the guide.", examples=["平方米"]
-    )
-
-
-class Fee(_Model):
-    """A fee line (收费); no legal basis, no fee."""
-
-    key: Key = Field(description="Identifier, unique in the item.")
-    name: Text = Field(description="Name of the fee.", examples=["不动产登记费"])
-    amount: Decimal | None = Field(
-        default=None, ge=0, max_digits=14, decimal_places=2, description="Fixed amount in yuan."
-    )
-    per: PerField | None = Field(default=None, description="Amount per unit of a numeric field.")
-    when: Condition | None = Field(
-        default=None, description="Charged only when this condition holds."
-    )
-    basis: FreeText | None = Field(
-        default=None,
-        max_length=500,
-        description="The legal basis (`ref` of a basis entry or the document's title).",
-    )
-    waivable: bool = Field(
-        default=False, description="May be waived (减免) for eligible applicants."
+    deny: Text = Field(
+        default="不予许可",
+        description="The wording of a refusal after acceptance.",
+        examples=["不予给予最低生活保障", "不予公开"],
     )
 
-    @model_validator(mode="after")
-    def _amount_or_per(self) -> Fee:
-        if (self.amount is None) == (self.per is None):
-            raise ValueError("收费项必须恰好给出 amount 或 per 之一")
-        return self
+    def words(self, decision: str | None) -> str:
+        """The wording of a stored decision (`approved` / `denied`); empty when undecided."""
+        if decision == "approved":
+            return self.grant
+        if decision == "denied":
+            return self.deny
+        return ""
 
 
 class Disclosure(_Model):
@@ -551,8 +591,14 @@ class ItemDefinition(_Model):
     form: Form = Field(description="The application form.")
     materials: list[Material] = Field(default_factory=list, description="Supporting documents.")
     steps: list[Step] = Field(min_length=1, description="Routing steps, in order.")
-    fees: list[Fee] = Field(
-        default_factory=list, description="Fee lines; empty means free of charge."
+    fees: list[Fee] = Field(default_factory=list, description="Fee lines.")
+    no_fee: NoFee | None = Field(
+        default=None,
+        description="Said explicitly when nothing is charged (不收费); never together with fee lines.",
+    )
+    decision: DecisionWording = Field(
+        default_factory=DecisionWording,
+        description="The decision's wording (default 准予许可 / 不予许可, for licences).",
     )
     notify: list[NotifyEvent] = Field(
         default_factory=list, description="Events that send the applicant a message."

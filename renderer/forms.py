@@ -18,7 +18,7 @@ from markupsafe import Markup
 from definitions.compile import CompiledItem, Evaluation, FeeLine, FieldError, MaterialNeed
 from definitions.conditions import fields_of
 from definitions.models import FormField, Step
-from renderer.parse import input_name
+from renderer.parse import input_name, rows_name
 
 
 def html_id(path: str) -> str:
@@ -53,20 +53,32 @@ class FieldView:
     rows: list[list[FieldView]] = field(default_factory=list)
     min_rows: int = 0
     max_rows: int | None = None
+    container: bool = False  # a repeating group: ``rows`` hold its cells
+    rows_key: str = ""  # the group's path without the leading slash (add/remove actions)
+    rows_name: str = ""  # the hidden input carrying its row count
+    input_mode: str | None = None  # the plugin's on-screen keyboard (inputmode)
+    autocomplete: str | None = None  # the plugin's autocomplete token
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, answer) pairs for the check-your-answers page; a group's rows (and the
+        groups inside them) as 企业名单 第1行：从业人员 第2行：姓名."""
+        if not self.container:
+            return [(self.label, self.text)]
+        out: list[tuple[str, str]] = []
+        for i, row in enumerate(self.rows, start=1):
+            for cell in row:
+                out.extend((f"{self.label} 第{i}行：{label}", text) for label, text in cell.summary)
+        return out
 
     @property
     def input_attrs(self) -> Markup:
         """inputmode / autocomplete / maxlength of a text-like input (plain ASCII, safe)."""
-        mode = {"number": "decimal", "money": "decimal", "tel": "tel", "region": "numeric"}.get(
-            self.widget
-        )
-        if self.type == "integer":
-            mode = "numeric"
         parts = []
-        if mode:
-            parts.append(f' inputmode="{mode}"')
-        if self.widget == "tel":
-            parts.append(' autocomplete="tel"')
+        if self.input_mode:
+            parts.append(f' inputmode="{self.input_mode}"')
+        if self.autocomplete:
+            parts.append(f' autocomplete="{self.autocomplete}"')
         if self.max_length:
             parts.append(f' maxlength="{int(self.max_length)}"')
         return Markup("".join(parts))
@@ -76,7 +88,7 @@ class FieldView:
         """The value as shown on the check-your-answers page."""
         if self.value is None or self.value == "":
             return ""
-        if self.type == "boolean":
+        if self.widget == "yesno":
             return "是" if self.value is True or self.value == "true" else "否"
         if self.options:
             chosen = [o.label for o in self.options if o.selected]
@@ -128,8 +140,8 @@ def _triggers(item: CompiledItem) -> set[str]:
     for fee in d.fees:
         if fee.when is not None:
             keys.update(fields_of(fee.when))
-        if fee.per is not None:
-            keys.add(fee.per.field)
+        if fee.quantity_field is not None and fee.assessed_at is None:
+            keys.add(fee.quantity_field)
     for s in d.steps:
         if s.when is not None:
             keys.update(fields_of(s.when))
@@ -166,8 +178,9 @@ def build_form(
     hidden: list[tuple[str, str]] = []
     order: dict[str, int] = {}  # field path -> position on the page (the error summary's order)
 
-    def view(f: FormField, path: str, value: Any) -> FieldView | None:
-        if path not in visible:
+    def view(f: FormField, path: str, value: Any, in_row: bool = False) -> FieldView | None:
+        # a field of a row not yet in the data (a row just added) shows unless conditional
+        if path not in visible and not (in_row and f.visible_when is None):
             return None
         order.setdefault(path, len(order))
         plugin = reg[f.type]
@@ -180,20 +193,25 @@ def build_form(
             type=f.type,
             widget=plugin.widget,
             hint=f.hint,
-            required=path in required,
+            required=path in required or (in_row and f.required),
             value=_display(value),
             error=by_path.get(path),
-            multiple=bool(f.multiple),
+            multiple=plugin.multiple(f),
             accept=list(f.accept or []),
             max_length=f.max_length,
-            triggers=f.key in triggers,
+            triggers=not in_row and f.key in triggers,
+            container=plugin.container,
+            input_mode=plugin.input_mode,
+            autocomplete=plugin.autocomplete,
         )
         if f.options:
             chosen = value if isinstance(value, list) else [value]
             fv.options = [OptionView(o.value, o.label, o.value in chosen) for o in f.options]
-        if f.type == "group":
+        if plugin.container:
             current = value if isinstance(value, list) else []
-            count = (rows or {}).get(f.key, len(current))
+            fv.rows_key = path.strip("/")
+            fv.rows_name = rows_name(path)
+            count = (rows or {}).get(fv.rows_key, len(current))
             fv.min_rows = f.repeat.min if f.repeat else 1
             fv.max_rows = f.repeat.max if f.repeat else None
             count = max(count, fv.min_rows, 1)
@@ -203,43 +221,15 @@ def build_form(
                 row_value = (
                     current[i] if i < len(current) and isinstance(current[i], Mapping) else {}
                 )
-                cells = []
-                for sub in f.fields or []:
-                    sub_path = f"{path}/{i}/{sub.key}"
-                    sub_visible = sub.visible_when is None or sub_path in visible
-                    if not sub_visible:
-                        continue
-                    cell = view_cell(sub, sub_path, row_value.get(sub.key))
-                    cells.append(cell)
+                cells = [
+                    cell
+                    for sub in f.fields or []
+                    if (cell := view(sub, f"{path}/{i}/{sub.key}", row_value.get(sub.key), True))
+                    is not None
+                ]
                 fv.rows.append(cells)
-            hidden.append((f"_rows_{f.key}", str(count)))
+            hidden.append((fv.rows_name, str(count)))
         elif value is not None and value != "":
-            for v in value if isinstance(value, list) else [value]:
-                hidden.append((fv.name, _hidden_value(v)))
-        return fv
-
-    def view_cell(f: FormField, path: str, value: Any) -> FieldView:
-        order.setdefault(path, len(order))
-        plugin = reg[f.type]
-        fv = FieldView(
-            path=path,
-            name=input_name(path),
-            id=html_id(path),
-            key=f.key,
-            label=f.label,
-            type=f.type,
-            widget=plugin.widget,
-            hint=f.hint,
-            required=f.required or path in required,
-            value=_display(value),
-            error=by_path.get(path),
-            multiple=bool(f.multiple),
-            max_length=f.max_length,
-        )
-        if f.options:
-            chosen = value if isinstance(value, list) else [value]
-            fv.options = [OptionView(o.value, o.label, o.value in chosen) for o in f.options]
-        if value is not None and value != "":
             for v in value if isinstance(value, list) else [value]:
                 hidden.append((fv.name, _hidden_value(v)))
         return fv

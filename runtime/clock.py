@@ -13,7 +13,19 @@ Conventions (the same as :mod:`runtime.calendar`):
   as if the clock resumed on ``as_of`` and :attr:`Deadline.running` is False.
   Overlapping suspensions are merged; parts before the start are ignored; a suspension
   that begins on or after the due date does not move it (the limit had already run out).
-* Extensions add working days to the limit (Art. 42: with a reason).
+* Extensions add working days to the limit (行政许可法第四十二条: the head of the office
+  may extend, telling the applicant why). An extension is granted *within* the limit, never
+  after it has run out: :func:`extension_refusal` says why one is too late.
+* The limit of Art. 42 runs from acceptance to the **decision** (作出决定), not to
+  completion (办结): issuing and delivering the certificate has its own 10 days (Art. 44).
+  ``stopped_on`` is the day the decision was taken; working days after it are never
+  counted (:func:`progress` measures up to it, and a stopped clock gives no yellow card).
+* Time the law does not count (Art. 45: hearing, bidding, auction, inspection, testing,
+  quarantine, appraisal, expert review) and time spent waiting on the applicant (payment,
+  a correction the law allows after acceptance) are suspensions. Several may be open at
+  once when their reasons differ (a payment awaited during an expert review); overlapping
+  ones are merged, so a day is never subtracted twice.
+* The periods are working days, statutory holidays not counted (Art. 82).
 * The due date is *provisional* when any day in ``(start, due]`` falls in a year the
   calendar does not know; :func:`recompute` gives the new deadline once the year is known.
 """
@@ -21,8 +33,8 @@ Conventions (the same as :mod:`runtime.calendar`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +44,8 @@ from runtime.clock_text import explain_deadline
 DEFAULT_YELLOW_SHARE = 0.8
 DEFAULT_LIMIT_NAME = "承诺时限"
 DEFAULT_START_VERB = "受理"
+#: The reason of the suspension while the applicant is awaited to pay (not the office's time)
+WAIT_PAYMENT = "等待申请人缴费"
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -78,12 +92,26 @@ class DeadlineInputs:
     extensions: tuple[Extension, ...] = ()
     limit_name: str = DEFAULT_LIMIT_NAME
     start_verb: str = DEFAULT_START_VERB
+    #: the day of the decision: the clock stops there (Art. 42 runs to the decision)
+    stopped_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.days < 0:
             raise ValueError(f"a limit is at least 0 working days, got {self.days}")
-        if sum(1 for s in self.suspensions if s.open) > 1:
-            raise ValueError("at most one suspension can be open")
+        reasons = [s.reason for s in self.suspensions if s.open]
+        if len(set(reasons)) != len(reasons):
+            raise ValueError("at most one suspension can be open for each reason")
+        if self.stopped_on is not None and self.stopped_on < self.start:
+            raise ValueError(f"the clock stops ({self.stopped_on}) before it starts ({self.start})")
+
+    def stopped(self, day: date) -> DeadlineInputs:
+        """The same limit with the clock stopped on ``day`` (the decision); open suspensions
+        end that day."""
+        closed = tuple(
+            Suspension(s.start, max(day, s.start), s.reason) if s.end is None else s
+            for s in self.suspensions
+        )
+        return replace(self, suspensions=closed, stopped_on=day)
 
     @property
     def total_days(self) -> int:
@@ -104,7 +132,7 @@ class DeadlineInputs:
             "extensions": [{"days": e.days, "reason": e.reason} for e in self.extensions],
             "limit_name": self.limit_name,
             "start_verb": self.start_verb,
-        }
+        } | ({"stopped_on": self.stopped_on.isoformat()} if self.stopped_on else {})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DeadlineInputs:
@@ -124,6 +152,7 @@ class DeadlineInputs:
             ),
             limit_name=data.get("limit_name", DEFAULT_LIMIT_NAME),
             start_verb=data.get("start_verb", DEFAULT_START_VERB),
+            stopped_on=date.fromisoformat(data["stopped_on"]) if data.get("stopped_on") else None,
         )
 
 
@@ -184,6 +213,11 @@ class Deadline:
     @property
     def suspended_workdays(self) -> int:
         return sum(s.workdays for s in self.suspensions)
+
+    @property
+    def stopped_on(self) -> date | None:
+        """The day of the decision, when the clock has stopped."""
+        return self.inputs.stopped_on
 
     def awaits(self, calendar: WorkCalendar) -> bool:
         """True when a missing year has since become known: time to :meth:`recompute`."""
@@ -338,6 +372,13 @@ def step_deadline(
     return compute_deadline(calendar, inputs, as_of=as_of)
 
 
+def calendar_due(started: date, days: int) -> date:
+    """The last day of a period of ``days`` calendar days (自然日) from ``started`` (not
+    counted): weekends and holidays count like any day, so a 7-day publicity started on
+    2026-09-30 ends on 2026-10-07, in the middle of the National Day holiday."""
+    return started + timedelta(days=days)
+
+
 def elapsed_workdays(
     calendar: WorkCalendar, inputs: DeadlineInputs, end: date
 ) -> tuple[int, tuple[int, ...]]:
@@ -364,12 +405,16 @@ def progress(
 ) -> Progress:
     """Elapsed and remaining working days, share of the limit used, and the card to issue.
 
-    Red when overdue (open or completed late); yellow when an open case has used at least
-    ``yellow_share`` of its limit. No card is issued on a provisional count alone: it is
-    returned as ``withheld_card`` instead.
+    The count ends at the decision when the clock has stopped (``inputs.stopped_on``,
+    Art. 42), else at ``completed``, else at ``as_of``: steps after the decision never
+    make a case late. Red when overdue (open or finished late); yellow when a running
+    clock has used at least ``yellow_share`` of its limit. No card is issued on a
+    provisional count alone: it is returned as ``withheld_card`` instead.
     """
     if not 0 < yellow_share <= 1:
         raise ValueError(f"yellow_share must be in (0, 1], got {yellow_share}")
+    if inputs.stopped_on is not None:
+        completed = inputs.stopped_on
     end = completed if completed is not None else as_of
     elapsed, missing = elapsed_workdays(calendar, inputs, end)
     total = inputs.total_days
@@ -398,6 +443,23 @@ def progress(
         withheld_card=withheld,
         missing_years=missing,
     )
+
+
+def extension_refusal(calendar: WorkCalendar, inputs: DeadlineInputs, today: date) -> str | None:
+    """Why the statutory limit ``inputs`` can no longer be extended on ``today``, or None.
+
+    行政许可法第四十二条: the extension is decided within the limit; once the limit has run
+    out (``today`` after the due date, suspensions counted) or the decision is taken, there
+    is nothing left to extend."""
+    if inputs.stopped_on is not None:
+        return "已作出决定，办理期限已停止计算，不能延期"
+    due = compute_deadline(calendar, inputs, as_of=today).due
+    if today > due:
+        return (
+            f"法定期限已于{due.year}年{due.month}月{due.day}日届满，不能再延期"
+            "（《行政许可法》第四十二条：延期须在法定期限内决定）"
+        )
+    return None
 
 
 def must_recompute(calendar: WorkCalendar, missing_years: Iterable[int]) -> bool:

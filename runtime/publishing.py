@@ -1,7 +1,13 @@
-"""Published item versions: immutable, pinned by cases for life, compiled once per sha256."""
+"""Published item versions: immutable, pinned by cases for life, compiled once per sha256.
+
+A definition file is *canonical* when it reads exactly as :func:`export_text` writes it
+(keys sorted, two-space indent, non-ASCII kept, one final newline): ``banshi catalog
+export`` writes such files, and publishing one and exporting it again gives the same
+bytes, since a version is stored as the canonical JSON it was compiled from."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +24,7 @@ from definitions.loading import pydantic_problems
 from definitions.models import ItemDefinition
 from definitions.problems import DefinitionError, Problem, Severity
 from runtime.case_tables import ItemVersion
+from runtime.org_guard import refuse_unknown_names
 
 ITEM_VERSION = cast(Table, ItemVersion.__table__)
 VERSION_BY_ID = select(ITEM_VERSION).where(ITEM_VERSION.c.id == bindparam("i"))
@@ -27,6 +34,22 @@ NEWEST_VERSION = (
     .order_by(ITEM_VERSION.c.version.desc())
     .limit(1)
 )
+
+
+def export_text(definition: ItemDefinition) -> str:
+    """The canonical file of a definition (what ``banshi catalog export`` writes)."""
+    return json.dumps(definition.canonical(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def warnings_of(catalog: Catalog, definition: ItemDefinition) -> list[Problem]:
+    """The checker's and the reform rules' warnings of a definition (errors are
+    :meth:`Catalog.checked`'s to refuse): publishing one with warnings needs a reason."""
+    file = _name_of(definition)
+    return [
+        p
+        for p in check_definition(definition, file, catalog.check)
+        if p.severity is not Severity.ERROR
+    ]
 
 
 def _name_of(definition: ItemDefinition) -> str:
@@ -54,9 +77,18 @@ class Published:
 class Catalog:
     """Publishes definitions and hands out compiled published versions (cached)."""
 
-    def __init__(self, compiler: Compiler | None = None, check: CheckContext | None = None) -> None:
+    def __init__(
+        self,
+        compiler: Compiler | None = None,
+        check: CheckContext | None = None,
+        *,
+        org_names: bool = False,
+    ) -> None:
         self.compiler = compiler or Compiler()
         self.check = check or CheckContext()
+        #: refuse definitions naming a domain or role the tenant's organisation lacks
+        #: (runtime/org_guard.py; the house turns it on, engine tests publish without it)
+        self.org_names = org_names
         self._by_id: dict[int, Published] = {}
         self._latest: dict[tuple[str, str], tuple[int, float]] = {}
         self.latest_ttl = 2.0
@@ -69,6 +101,8 @@ class Catalog:
         :class:`DefinitionError` naming each problem (file, JSON pointer, message, rule);
         nothing else is raised for anything the definition holds."""
         compiled = self.checked(definition)
+        if self.org_names:
+            refuse_unknown_names(session, tenant, compiled.definition, _name_of(definition))
         existing = session.execute(
             select(ItemVersion).where(
                 ItemVersion.tenant == tenant, ItemVersion.sha256 == compiled.sha256
@@ -101,8 +135,9 @@ class Catalog:
         """The compiled item of a definition that passes every check, or DefinitionError."""
         file = _name_of(definition)
         try:
-            # the models' own checks again: a definition may have been built without them
-            revalidated = ItemDefinition.model_validate(definition.canonical())
+            # the models' own checks again: a definition may have been built without them;
+            # against the compiler's plugins (its field types, step and procedure kinds)
+            revalidated = self.compiler.validate(definition.canonical())
         except ValidationError as exc:
             raise DefinitionError(list(pydantic_problems(exc, file))) from None
         except (TypeError, ValueError, RecursionError) as exc:
@@ -127,7 +162,7 @@ class Catalog:
             return cached
         stored = f"item_version {row.id}"
         try:
-            definition = ItemDefinition.model_validate_json(row.canonical)
+            definition = self.compiler.validate_json(row.canonical)
             compiled = self.compiler.compile(definition)
         except ValidationError as exc:
             raise DefinitionError(list(pydantic_problems(exc, stored))) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -15,25 +15,26 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
-from litestar.types import Guard
 from markupsafe import Markup
 
-from definitions.compile import CompiledItem, FieldError
+from definitions.compile import FieldError
+from definitions.errors import BanshiError
 from rbac.targets import accepts_at
 from renderer.forms import FormView, build_form
 from renderer.parse import field_path, parse_form, row_counts
 from renderer.qr import qr_svg
+from renderer.rows import change_rows
 from runtime.applicant import applicant_errors
-from runtime.errors import ActError, InvalidInput, NotAllowed
+from runtime.errors import InvalidInput, NotAllowed
 from runtime.publishing import Published
 from runtime.queries import case_by_number, events_of, worklist
 from runtime.service import Actor, Applicant, case_target, window_target
 from web.acts import perform
 from web.auth import CurrentUser
 from web.blocking import run_blocking
-from web.deps import UserDep, domains_with, login_required
+from web.deps import UserDep, domains_with, house_of, login_required
 from web.jsonbody import check_form_text, read_form
-from web.pages import render_page
+from web.pages import render_page, template_env
 from web.search import index_item, matches
 from web.security import refusal_message
 from web.uploads import check_file_fields, known, take_uploads
@@ -67,7 +68,7 @@ def form_values(form: Any) -> dict[str, list[str]]:
 class DeskController(Controller):
     path = "/desk"
     include_in_schema = False
-    guards: ClassVar[list[Guard]] = [login_required]
+    guards = (login_required,)
 
     # -- home: item search and the queue ------------------------------------------------
 
@@ -75,7 +76,7 @@ class DeskController(Controller):
     def home(
         self, request: HTMXRequest, user: UserDep, q: FromQuery[str | None] = None
     ) -> Template:
-        house = request.app.state.house
+        house = house_of(request)
         tenant = house.settings.tenant
         snap = house.policy.snapshot(tenant)
         halls = domains_with(request, user, WINDOW_ROLES)
@@ -144,17 +145,13 @@ class DeskController(Controller):
     def _item_at(
         self, request: Request[Any, Any, Any], user: CurrentUser, code: str, domain: str
     ) -> Published:
-        house = request.app.state.house
+        house = house_of(request)
         tenant = house.settings.tenant
         pub = house.cases.latest_published(code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
         item = pub.definition
-        decision = house.authorizer.can(
-            user.username, "accept", window_target(tenant, item, domain)
-        )
-        if not decision.allowed:
-            raise NotAllowed(decision.reason)
+        house.authorizer.require(user.username, "accept", window_target(tenant, item, domain))
         return pub
 
     def _form_page(
@@ -178,6 +175,9 @@ class DeskController(Controller):
         extra: Mapping[str, Any],
         status: int = HTTP_200_OK,
     ) -> Template:
+        item = pub.definition  # an instant item the window may fall back on (即办件转承诺件)
+        instant = item.handling.value == "instant"
+        extra = {**extra, "fallback_days": item.limits.fallback_days if instant else None}
         return self._page(request, "desk/check.html", None, domain, form, extra, status)
 
     def _page(
@@ -190,7 +190,7 @@ class DeskController(Controller):
         extra: Mapping[str, Any],
         status: int,
     ) -> Template:
-        house = request.app.state.house
+        house = house_of(request)
         snap = house.policy.snapshot(house.settings.tenant)
         context = {"form": form, "domain": domain, "domain_title": title_of(snap, domain), **extra}
         return render_page(request, template, block, context, status)
@@ -214,7 +214,7 @@ class DeskController(Controller):
         cached = cache.get(key)
         if cached is None:
             form = build_form(compiled, {}, compiled.blank(), show_errors=False)
-            env = request.app.template_engine.engine
+            env = template_env(request)
             body = Markup(
                 env.get_template("desk/form_body.html").render(
                     form=form, rerender_url=f"/desk/apply/{pub.code}?domain={domain}", uploads=None
@@ -261,7 +261,7 @@ class DeskController(Controller):
         """The synchronous part of a form post (parsing, validation, the acts), off the loop."""
         compiled = pub.compiled
         action = (values.get("_action") or ["check"])[-1]
-        house = request.app.state.house
+        house = house_of(request)
         max_rows = house.settings.max_group_rows
         data, parse_errors = parse_form(compiled, values, max_rows)
         parse_errors = upload_errors + parse_errors
@@ -277,7 +277,7 @@ class DeskController(Controller):
         }
 
         if action.startswith(("add:", "remove:")):
-            data, rows = _change_rows(compiled, data, rows, action)
+            data, rows = change_rows(compiled, data, rows, action, max_rows)
             form = build_form(compiled, data, compiled.evaluate(data), rows=rows, show_errors=False)
             return self._form_page(request, pub, domain, form, extra)
         if action in ("refresh", "edit"):
@@ -299,15 +299,16 @@ class DeskController(Controller):
         if errors:
             form = build_form(compiled, data, evaluation, errors, rows=rows)
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
-        if action not in ("accept", "correct", "refuse"):  # "check" and anything unknown
+        if action not in ("accept", "correct", "refuse", "fallback"):  # "check", unknown
             form = build_form(compiled, evaluation.data, evaluation, rows=rows)
             return self._check_page(request, pub, domain, form, extra)
 
         received = set(values.get("_received") or []) | set(material_refs)
         missing = [m for m in evaluation.missing_materials if m.key not in received]
         reason = (values.get("_reason") or [""])[-1].strip()
+        why = (values.get("_fallback_reason") or [""])[-1].strip()  # not on the spot: why
         decision_error = None
-        if action == "accept" and missing:
+        if action in ("accept", "fallback") and missing:
             decision_error = (
                 "材料不齐，不能受理："
                 + "、".join(m.name for m in missing)
@@ -317,6 +318,8 @@ class DeskController(Controller):
             decision_error = "不予受理必须说明理由"
         elif action == "correct" and not missing:
             decision_error = "材料已齐全，应当受理"
+        elif action == "fallback" and not why:
+            decision_error = "请说明不能当场办结的原因"
         if decision_error is not None:
             extra["decision_error"] = decision_error
             form = build_form(compiled, evaluation.data, evaluation, rows=rows)
@@ -343,20 +346,23 @@ class DeskController(Controller):
                 )
             elif action == "refuse":
                 case = house.cases.refuse(actor, case.number, reason=reason)
+            elif action == "fallback":
+                case = house.cases.accept(actor, case.number, fallback=True, reason=why)
         except InvalidInput as exc:
             form = build_form(compiled, data, evaluation, exc.errors, rows=rows)
             extra["decision_error"] = exc.message
             return self._form_page(request, pub, domain, form, extra, HTTP_422_UNPROCESSABLE_ENTITY)
         # the outcome travels as a fixed key in the address (Post/Redirect/Get), not in the
         # session: no session cookie to re-seal on the busiest request of the desk
-        return Redirect(f"/desk/cases/{case.number}?done={action}", status_code=HTTP_303_SEE_OTHER)
+        done = "accept" if action == "fallback" else action
+        return Redirect(f"/desk/cases/{case.number}?done={done}", status_code=HTTP_303_SEE_OTHER)
 
     # -- the case page --------------------------------------------------------------------
 
     def _case_context(
         self, request: Request[Any, Any, Any], user: UserDep, number: FromPath[str]
     ) -> dict[str, Any]:
-        house = request.app.state.house
+        house = house_of(request)
         tenant = house.settings.tenant
         snap = house.policy.snapshot(tenant)
         with house.reading() as s:
@@ -364,9 +370,10 @@ class DeskController(Controller):
             if case is None:
                 raise NotFoundException(f"案件 {number} 不存在")
             pub = house.catalog.by_id(s, case.item_version_id)
-            decision = house.authorizer.can(user.username, "read", case_target(case, pub))
-            if not decision.allowed:  # the same answer as for a case that does not exist
-                raise NotFoundException(f"案件 {number} 不存在")
+            hidden = NotFoundException(f"案件 {number} 不存在")  # as for a case that does not exist
+            house.authorizer.require(
+                user.username, "read", case_target(case, pub), otherwise=hidden
+            )
             view = case_view(
                 s, case, pub, snap, house.calendar(), _today(), house.settings.yellow_card_share
             )
@@ -417,8 +424,8 @@ class DeskController(Controller):
                 request.app.state.house, user, number, act, values, request.app.state.metrics
             )
             error = False
-        except ActError as exc:
-            message, error, status = exc.message, True, exc.status
+        except BanshiError as exc:
+            message, error, status = exc.shown, True, exc.status
             if isinstance(exc, NotAllowed):  # what was refused, not whose domain is whose
                 message = refusal_message(exc.message)
         if not request.htmx:
@@ -443,7 +450,7 @@ class DeskController(Controller):
         if kind not in dict(context["notices"]):
             # e.g. no 不予受理决定书 for an accepted case
             raise NotFoundException(f"本案件没有{NOTICES[kind]}")
-        house = request.app.state.house
+        house = house_of(request)
         with house.reading() as s:
             case = case_by_number(s, house.settings.tenant, number)
             assert case is not None
@@ -479,29 +486,5 @@ def _merge(first: Sequence[FieldError], second: Sequence[FieldError]) -> list[Fi
     return list(first) + [e for e in second if e.path not in seen]
 
 
-def _change_rows(
-    item: CompiledItem, data: dict[str, Any], rows: dict[str, int], action: str
-) -> tuple[dict[str, Any], dict[str, int]]:
-    parts = action.split(":")
-    key = parts[1] if len(parts) > 1 else ""
-    field = next(
-        (f for f in item.definition.form.all_fields() if f.key == key and f.type == "group"), None
-    )
-    if field is None:
-        return data, rows
-    current = max(rows.get(key, 0), len(data.get(key) or []), 1)
-    if parts[0] == "add":
-        limit = field.repeat.max if field.repeat and field.repeat.max else 500
-        rows[key] = min(current + 1, limit)
-    elif len(parts) == 3 and parts[2].isdigit():
-        index = int(parts[2])
-        existing = list(data.get(key) or [])
-        if index < len(existing):
-            del existing[index]
-        if existing:
-            data[key] = existing
-        else:
-            data.pop(key, None)
-        low = field.repeat.min if field.repeat else 1
-        rows[key] = max(current - 1, low, 1)
-    return data, rows
+#: Adding and removing rows, nested groups included (the public apply form shares it).
+_change_rows = change_rows

@@ -89,7 +89,9 @@ def check_file_fields(
 ) -> list[FieldError]:
     """File fields of application data (top level) must name this session's uploads; their
     values become the stored references. Errors name the field."""
-    fields = {f.key: f for f in item.definition.form.all_fields() if f.type == "file"}
+    fields = {
+        f.key: f for f in item.definition.form.all_fields() if item.registry[f.type].accepts_uploads
+    }
     posted = {k: data[k] for k in fields if k in data}
     if not posted:
         return []
@@ -157,7 +159,9 @@ async def take_uploads(
             for k, why in bad.items()
         )
     file_fields = {
-        input_name(f"/{f.key}"): f for f in item.definition.form.all_fields() if f.type == "file"
+        input_name(f"/{f.key}"): f
+        for f in item.definition.form.all_fields()
+        if item.registry[f.type].accepts_uploads
     }
     largest = int(settings.max_upload_mb * 1048576)
     for key in list(form):

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from definitions.models import PROCEDURE_NAMES, StepKind
 from rbac.acts import ACT_NAMES
 from rbac.policy import PolicySnapshot
 from runtime.calendar import WorkCalendar
@@ -20,6 +19,7 @@ from runtime.clock import DeadlineInputs, compute_deadline, progress
 from runtime.publishing import Published
 from runtime.queries import events_of
 from runtime.states import STATE_NAMES
+from web.deadlines import DeadlineView, deadline_views
 
 STEP_KIND_NAMES = {
     "accept": "受理",
@@ -40,6 +40,8 @@ class EventView:
     at: str
     actor: str
     reason: str | None
+    #: the decision this event made, in the item's wording (给予最低生活保障), or ""
+    outcome: str = ""
 
 
 @dataclass
@@ -67,6 +69,10 @@ class CaseView:
     fee_total: str
     fee_paid: bool
     missing: list[str]
+    #: the decision in the item's wording (准予许可, 给予最低生活保障, 予以公开 …), or ""
+    decision_text: str = ""
+    #: the statutory and the promised deadline, each explained (web/deadlines.py)
+    deadlines: list[DeadlineView] = field(default_factory=list)
     answers: list[tuple[str, str]] = field(default_factory=list)
     materials: list[str] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
@@ -97,8 +103,9 @@ def step_label(pub: Published, key: str | None) -> str | None:
         return key
     if step.name:
         return step.name
-    if step.kind is StepKind.SPECIAL and step.procedure is not None:
-        return PROCEDURE_NAMES[step.procedure]
+    kind = step.procedure_kind
+    if kind is not None:
+        return kind.title
     return STEP_KIND_NAMES[step.kind.value]
 
 
@@ -152,25 +159,13 @@ def case_view(
         fee_total=case.fee_total,
         fee_paid=case.fee_paid,
         missing=[m["name"] for m in json.loads(case.missing_materials or "[]")],
+        decision_text=pub.definition.decision.words(case.decision),
+        deadlines=deadline_views(case.clock, calendar, today),
     )
     if not full:
         return view
     data = json.loads(case.data)
-    compiled = pub.compiled
-    for f in pub.definition.form.all_fields():
-        value = data.get(f.key)
-        if value is None:
-            continue
-        if f.type == "group" and isinstance(value, list):
-            for i, row in enumerate(value, start=1):
-                for sub in f.fields or []:
-                    if sub.key in row:
-                        view.answers.append(
-                            (f"{f.label} 第{i}行：{sub.label}", _show(sub, row[sub.key]))
-                        )
-        else:
-            view.answers.append((f.label, _show(f, value)))
-    del compiled
+    view.answers.extend(_answers(pub.compiled.registry, pub.definition.form.all_fields(), data))
     names = {m.key: m.name for m in pub.definition.materials}
     for m in session.execute(
         select(CaseMaterial).where(
@@ -185,9 +180,31 @@ def case_view(
                 f"{local_time(ev.at):%Y-%m-%d %H:%M}",
                 ev.actor,
                 ev.reason,
+                _outcome(pub, ev.changes),
             )
         )
     return view
+
+
+def _answers(registry: Any, fields: Any, data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(label, answer) pairs; a group's rows (and groups inside them) as 企业名单 第1行：…."""
+    out: list[tuple[str, str]] = []
+    for f in fields:
+        value = data.get(f.key) if isinstance(data, dict) else None
+        if value is None:
+            continue
+        if registry[f.type].container and isinstance(value, list):
+            for i, row in enumerate(value, start=1):
+                out += _answers(registry, f.fields or [], row, f"{prefix}{f.label} 第{i}行：")
+        else:
+            out.append((prefix + f.label, _show(f, value)))
+    return out
+
+
+def _outcome(pub: Published, changes: str | None) -> str:
+    """The decision an event made, in the item's wording (予以公开), or ""."""
+    decided = json.loads(changes).get("decision") if changes else None
+    return pub.definition.decision.words(decided) if isinstance(decided, str) else ""
 
 
 def _show(f: Any, value: Any) -> str:

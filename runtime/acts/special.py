@@ -1,20 +1,29 @@
 """Special procedures (特别程序: hearing, inspection, expert review …) of a special step:
-started, then finished; one that does not count toward the legal limit stops the clock."""
+started, then finished; one that does not count toward the legal limit stops the clock.
+
+What a procedure is called and how the applicant is told about it (SMS, notices, the case's
+replay) is its kind's (:mod:`definitions.procedures`, a plugin): "因公示需要，暂停计算办理时限
+7 个自然日". A procedure measured in calendar days (自然日) has its own limit in calendar
+days: weekends and holidays count (:func:`runtime.clock.calendar_due`).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Unpack
 
-from definitions.models import PROCEDURE_NAMES, Step, StepKind
+from definitions.models import Handling, Step, StepKind
+from definitions.procedures import DayUnit
 from runtime.acts.context import Ctx, Situation
 from runtime.acts.registry import Choice, When, act
 from runtime.acts.rules import advance, not_at_step, resume, step_due, suspend, unpaid
+from runtime.clock import calendar_due
 from runtime.states import State
 
 
 def procedure_name(step: Step) -> str:
-    assert step.procedure is not None
-    return PROCEDURE_NAMES[step.procedure]
+    kind = step.procedure_kind
+    return kind.title if kind is not None else step.name or step.key
 
 
 def _label(s: Situation) -> str:
@@ -22,7 +31,14 @@ def _label(s: Situation) -> str:
     assert step is not None
     if step.name:
         return step.name
-    return PROCEDURE_NAMES[step.procedure] if step.procedure is not None else "特别程序"
+    return procedure_name(step) if step.procedure is not None else "特别程序"
+
+
+def special_due(c: Ctx, step: Step) -> date | None:
+    """The procedure's own limit: working days by the calendar, or calendar days."""
+    if step.day_unit is DayUnit.CALENDAR and c.pub.definition.handling is not Handling.INSTANT:
+        return calendar_due(c.today, step.days)
+    return step_due(c, step)
 
 
 def _start_guard(s: Situation, choice: str | None) -> str | None:
@@ -53,12 +69,15 @@ def start_special(c: Ctx, *, note: str = "", **_: Unpack[When]) -> None:
     step = c.step
     assert step is not None
     name = procedure_name(step)
-    c.reason = f"{name}（{step.days}个工作日）" + (f"：{note.strip()}" if note.strip() else "")
+    c.reason = f"{name}：{step.wording}" + (f"（{note.strip()}）" if note.strip() else "")
+    c.notify_extra["wording"] = step.wording
     c.values["special_running"] = True
     c.values["step_started_on"] = c.today
-    c.values["step_due"] = step_due(c, step)
+    c.values["step_due"] = special_due(c, step)
     c.notify_extra["counts"] = "计入办理时限" if step.counts else "不计入法定办理时限"
-    if not step.counts:
+    if c.case.decision is not None:  # after the decision the clock has stopped (第四十二条):
+        c.notify_extra["counts"] = "不计入法定办理时限（已作出决定）"  # the step's own budget only
+    elif not step.counts:
         suspend(c, name)
         c.values.update(state=State.SUSPENDED.value, suspended=True)
 
@@ -77,5 +96,7 @@ def finish_special(c: Ctx, *, result: str = "", **_: Unpack[When]) -> None:
     c.reason = procedure_name(step) + (f"：{result.strip()}" if result.strip() else "")
     if c.case.suspended:
         resume(c)
-    c.values.update(special_running=False, state=State.IN_PROGRESS.value, suspended=False)
+    # a decided case stays decided through a post-decision step (it never returns to 办理中)
+    back = State.DECIDED if c.case.decision is not None else State.IN_PROGRESS
+    c.values.update(special_running=False, state=back.value, suspended=False)
     advance(c)

@@ -17,7 +17,8 @@ from definitions.meanings import (
     MODEL_MEANINGS,
     STRUCTURAL_CHECKS,
 )
-from definitions.models import Handling, MaterialSource, NotifyEvent, Procedure, Role, StepKind
+from definitions.models import Handling, MaterialSource, NotifyEvent, Role, StepKind
+from definitions.procedures import default_procedures
 from definitions.rules import RULES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "definition-language.md"
@@ -40,9 +41,11 @@ def test_every_field_type_step_kind_and_rule_is_documented() -> None:
     text = generate()
     for name in default_registry().names():
         assert f"| `{name}` |" in text, f"field type {name} undocumented"
-    for enum in (StepKind, Procedure, Handling, MaterialSource, Role, NotifyEvent):
+    for enum in (StepKind, Handling, MaterialSource, Role, NotifyEvent):
         for member in enum:
             assert f"| `{member.value}` |" in text, f"{enum.__name__}.{member.value} undocumented"
+    for kind in default_procedures():
+        assert f"| `{kind.name}` | {kind.title} |" in text, f"procedure {kind.name} undocumented"
     for rule in RULES:
         assert f"| `{rule.id}` |" in text and rule.sentence in text, f"rule {rule.id} undocumented"
 
@@ -67,14 +70,15 @@ def test_every_model_and_key_has_a_chinese_meaning_and_no_meaning_is_stale() -> 
 
 def test_every_enum_value_is_explained_in_chinese_in_the_docs() -> None:
     text = generate()
-    for enum in (*ENUMS, Procedure):
+    for enum in ENUMS:
         assert set(ENUM_MEANINGS[enum]) == {m.value for m in enum}, enum.__name__
         for member in enum:
             meaning = ENUM_MEANINGS[enum][member.value]
             assert _has_chinese(meaning), f"{enum.__name__}.{member.value}"
-            assert f"| `{member.value}` | {meaning} |" in text or (
-                enum is Procedure and f"| {meaning} |" in text
-            ), f"{enum.__name__}.{member.value}"
+            assert f"| `{member.value}` | {meaning} |" in text, f"{enum.__name__}.{member.value}"
+    for kind in default_procedures():  # plugins: each says what it is and why, in Chinese
+        assert _has_chinese(kind.meaning) and _has_chinese(kind.basis), kind.name
+        assert f"| {kind.meaning} |" in text, kind.name
     assert NotifyEvent in ENUMS and len(ENUM_MEANINGS[NotifyEvent]) == len(NotifyEvent)
 
 

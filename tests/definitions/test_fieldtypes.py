@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from definitions.compile import CompiledItem
 from definitions.fieldtypes import (
     FieldType,
     FieldTypeRegistry,
@@ -183,21 +182,29 @@ def test_registry_hook_takes_a_new_type_and_refuses_bad_ones() -> None:
         reg.register(Bad())
 
 
-def test_a_new_type_validates_through_compilation(
-    monkeypatch: pytest.MonkeyPatch, example: Any
-) -> None:
-    import definitions.fieldtypes as ft
+def test_a_new_type_validates_through_compilation(example: Any) -> None:
+    """The registry handed to the compiler is the one that validates the definition: the
+    county's plate type is known there, and refused (with its pointer) by the default."""
+    from pydantic import ValidationError
+
+    from definitions.compile import Compiler
+    from definitions.models import ItemDefinition
 
     reg = FieldTypeRegistry()
     register_builtin_types(reg)
     reg.register(PlateType())
-    monkeypatch.setattr(ft, "_default", reg)
     raw = example.canonical()
     raw["form"]["sections"][0]["fields"].append(
         {"key": "plate", "label": "车牌号", "type": "plate", "required": True}
     )
-    from definitions.models import ItemDefinition
-
-    item = CompiledItem(ItemDefinition.model_validate(raw), reg)
+    compiler = Compiler(registry=reg)
+    item = compiler.compile(compiler.validate(raw))
     errors = item.errors({"plate": "京A12345"})
     assert any(e.path == "/plate" for e in errors)
+    with pytest.raises(ValidationError) as refused:
+        ItemDefinition.model_validate(raw)
+    [error] = refused.value.errors()
+    assert error["loc"][-1] == "type" and "plate" in error["msg"]
+    # a definition built under the county's registry, compiled by a default compiler: refused
+    with pytest.raises(ValidationError):
+        Compiler().compile(item.definition)

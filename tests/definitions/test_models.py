@@ -30,7 +30,7 @@ def test_step_kind_keys() -> None:
     base = {"key": "s", "at": "owner", "role": "reviewer", "days": 1}
     with pytest.raises(ValidationError, match="procedure"):
         Step.model_validate({**base, "kind": "special"})
-    with pytest.raises(ValidationError, match="只有特别程序环节"):
+    with pytest.raises(ValidationError, match="不能给出 procedure"):
         Step.model_validate({**base, "kind": "review", "procedure": "hearing"})
     with pytest.raises(ValidationError, match="departments"):
         Step.model_validate({**base, "kind": "countersign"})

@@ -52,7 +52,7 @@ def _ordered(fields: Sequence[FormField]) -> list[FormField]:
 
 def field_value(src: Source, f: FormField) -> Any:
     """A valid value of one field (rows for a group)."""
-    if f.type == "group":
+    if default_registry()[f.type].container:
         lo = max(1, f.repeat.min if f.repeat else 1)
         hi = f.repeat.max if f.repeat and f.repeat.max is not None else lo + 2
         n = src.integer(lo, min(hi, lo + 3))
@@ -90,9 +90,9 @@ def _field_validator(schema_text: str) -> Any:
 def biased_value(src: Source, f: FormField, constants: Mapping[str, Sequence[Any]]) -> Any:
     """A valid value of ``f``; often one a condition compares it with (so conditions flip)."""
     known = constants.get(f.key)
-    if known and f.type != "group" and _chance(src, 1, 2):
+    if known and not default_registry()[f.type].container and _chance(src, 1, 2):
         value = src.pick(known)
-        if f.type == "choice" and f.multiple:
+        if default_registry()[f.type].multiple(f):
             value = [value]
         if _fits(f, value):
             return value
@@ -185,7 +185,7 @@ def _candidates(
         if f.visible_when is not None and not holds(f.visible_when, data):
             continue
         out.append(((*base, f.key), f, data.get(f.key)))
-        if f.type == "group" and isinstance(data.get(f.key), list):
+        if default_registry()[f.type].container and isinstance(data.get(f.key), list):
             for i, row in enumerate(data[f.key]):
                 out.extend(_candidates(f.fields or [], row, (*base, f.key, i)))
     return out
@@ -224,7 +224,7 @@ def mutation_options(definition: ItemDefinition, data: JSON, src: Source) -> lis
             continue
         if _is_required(f, _level_at(data, path)):
             out.append(Mutation(_set(data, path, None, delete=True), ptr, "required field missing"))
-        if f.type == "group":
+        if default_registry()[f.type].container:
             rows = value
             repeat = f.repeat
             if repeat is not None and repeat.min >= 2:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from definitions.conditions import AnyCondition, Condition
 from definitions.fieldtypes import default_registry
+from definitions.limits import MAX_GROUP_DEPTH
 from definitions.models import FormField
 from definitions.satisfiability import satisfiable
 from tests.strategies.sources import JSON, Source, _chance
@@ -81,9 +82,8 @@ _CONDITION: TypeAdapter[AnyCondition] = TypeAdapter(Condition)
 
 
 def _value_kind(f: FormField) -> str:
-    if f.type == "choice" and f.multiple:
-        return "array"
-    return default_registry()[f.type].value_kind
+    plugin = default_registry()[f.type]
+    return "array" if plugin.holds_array(f) else plugin.value_kind
 
 
 # ---------------------------------------------------------------------------- form fields
@@ -147,16 +147,22 @@ def _fields(
     types: Sequence[str],
     earlier: list[FormField],
     in_group: bool,
+    depth: int = 0,
 ) -> list[JSON]:
-    """``count`` field dicts; their conditions reference ``earlier`` + previously drawn fields."""
+    """``count`` field dicts; their conditions reference ``earlier`` + previously drawn fields.
+    ``depth``: how many groups the fields are inside (a group's rows may hold groups, to the
+    language's deepest nesting)."""
     out: list[JSON] = []
     for i in range(count):
         t = src.pick(types)
         key = f"{prefix}{i}_{t}"
         raw: JSON = {"key": key, "label": f"字段{prefix}{i}", "type": t, **_field_options(src, t)}
         if t == "group":
-            sub_types = [x for x in types if x != "group"]
-            raw["fields"] = _fields(src, f"{key}_r", src.integer(1, 3), sub_types, [], True)
+            nested = depth + 1 < MAX_GROUP_DEPTH
+            sub_types = [x for x in types if x != "group" or nested]
+            raw["fields"] = _fields(
+                src, f"{key}_r", src.integer(1, 3), sub_types, [], True, depth + 1
+            )
             lo = src.integer(0, 3)
             raw["repeat"] = (
                 {"min": lo} if src.boolean() else {"min": lo, "max": max(1, lo) + src.integer(0, 3)}

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 from definitions.models import (
-    PROCEDURE_COUNTS_BY_DEFAULT,
     FormField,
     Handling,
     ItemDefinition,
-    Procedure,
 )
+from definitions.procedures import default_procedures
 from tests.strategies.forms import SIMPLE_TYPES, _fields, _satisfiable_condition
 from tests.strategies.sources import JSON, HypothesisSource, RandomSource, Source, _chance
 from tests.strategies.values import HANZI
@@ -149,19 +148,21 @@ def _specials(route: _Route) -> None:
     """0-2 special procedures; those that do not count toward the limit may take any time."""
     src = route.src
     for i in range(src.integer(0, 2)):
-        proc = src.pick(tuple(Procedure))
+        proc = src.pick(tuple(default_procedures().all()))  # every registered kind
         special: JSON = {
             "key": f"special{i}",
             "kind": "special",
-            "procedure": proc.value,
+            "procedure": proc.name,
             "at": "owner",
             "role": "reviewer",
         }
         choice = src.integer(0, 2)
-        counts = PROCEDURE_COUNTS_BY_DEFAULT[proc] if choice == 0 else choice == 1
+        counts = proc.counts if choice == 0 else choice == 1
         if choice:
             special["counts_toward_limit"] = counts
         special["days"] = route.days() if counts else src.integer(0, 30)
+        if src.boolean():  # calendar days (自然日) or working days, said or left to default
+            special["unit"] = src.pick(("working", "calendar"))
         if src.boolean():
             cond = route.condition()
             if cond is not None:
@@ -314,6 +315,8 @@ def build_definition(src: Source, max_fields: int = 8) -> ItemDefinition:
         "materials": materials,
         "steps": route.steps,
         "fees": fees,
+        # an item that charges nothing says so (不收费, the checker's fee-explicit)
+        **({} if fees else {"no_fee": {"basis": basis[0]["ref"]}}),
         "notify": sorted(route.notify),
         "disclosure": disclosure,
         "service": {
