@@ -30,6 +30,8 @@ class Act(StrEnum):
     COUNTERSIGN = "countersign"
     # the chief representative of the deciding domain, or their dated delegate
     DECIDE = "decide"
+    # who the item's definition names (limits.extension_by / extension_at; default the
+    # chief representative of the deciding domain), or their dated delegate
     EXTEND = "extend"
     # staff concerned with the case, supervisors, the applicant
     READ = "read"
@@ -62,7 +64,9 @@ WINDOW_ACTS: frozenset[str] = frozenset(
 )
 STEP_ACTS: frozenset[str] = frozenset({"review", "start_special", "finish_special", "return"})
 COUNTERSIGN_ACTS: frozenset[str] = frozenset({"countersign"})
-DECISION_ACTS: frozenset[str] = frozenset({"decide", "extend"})
+DECISION_ACTS: frozenset[str] = frozenset({"decide"})
+#: 延期 (行政许可法第四十二条, 政府信息公开条例第三十三条): the role the definition names
+EXTENSION_ACTS: frozenset[str] = frozenset({"extend"})
 READ_ACTS: frozenset[str] = frozenset({"read"})
 SUPERVISION_ACTS: frozenset[str] = frozenset({"handle_warning", "handle_complaint", "rectify"})
 ADMIN_ACTS: frozenset[str] = frozenset(
@@ -76,6 +80,7 @@ ACT_FAMILY: dict[str, str] = {
     **dict.fromkeys(STEP_ACTS, "step"),
     **dict.fromkeys(COUNTERSIGN_ACTS, "countersign"),
     **dict.fromkeys(DECISION_ACTS, "decision"),
+    **dict.fromkeys(EXTENSION_ACTS, "extension"),
     **dict.fromkeys(READ_ACTS, "read"),
     **dict.fromkeys(SUPERVISION_ACTS, "supervision"),
     **dict.fromkeys(ADMIN_ACTS, "admin"),

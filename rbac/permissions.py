@@ -32,7 +32,16 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from rbac.acts import ACT_FAMILY, ACT_NAMES
-from rbac.policy import HERE, SUBTREE, GrantRec, PolicySnapshot, PolicyStore, UserRec, Via
+from rbac.policy import (
+    HERE,
+    ROLE_NAMES,
+    SUBTREE,
+    GrantRec,
+    PolicySnapshot,
+    PolicyStore,
+    UserRec,
+    Via,
+)
 from rbac.targets import CaseTarget, DomainTarget, ItemTarget, Target, accepts_at, deciding_domain
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -272,6 +281,8 @@ class Authorizer:
                 if via:
                     return self._allow(u, act, d, via)
             return self._no_role(u, act, t.countersign_departments, "会签部门首席代表")
+        if family == "extension":
+            return self._extension(snap, lookup, u, act, t, day)
         if family == "decision":
             d = deciding_domain(t.owner, t.accepting_domain, t.decide)
             via = lookup(name, d, family, HERE, day)
@@ -315,6 +326,36 @@ class Authorizer:
             act,
         )
 
+    def _extension(
+        self,
+        snap: PolicySnapshot,
+        lookup: Lookup,
+        u: UserRec,
+        act: str,
+        t: CaseTarget,
+        day: date,
+    ) -> Decision:
+        """延期: the role the item's definition names, in the deciding domain or the domain
+        it names (行政许可法第四十二条: 本行政机关负责人; a joint item's extension is the
+        county government head's; 政府信息公开条例第三十三条: the head of the disclosure
+        office), held by a grant or a dated delegation."""
+        d = (
+            deciding_domain(t.owner, t.accepting_domain, t.decide)
+            if t.extend_at == "decider"
+            else t.extend_at
+        )
+        via = lookup(u.username, d, "extension", HERE, day)
+        if via is not None and via.role != t.extend_by:
+            # the user holds several roles there: a standing grant of the one the item names
+            via = next(
+                (g for g in snap.grants_of(u.username) if g.role == t.extend_by and g.domain == d),
+                None,
+            )
+        if via is None:
+            role = ROLE_NAMES.get(t.extend_by, t.extend_by)
+            return self._no_role(u, act, (d,), f"{role}（{t.extend_by}，本事项规定的延期审批人）")
+        return self._allow(u, act, d, via)
+
     # -- domains ----------------------------------------------------------------------
 
     def _domain(
@@ -353,6 +394,8 @@ class Authorizer:
                 family, "（或上级的）系统管理员"
             )
             return self._no_role(u, act, (d,), what)
+        if family == "extension":  # no item named: the default, the chief representative
+            family = "decision"
         via = lookup(name, d, family, HERE, day)
         return (
             self._allow(u, act, d, via)
@@ -413,7 +456,8 @@ class Authorizer:
                 if via:
                     return self._allow(u, act, d, via)
             return self._no_role(u, act, t.countersign_departments, "会签部门首席代表")
-        if family == "decision":
+        if family in ("decision", "extension"):
+            family = "decision"  # no case: the default extender, the chief representative
             via = lookup(name, t.owner, family, HERE, day)
             if via:
                 return self._allow(u, act, t.owner, via)
@@ -435,6 +479,7 @@ _FAMILY_ROLES: dict[str, str] = {
     "step": "审查员或首席代表",
     "countersign": "首席代表",
     "decision": "首席代表（或其代理人）",
+    "extension": "有权延期的负责人（或其代理人）",
 }
 
 

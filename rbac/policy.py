@@ -59,6 +59,8 @@ ROLE_POLICY: tuple[tuple[str, str, str], ...] = (
     ("chief_representative", "step", HERE),
     ("chief_representative", "countersign", HERE),
     ("chief_representative", "decision", HERE),
+    ("chief_representative", "extension", HERE),
+    ("department_head", "extension", HERE),
     ("chief_representative", "read", HERE),
     ("department_head", "read", HERE),
     ("supervisor", "read", SUBTREE),

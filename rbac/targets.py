@@ -69,6 +69,10 @@ class CaseTarget:
     accept_patterns: tuple[str, ...]
     decide: Decide = "owner"
     countersign_departments: tuple[str, ...] = ()
+    #: who may extend (the definition's ``limits.extension_by``) and where
+    #: (``limits.extension_at``: ``decider`` is the deciding domain)
+    extend_by: str = "chief_representative"
+    extend_at: str = "decider"
 
 
 Target = DomainTarget | ItemTarget | CaseTarget

@@ -4,10 +4,17 @@ Rows live in ``calendar_days`` (one per day that departs from the Mon–Fri rule
 as part of a break) and ``calendar_years`` (the years known to be complete), both scoped by
 tenant. Administrators' entries win over seeding: re-seeding never overwrites a day whose
 source is ``admin``. Every function works inside the caller's session/transaction.
+
+Every change also bumps the tenant's ``calendar_version`` row in the same transaction and
+adds the changed year to its ``pending_years``: processes poll that one row to reload
+their calendar (:mod:`runtime.calendar_provider`), and
+:func:`runtime.calendar_recompute.recompute_pending` recomputes the deadlines of every open
+case the change touches, whichever process made it (the CLI, the admin pages, a worker).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from runtime.calendar import DayEntry, Source, WorkCalendar
 from runtime.calendar_source import entries_for_year, knows_year
-from runtime.tables import CalendarDay, CalendarYear
+from runtime.tables import CalendarDay, CalendarVersion, CalendarYear
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,31 @@ def _year_rows(session: Session, tenant: str, year: int) -> dict[date, CalendarD
     return {r.day: r for r in rows}
 
 
+def changed(session: Session, tenant: str, years: Iterable[int], by: str | None = None) -> int:
+    """Record that ``years`` changed: bump the tenant's calendar version and add them to
+    the years whose deadlines wait to be recomputed. Returns the new version."""
+    chosen = sorted(set(years))
+    row = session.get(CalendarVersion, tenant)
+    if row is None:
+        row = CalendarVersion(
+            tenant=tenant, version=0, recomputed=0, pending_years="[]", changed_at=_now()
+        )
+        session.add(row)
+    pending = sorted(set(json.loads(row.pending_years)) | set(chosen))
+    row.version = (row.version or 0) + 1
+    row.pending_years = json.dumps(pending)
+    row.changed_at = _now()
+    row.changed_by = by
+    session.flush()
+    return row.version
+
+
+def calendar_version(session: Session, tenant: str) -> int:
+    """The tenant's calendar version (0 before any change was recorded)."""
+    found = session.scalar(select(CalendarVersion.version).where(CalendarVersion.tenant == tenant))
+    return found or 0
+
+
 def load_calendar(session: Session, tenant: str) -> WorkCalendar:
     """The tenant's calendar as an immutable in-memory value (load once, share)."""
     days = session.scalars(select(CalendarDay).where(CalendarDay.tenant == tenant))
@@ -81,6 +113,7 @@ def mark_year_complete(
                 tenant=tenant, year=year, source=source, completed_at=_now(), completed_by=by
             )
         )
+        changed(session, tenant, [year], by)
     session.flush()
 
 
@@ -89,6 +122,7 @@ def mark_year_incomplete(session: Session, tenant: str, year: int) -> None:
     session.execute(
         delete(CalendarYear).where(CalendarYear.tenant == tenant, CalendarYear.year == year)
     )
+    changed(session, tenant, [year])
 
 
 def set_day(
@@ -120,6 +154,7 @@ def set_day(
         row.source = "admin"
         row.updated_at = _now()
         row.updated_by = by
+    changed(session, tenant, [day.year], by)
     session.flush()
 
 
@@ -129,6 +164,7 @@ def clear_day(session: Session, tenant: str, day: date) -> bool:
     if row is None:
         return False
     session.delete(row)
+    changed(session, tenant, [day.year])
     session.flush()
     return True
 
@@ -170,6 +206,7 @@ def replace_year(
     )
     if complete:
         mark_year_complete(session, tenant, year, by=by)
+    changed(session, tenant, [year], by)
     session.flush()
     return len(chosen)
 
@@ -189,11 +226,21 @@ def seed_from_chinesecalendar(
         existing = _year_rows(session, tenant, year)
         fresh = {e.day: e for e in entries_for_year(year)}
         now = _now()
+        touched = False
         for day, stale in existing.items():
             if stale.source == "chinesecalendar" and day not in fresh:
                 session.delete(stale)
+                touched = True
         for day, e in fresh.items():
             row = existing.get(day)
+            touched = (
+                touched
+                or row is None
+                or (
+                    row.source == "chinesecalendar"
+                    and (row.is_workday, row.name) != (e.is_workday, e.name)
+                )
+            )
             if row is None:
                 session.add(
                     CalendarDay(
@@ -215,6 +262,8 @@ def seed_from_chinesecalendar(
                 row.updated_at = now
                 row.updated_by = by
         mark_year_complete(session, tenant, year, by=by, source="chinesecalendar")
+        if touched:
+            changed(session, tenant, [year], by)
         seeded.append(year)
     session.flush()
     return SeedReport(tuple(seeded), tuple(unknown))

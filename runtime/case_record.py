@@ -53,6 +53,7 @@ class CaseRecord:
     fee_paid: bool = True
     missing_materials: str = "[]"
     closed_on: dt.date | None = None
+    decided_on: dt.date | None = None
     version: int = 0
     last_hash: str = ""
 

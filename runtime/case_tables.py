@@ -98,6 +98,8 @@ class Case(Base):
     fee_paid: Mapped[bool] = mapped_column(Boolean, default=True)
     missing_materials: Mapped[str] = mapped_column(Text, default="[]")
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # the day of the decision: the statutory clock stops (行政许可法第四十二条; migration 0007)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
 

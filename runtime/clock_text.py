@@ -84,6 +84,13 @@ def explain_deadline(d: Deadline) -> str:
             f"目前仍在中止计时，如于{short_date(d.as_of or d.due, home)}恢复计时，应于{due}前（含当日）{finish}"
         )
 
+    if i.stopped_on is not None:
+        verdict = "在期限内" if i.stopped_on <= d.due else "已超过期限"
+        parts.append(
+            f"{full_date(i.stopped_on)}已作出决定，{verdict}，计时至此停止"
+            "（《行政许可法》第四十二条：期限计至作出决定之日；决定后的制证、送达等另有时限）"
+        )
+
     text = "；".join(parts) + "。"
     if d.provisional:
         years = "、".join(f"{y}年" for y in d.missing_years)

@@ -297,27 +297,24 @@ class CaseService:
             self.authorizer, username, Situation(conn, case, pub), case_target(case, pub)
         )
 
-    def recompute_deadlines(self, at: datetime | None = None) -> list[str]:
-        """After an administrator enters a year: recompute every provisional deadline that
-        the calendar can now make firmer, each as an event. Returns the case numbers."""
-        with self.sessions() as s:
-            numbers = list(
-                s.execute(
-                    select(Case.number).where(
-                        Case.tenant == self.tenant,
-                        Case.open.is_(True),
-                        Case.due_provisional.is_(True),
-                    )
-                ).scalars()
-            )
-        changed = []
-        for number in numbers:
-            try:
-                case = self._act(Actor(SYSTEM), number, clock.recompute_deadline, {}, None, at)
-            except WrongState:
-                continue
-            changed.append(case.number)
-        return changed
+    def recompute_deadlines(
+        self, at: datetime | None = None, *, years: Sequence[int] = ()
+    ) -> list[str]:
+        """Recompute every open case whose deadlines are provisional or touch ``years``,
+        each as an event (before → after for both dates); returns the numbers changed.
+        After a calendar change prefer :func:`runtime.calendar_recompute.recompute_pending`
+        (which also marks the change done); every calendar command runs it."""
+        from runtime.calendar_recompute import recompute_cases
+
+        return recompute_cases(self, years, at=at)[1]
+
+    def recompute_case(self, number: str, years: str = "", *, at: datetime | None = None) -> bool:
+        """The system act ``recompute_deadline`` on one case; False when nothing moved."""
+        try:
+            self._act(Actor(SYSTEM), number, clock.recompute_deadline, {"years": years}, None, at)
+        except (WrongState, Conflict):
+            return False  # unchanged (nothing written), or another act got there first
+        return True
 
     # ------------------------------------------------------------------ internals
 

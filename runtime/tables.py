@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base as Base
@@ -39,3 +39,20 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(20), nullable=False)
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     completed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CalendarVersion(Base):
+    """One row per tenant, bumped in the same transaction as every calendar change: each
+    process polls it (one row) and reloads its calendar when it moved; the years changed
+    since the deadlines were last recomputed wait in ``pending_years`` (migration 0007)."""
+
+    __tablename__ = "calendar_version"
+
+    tenant: Mapped[str] = mapped_column(String(6), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: the version whose changes every affected open case has been recomputed for
+    recomputed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: canonical JSON list of the years changed since then
+    pending_years: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    changed_by: Mapped[str | None] = mapped_column(String(100))

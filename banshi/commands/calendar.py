@@ -1,4 +1,10 @@
-"""``banshi calendar``: the working-day calendar (seed, show, set, complete, load)."""
+"""``banshi calendar``: the working-day calendar (seed, show, set, complete, load, recompute).
+
+Every change is followed at once by the recomputation of every open case it touches
+(provisional deadlines, or a period that falls in the changed year), each as an event
+with before → after for the statutory and the promised date
+(:func:`runtime.calendar_recompute.recompute_pending`); the web processes see the new
+calendar within a few seconds (they poll the calendar version)."""
 
 from __future__ import annotations
 
@@ -12,14 +18,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from house.settings import load_settings
-from house.wiring import build_house
+from house.wiring import House, build_house
 from runtime.calendar import weekday_zh
 from runtime.calendar_file import CalendarFileError, read_year_file
+from runtime.calendar_provider import CalendarProvider
+from runtime.calendar_recompute import recompute_pending
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import (
     load_calendar,
@@ -29,6 +38,7 @@ from runtime.calendar_store import (
     set_day,
     year_status,
 )
+from runtime.service import CaseService, ServiceConfig
 
 app = typer.Typer(no_args_is_help=True, help="The working-day calendar (holidays and 调休).")
 console = Console()
@@ -45,14 +55,47 @@ class Kind(StrEnum):
 
 
 @contextmanager
-def _session(tenant: str | None) -> Iterator[tuple[Session, str]]:
+def _session(tenant: str | None, *, recompute: bool = False) -> Iterator[tuple[Session, str]]:
+    """A transaction on the calendar; with ``recompute``, once it is committed, the
+    deadlines it touches are recomputed."""
     settings = load_settings()
     house = build_house(settings)
     try:
+        t = tenant or settings.tenant
         with transaction(house.sessions) as session:
-            yield session, tenant or settings.tenant
+            yield session, t
+        if recompute:
+            _recompute(house, t)
     finally:
         house.engine.dispose()
+
+
+def _recompute(house: House, tenant: str) -> None:
+    cases = house.cases
+    if tenant != cases.tenant:  # another county of the deployment
+        cases = CaseService(
+            house.sessions,
+            house.authorizer,
+            house.catalog,
+            CalendarProvider(house.sessions, tenant),
+            ServiceConfig(tenant=tenant),
+        )
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("重新计算期限", total=None)
+        report = recompute_pending(
+            cases, progress=lambda seen, moved: bar.update(task, completed=seen)
+        )
+    if not report.years:
+        return
+    years = ", ".join(str(y) for y in report.years)
+    typer.echo(
+        f"deadlines recomputed for {years}: {report.examined} open cases examined, "
+        f"{len(report.changed)} changed (one event each)"
+    )
+    for number in report.changed[:20]:
+        typer.echo(f"  {number}")
+    if len(report.changed) > 20:
+        typer.echo(f"  … and {len(report.changed) - 20} more")
 
 
 def _years(text: str) -> list[int]:
@@ -81,7 +124,7 @@ def seed(
 ) -> None:
     """Seed holidays and adjusted working days from the chinesecalendar package."""
     chosen = _years(years) if years else list(supported_years())
-    with _session(tenant) as (session, t):
+    with _session(tenant, recompute=True) as (session, t):
         report = seed_from_chinesecalendar(session, t, chosen, by=by)
     if report.seeded:
         first, last = report.seeded[0], report.seeded[-1]
@@ -136,7 +179,7 @@ def set_(
         when = date.fromisoformat(day)
     except ValueError:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {day!r}", param_hint="DAY") from None
-    with _session(tenant) as (session, t):
+    with _session(tenant, recompute=True) as (session, t):
         set_day(session, t, when, is_workday=kind is Kind.workday, name=name, by=by)
         if complete:
             mark_year_complete(session, t, when.year, by=by)
@@ -152,11 +195,9 @@ def set_(
 @app.command("complete")
 def complete(year: int, tenant: TenantOption = None, by: ByOption = None) -> None:
     """Mark a year as known (all its holidays and adjusted working days are entered)."""
-    with _session(tenant) as (session, t):
+    with _session(tenant, recompute=True) as (session, t):
         mark_year_complete(session, t, year, by=by)
-    typer.echo(
-        f"{year} is now known for tenant {t}; provisional deadlines touching it can be recomputed"
-    )
+    typer.echo(f"{year} is now known for tenant {t}")
 
 
 @app.command("load")
@@ -171,9 +212,17 @@ def load(
     except CalendarFileError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    with _session(tenant) as (session, t):
+    with _session(tenant, recompute=True) as (session, t):
         count = replace_year(
             session, t, parsed.year, parsed.entries, complete=parsed.complete, by=by
         )
     state = "known" if parsed.complete else "recorded (not marked complete)"
     typer.echo(f"{parsed.year}: {count} days loaded for tenant {t}; the year is {state}")
+
+
+@app.command("recompute")
+def recompute(tenant: TenantOption = None) -> None:
+    """Recompute the deadlines touched by calendar changes not yet recomputed (changes made
+    by any process; the calendar commands run this themselves)."""
+    with _session(tenant, recompute=True) as (_, t):
+        typer.echo(f"tenant {t}: checking for calendar changes to recompute")

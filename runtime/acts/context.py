@@ -175,4 +175,6 @@ def case_target(case: Case | CaseRecord, pub: Published) -> CaseTarget:
         accept_patterns=item.accept_patterns,
         decide=item.decide,
         countersign_departments=item.countersign_departments,
+        extend_by=pub.definition.limits.extension_by.value,
+        extend_at=pub.definition.limits.extension_at,
     )

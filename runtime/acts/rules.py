@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
@@ -20,7 +21,13 @@ from definitions.models import Handling, ItemDefinition, Step, StepKind
 from rbac.targets import deciding_domain
 from runtime.acts.context import Ctx, Situation
 from runtime.case_tables import CaseMaterial
-from runtime.clock import DeadlineInputs, Suspension, compute_deadline, step_deadline
+from runtime.clock import (
+    WAIT_PAYMENT,
+    DeadlineInputs,
+    Suspension,
+    compute_deadline,
+    step_deadline,
+)
 from runtime.errors import InvalidInput, ReasonRequired, WrongState
 from runtime.states import PRE_ACCEPT, STATE_NAMES, State
 
@@ -244,23 +251,18 @@ def edit_clock(c: Ctx, change: Callable[[DeadlineInputs], DeadlineInputs]) -> No
 
 def suspend(c: Ctx, why: str) -> None:
     edit_clock(
-        c,
-        lambda d: DeadlineInputs(
-            d.start,
-            d.days,
-            (*d.suspensions, Suspension(c.today, None, why)),
-            d.extensions,
-            d.limit_name,
-            d.start_verb,
-        ),
+        c, lambda d: replace(d, suspensions=(*d.suspensions, Suspension(c.today, None, why)))
     )
 
 
 def resume(c: Ctx) -> None:
     def close(d: DeadlineInputs) -> DeadlineInputs:
-        closed = tuple(
-            Suspension(s.start, c.today, s.reason) if s.end is None else s for s in d.suspensions
+        closed = tuple(  # the special procedure's; a wait for the applicant's payment goes on
+            Suspension(s.start, c.today, s.reason)
+            if s.end is None and s.reason != WAIT_PAYMENT
+            else s
+            for s in d.suspensions
         )
-        return DeadlineInputs(d.start, d.days, closed, d.extensions, d.limit_name, d.start_verb)
+        return replace(d, suspensions=closed)
 
     edit_clock(c, close)

@@ -356,6 +356,7 @@ FAMILY_SCOPES = [
     ("step", "here"),
     ("countersign", "here"),
     ("decision", "here"),
+    ("extension", "here"),
     ("read", "here"),
     ("read", "subtree"),
     ("supervision", "subtree"),
