@@ -12,7 +12,9 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from definitions.shipped import package_path
+from web.public.apply import ApplyController
 from web.public.catalogue import CatalogueController
+from web.public.confirm import AccountController, DraftController
 from web.public.sms import sms_inbound
 
 
@@ -26,4 +28,11 @@ def _assets() -> Any:
 
 
 #: The public side's route handlers and controllers, mounted by web/app.py.
-PUBLIC_ROUTES: list[Any] = [CatalogueController, sms_inbound, _assets()]
+PUBLIC_ROUTES: list[Any] = [
+    CatalogueController,
+    ApplyController,
+    DraftController,
+    AccountController,
+    sms_inbound,
+    _assets(),
+]
