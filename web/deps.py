@@ -20,12 +20,13 @@ user may perform an *act on a target* is still rbac's decision (``house.authoriz
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency, Provide
+from litestar.di import Dependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import SkipValidationMarker
 from litestar.types import Guard
 
 from house.wiring import House
@@ -34,10 +35,12 @@ from web.auth import CurrentUser, current_user
 _STATE_KEY = "user"
 
 #: What a handler's parameters are annotated with to be given these (by name: ``house``,
-#: ``user``, ``viewer``).
-HouseDep = NamedDependency[House]
-UserDep = NamedDependency[CurrentUser]
-ViewerDep = NamedDependency[CurrentUser | None]
+#: ``user``, ``viewer``). Handed over as they are: the signature model does not convert or
+#: copy them (the house holds locks and engines).
+_NAMED, _AS_IS = Dependency(kind="named"), SkipValidationMarker()
+HouseDep = Annotated[House, _NAMED, _AS_IS]
+UserDep = Annotated[CurrentUser, _NAMED, _AS_IS]
+ViewerDep = Annotated[CurrentUser | None, _NAMED, _AS_IS]
 
 
 def house_of(connection: ASGIConnection[Any, Any, Any, Any]) -> House:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Environment
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
-from web.deps import house_of, signed_in
+from web.deps import house_of, roles_of, signed_in
 
 
 def render_page(
@@ -23,8 +24,11 @@ def render_page(
 ) -> Template:
     """A full page, or only ``block`` for an htmx request."""
     house = house_of(request)
+    user = signed_in(request)
     context = {
-        "user": signed_in(request),
+        "user": user,
+        # the header's link to /admin (admin/): shown to administrators only
+        "is_admin": user is not None and "admin" in roles_of(request, user),
         "htmx_available": request.app.state.htmx_available,
         "demo": house.settings.demo_mode,
         **context,
@@ -34,3 +38,11 @@ def render_page(
             template_name=template, block_name=block, context=context, status_code=status
         )
     return Template(template_name=template, context=context, status_code=status)
+
+
+def template_env(request: Request[Any, Any, Any]) -> Environment:
+    """The app's Jinja environment (create_app always configures one)."""
+    engine = request.app.template_engine
+    assert engine is not None
+    env: Environment = engine.engine
+    return env
