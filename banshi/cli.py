@@ -3,7 +3,12 @@
 Groups are imported only when they run: ``banshi --help`` lists them from the table below
 without importing a single one (it used to import them all, 1.9 s). A group whose module
 cannot be imported is an error when it is called, never silently left out; a test imports
-every group."""
+every group.
+
+Errors: whatever of the house's one family (``definitions.errors.BanshiError``) escapes a
+command is printed as one line, ``错误 <code>: <message>``, on stderr, and the command exits
+with status 2 — never a traceback. Commands catch an error themselves only to go on (the
+worker without an audit key) or to exit otherwise (a gap in the audit log is 1)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+from definitions.errors import BanshiError
 
 #: (group name, module, help). A module exposes ``app: typer.Typer``.
 GROUPS: tuple[tuple[str, str, str], ...] = (
@@ -60,6 +67,19 @@ class LazyGroup(TyperGroup):
             command = load_group(name, command.module, command.help or "")
             self.commands[name] = command
         return name, command, rest
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BanshiError as exc:
+            typer.echo(error_line(exc), err=True)
+            raise typer.Exit(2) from None
+
+
+def error_line(exc: BanshiError) -> str:
+    """``错误 <code>: <message>``, on one line (a message of several lines joined by ；)."""
+    text = "；".join(line.strip() for line in exc.message.splitlines() if line.strip())
+    return f"错误 {exc.code}: {text}"
 
 
 def _root() -> None:

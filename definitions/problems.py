@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from definitions.errors import BanshiError
+
 #: Characters never printed as they are: line breaks would split a problem's line, other
 #: control characters hide or garble text, lone surrogates cannot even be encoded.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
@@ -56,8 +58,13 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity is Severity.ERROR for p in problems)
 
 
-class DefinitionError(Exception):
-    """Raised when a definition cannot be used; carries every problem found."""
+class DefinitionError(BanshiError):
+    """Raised when a definition cannot be used; carries every problem found (the message
+    is one line per problem: file, JSON pointer, message, rule)."""
+
+    status = 422
+    code = "definition_invalid"
+    default_message = "事项定义有误，不能使用"
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from definitions.errors import BanshiError
 from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
 from house.networks import Network, in_networks, parse_networks
 
@@ -420,8 +421,14 @@ class Settings(BaseSettings):
         return in_networks(address, parse_networks(self.metrics_allow))
 
 
-class SettingsError(Exception):
-    """A setting that cannot be used; the message names the environment key."""
+class SettingsError(BanshiError):
+    """A setting that cannot be used; the message names the environment key (for
+    operators: not ``public``; the web shows the default message)."""
+
+    status = 503
+    code = "settings_invalid"
+    default_message = "系统设置有误，暂时无法办理，请稍后再试；如仍有问题请联系县政务服务中心。"
+    public = False
 
 
 #: The fixed development secret of earlier versions: accepted in demo mode only.

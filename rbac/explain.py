@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from definitions.errors import BanshiError
 from definitions.models import ItemDefinition
 from definitions.shipped import catalog_dir
 from rbac.acts import ACT_NAMES
@@ -25,8 +26,12 @@ from rbac.targets import CaseTarget, DomainTarget, ItemTarget, Target
 Resolver = Callable[[Session, str, str], Target]
 
 
-class TargetError(LookupError):
+class TargetError(BanshiError, LookupError):
     """A target text that names nothing stored."""
+
+    status = 404
+    code = "target_unknown"
+    default_message = "找不到所说的对象"
 
 
 def resolve_target(

@@ -46,6 +46,9 @@ DEMO_ORG_FILE = package_path("rbac", "demo_org.toml")
 class OrgFileError(people.OrgError):
     """A malformed organisation file, or one that may not be loaded here."""
 
+    code = "org_file_invalid"
+    default_message = "组织机构文件有误，不能加载"
+
 
 @dataclass(frozen=True)
 class DomainSpec:

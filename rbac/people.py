@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.errors import BanshiError
 from definitions.models import Role
 from rbac.passwords import DEFAULT_HASHER, PasswordHasher, hash_password
 from rbac.policy import bump_policy_version
@@ -36,8 +37,12 @@ DOMAIN_NAME = re.compile(
 USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{1,100}$")
 
 
-class OrgError(Exception):
+class OrgError(BanshiError):
     """An organisation change that cannot be made, with the reason."""
+
+    status = 422
+    code = "org_refused"
+    default_message = "组织机构的这项变更无法进行"
 
 
 def default_actor() -> str:

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from definitions.errors import BanshiError
 from rbac.acts import ACT_FAMILY, ACT_NAMES
 from rbac.policy import (
     HERE,
@@ -76,20 +77,23 @@ class Decision:
         return self.allowed
 
 
-class PermissionDenied(Exception):
-    """Raised by :meth:`Authorizer.require`; carries the refusing :class:`Decision`."""
+class PermissionDenied(BanshiError):
+    """The house's one not-allowed error (``runtime.errors.NotAllowed`` is this class):
+    raised by :meth:`Authorizer.require` with the refusing :class:`Decision` (its
+    ``reason`` is the message; its own ``code``, e.g. ``no_role``, stays on ``decision``),
+    or by an act's own rule with a sentence of its own (``decision`` is then None)."""
 
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(f"{decision.code}: {decision.reason}")
-        self.decision = decision
+    status = 403
+    code = "forbidden"
+    default_message = "您没有办理此项的权限"
+
+    def __init__(self, decision: Decision | str) -> None:
+        self.decision: Decision | None = None if isinstance(decision, str) else decision
+        super().__init__(decision if isinstance(decision, str) else decision.reason)
 
     @property
     def reason(self) -> str:
-        return self.decision.reason
-
-    @property
-    def code(self) -> str:
-        return self.decision.code
+        return self.message
 
 
 Lookup = Callable[[str, str, str, str, date], Via | None]
@@ -168,12 +172,20 @@ class Authorizer:
         return Decision(False, "unknown_target", f"无法识别的对象 {target!r}", username, act)
 
     def require(
-        self, user: UserRef, act: str, target: Target, *, today: date | None = None
+        self,
+        user: UserRef,
+        act: str,
+        target: Target,
+        *,
+        today: date | None = None,
+        otherwise: Exception | None = None,
     ) -> Decision:
-        """Like :meth:`can`, but raise :class:`PermissionDenied` on a refusal."""
+        """Like :meth:`can`, but raise :class:`PermissionDenied` with the reason on a
+        refusal — or ``otherwise`` when given: a refused reader is told the case does not
+        exist, an act's own rule gives its own sentence."""
         decision = self.can(user, act, target, today=today)
         if not decision.allowed:
-            raise PermissionDenied(decision)
+            raise otherwise if otherwise is not None else PermissionDenied(decision)
         return decision
 
     # -- helpers --------------------------------------------------------------------

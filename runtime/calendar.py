@@ -34,6 +34,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
+from definitions.errors import BanshiError
+
 T = TypeVar("T")
 
 Source = Literal["chinesecalendar", "admin"]
@@ -62,8 +64,13 @@ class DayEntry:
         return self.is_workday != (self.day.weekday() < 5)
 
 
-class UnknownYearError(LookupError):
-    """The answer depends on a year whose holidays the calendar does not know."""
+class UnknownYearError(BanshiError, LookupError):
+    """The answer depends on a year whose holidays the calendar does not know (503: the
+    county has yet to enter that year; nobody's request is wrong)."""
+
+    status = 503
+    code = "calendar_year_unknown"
+    default_message = "工作日历尚未录入该年度的节假日安排，暂时无法计算期限，请稍后再试"
 
     def __init__(self, years: Iterable[int]) -> None:
         self.years: tuple[int, ...] = tuple(sorted(set(years)))

@@ -29,13 +29,18 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from definitions.errors import BanshiError
 from runtime.calendar import DayEntry
 
 KINDS: dict[str, bool] = {"holiday": False, "休": False, "workday": True, "班": True}
 
 
-class CalendarFileError(ValueError):
+class CalendarFileError(BanshiError, ValueError):
     """A calendar file is wrong; the message names the file, the place and the problem."""
+
+    status = 422
+    code = "calendar_file_invalid"
+    default_message = "工作日历文件有误，不能加载"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select
 
 from db.engine import write_transaction
 from definitions.canonical import canonical_json
+from definitions.errors import BanshiError
 from runtime.ledger import Frontier, entries, lock_log, seal_all
 from runtime.ledger_tables import AuditCheckpoint
 
@@ -42,12 +43,23 @@ CHECKPOINT = cast(Table, AuditCheckpoint.__table__)
 KEY_SETTING = "BANSHI_AUDIT_KEY_FILE"
 
 
-class AuditKeyError(Exception):
-    """The signing key is missing or unreadable; the message names the setting."""
+class AuditKeyError(BanshiError):
+    """The signing key is missing or unreadable; the message names the setting (for
+    operators: not ``public``)."""
+
+    status = 503
+    code = "audit_key_invalid"
+    default_message = "审计签名密钥不可用，请稍后再试；如仍有问题请联系县政务服务中心。"
+    public = False
 
 
-class AuditLogGap(Exception):
+class AuditLogGap(BanshiError):
     """The log has a hole where an entry should be: nothing is signed over it."""
+
+    status = 503
+    code = "audit_log_gap"
+    default_message = "审计日志不完整，暂不签署检查点；请联系系统管理员。"
+    public = False
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:

@@ -13,7 +13,7 @@ from db.engine import write_transaction
 from definitions.models import StepKind
 from definitions.samples import person_name, sample_application
 from runtime.clock import DEFAULT_YELLOW_SHARE
-from runtime.errors import ActError
+from runtime.errors import ActError, NotAllowed
 from runtime.publishing import Published
 from runtime.service import Actor, Applicant, CaseService
 from runtime.states import State
@@ -83,7 +83,7 @@ class DemoDriver:
             pub = self.rng.choice(pool)
             try:
                 state = self.one(pub, goal)
-            except ActError as exc:
+            except (ActError, NotAllowed) as exc:  # a refused act skips the case
                 report.skipped.append(f"{pub.code}: {exc.message}")
                 progress()
                 continue

@@ -1,32 +1,38 @@
-"""Why an act was refused. Every refusal carries a Chinese message and an HTTP-like status
-(web/ maps them: 403 not allowed, 404 not found, 409 conflict or wrong state, 422 bad input)."""
+"""Why an act was refused. Every refusal is a :class:`~definitions.errors.BanshiError` with a
+Chinese message, an HTTP status and a code (web/ maps the whole family with one handler:
+403 not allowed, 404 not found, 409 conflict or wrong state, 422 bad input).
+
+``NotAllowed`` is rbac's :class:`~rbac.permissions.PermissionDenied` under the name the acts
+use: ``Authorizer.require`` raises it with the permission API's reason, an act's own rule
+with a sentence of its own. It is a BanshiError, not an ActError: catch the family."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from definitions.compile import FieldError
+from definitions.errors import BanshiError
+from rbac.permissions import PermissionDenied
+
+#: The one not-allowed error (403, code ``forbidden``); ``reason`` is its message.
+NotAllowed = PermissionDenied
 
 
-class ActError(Exception):
+class ActError(BanshiError):
+    """An act that cannot be performed as asked (its subclasses say why)."""
+
     status = 400
     code = "act_error"
+    default_message = "无法办理此项操作"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
 class NotFound(ActError):
     status = 404
     code = "not_found"
-
-
-class NotAllowed(ActError):
-    """The permission API refused; ``reason`` is its explanation."""
-
-    status = 403
-    code = "forbidden"
+    default_message = "找不到要办理的对象"
 
 
 class Conflict(ActError):
@@ -34,6 +40,7 @@ class Conflict(ActError):
 
     status = 409
     code = "conflict"
+    default_message = "已被他人处理，请刷新后再试"
 
 
 class WrongState(ActError):
@@ -41,11 +48,13 @@ class WrongState(ActError):
 
     status = 409
     code = "wrong_state"
+    default_message = "案件当前的状态不能进行此项操作"
 
 
 class ReasonRequired(ActError):
     status = 422
     code = "reason_required"
+    default_message = "请说明理由"
 
 
 class InvalidInput(ActError):
@@ -53,6 +62,7 @@ class InvalidInput(ActError):
 
     status = 422
     code = "invalid"
+    default_message = "填写的内容有误，请修改后再提交"
 
     def __init__(self, message: str, errors: Sequence[FieldError] = ()) -> None:
         super().__init__(message)

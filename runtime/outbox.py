@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import transaction
+from definitions.errors import BanshiError
 from runtime.case_tables import OutboxMessage, SentMessage
 
 MAX_ATTEMPTS = 8
@@ -32,8 +33,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 2**attempts))
 
 
-class GatewayError(Exception):
-    """A temporary failure of the gateway: the message is retried later."""
+class GatewayError(BanshiError):
+    """A temporary failure of the gateway: the message is retried later. Its text is the
+    provider's, for operators (not ``public``)."""
+
+    status = 503
+    code = "gateway_unavailable"
+    default_message = "短信通知暂时无法发送，系统会稍后重试"
+    public = False
 
 
 class Gateway(Protocol):

@@ -175,11 +175,9 @@ class CaseService:
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
             item = pub.definition
-            decision = self.authorizer.can(
+            decision = self.authorizer.require(
                 actor.username, "submit", ItemTarget.from_definition(self.tenant, item)
             )
-            if not decision.allowed:
-                raise NotAllowed(decision.reason)
             if not accepts_at(tuple(item.levels.accept), accepting_domain):
                 raise InvalidInput(
                     f"事项“{item.name}”不能在 {accepting_domain} 受理（可受理：{'、'.join(item.levels.accept)}）"
@@ -240,9 +238,7 @@ class CaseService:
                 case = write_act(ctx, "submit", actor, self.config, new=True)
                 if not accept:
                     return case
-                decision = self.authorizer.can(actor.username, "accept", case_target(case, pub))
-                if not decision.allowed:
-                    raise NotAllowed(decision.reason)
+                decision = self.authorizer.require(actor.username, "accept", case_target(case, pub))
                 then = self._ctx(s, case, pub, decision, now, calendar, actor)
                 then.materials_seen = {m["material_key"] for m in ctx.materials}
                 return self._apply(then, filing.accept, {})
@@ -340,9 +336,9 @@ class CaseService:
             if spec.system:
                 decision = Decision(True, "system", "系统操作", SYSTEM, spec.name)
             else:  # permission first: a refused caller learns nothing of the case's version
-                decision = self.authorizer.can(actor.username, spec.name, case_target(case, pub))
-                if not decision.allowed:
-                    raise NotAllowed(decision.reason)
+                decision = self.authorizer.require(
+                    actor.username, spec.name, case_target(case, pub)
+                )
             if expected_version is not None and case.version != expected_version:
                 raise Conflict(
                     f"案件 {number} 已被他人处理（当前第 {case.version} 版，您看到的是第 {expected_version} 版），请刷新后再试"

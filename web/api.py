@@ -320,9 +320,10 @@ class ApiController(Controller):
             if case is None:
                 raise NotFoundException(f"案件 {number} 不存在")
             pub = house.catalog.by_id(s, case.item_version_id)
-            decision = house.authorizer.can(user.username, "read", case_target(case, pub))
-            if not decision.allowed:  # the same answer as for a case that does not exist
-                raise NotFoundException(f"案件 {number} 不存在")
+            hidden = NotFoundException(f"案件 {number} 不存在")  # as for a case that does not exist
+            house.authorizer.require(
+                user.username, "read", case_target(case, pub), otherwise=hidden
+            )
             view = case_view(
                 s,
                 case,

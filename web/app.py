@@ -28,10 +28,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.template.config import TemplateConfig
 
 from admin.routes import ADMIN_ROUTES
+from definitions.errors import BanshiError
 from definitions.shipped import package_path
 from house.settings import Settings, load_settings
 from house.wiring import House, build_house
-from runtime.errors import ActError, NotAllowed
+from runtime.errors import NotAllowed
 from web.api import ApiController
 from web.apidocs import SWAGGER_URL, render_plugins, swagger_available, swagger_dir
 from web.deps import DEPENDENCIES, signed_in
@@ -45,7 +46,6 @@ from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
 from web.public import PUBLIC_ROUTES
-from web.ratelimit import TooManyRequests
 from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import build_registry, shared_root
@@ -110,18 +110,29 @@ def _error_response(
     return Template(template_name="error.html", context=context, status_code=status)  # type: ignore[return-value]
 
 
-def act_error_handler(request: Request[Any, Any, Any], exc: ActError) -> Response[Any]:
+def banshi_error_handler(request: Request[Any, Any, Any], exc: BanshiError) -> Response[Any]:
+    """Every error of the family (definitions/errors.py): its status, its code and its
+    Chinese message — the field errors of bad input (a bounded list), what was refused for
+    a refusal, Retry-After when it says when; an install's own fault (not ``public``) shows
+    the family's default message and logs the detail."""
     extra: dict[str, Any] = {"code": exc.code}
     errors = getattr(exc, "errors", None)
     if errors:  # a bounded list: the count says how many there were
         cap = request.app.state.house.settings.max_errors_returned
         extra["errors"] = [e.as_dict() for e in errors[:cap]]
         extra["errors_total"] = len(errors)
-    message = exc.message
+    message = exc.shown
     if isinstance(exc, NotAllowed):  # say what was refused, never whose domains are whose
         message = refusal_message(exc.message)
+    if not exc.public or exc.status >= 500:
+        log.error(
+            "install fault",
+            code=exc.code,
+            detail=exc.message,
+            route=request.scope.get("path_template"),
+        )
     response = _error_response(request, exc.status, message, extra)
-    if isinstance(exc, TooManyRequests):
+    if exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -250,7 +261,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             }
         ),
         exception_handlers={
-            ActError: act_error_handler,
+            BanshiError: banshi_error_handler,
             NotAuthorizedException: not_authorized_handler,
             PermissionDeniedException: http_error_handler,
             NotFoundException: http_error_handler,

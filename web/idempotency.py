@@ -34,6 +34,7 @@ _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictio
 
 class KeyReused(InvalidInput):
     code = "idempotency_key_reused"
+    default_message = "这个幂等键已用于内容不同的请求，请换一个键"
 
 
 def body_digest(body: Any) -> str:

@@ -28,6 +28,7 @@ from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from definitions.compile import FieldError
+from definitions.errors import BanshiError
 from definitions.values import text_ok, text_problem
 from runtime.errors import InvalidInput
 
@@ -35,8 +36,12 @@ from runtime.errors import InvalidInput
 MAX_NUMBER_CHARS = 40
 
 
-class BadJSON(ValueError):
-    pass
+class BadJSON(BanshiError, ValueError):
+    """A JSON body that is not acceptable JSON (duplicate keys, NaN, numbers too long…)."""
+
+    status = 400
+    code = "bad_json"
+    default_message = "提交的 JSON 格式有误"
 
 
 def bad_char(text: str) -> str | None:

@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.migrate import revisions
-from runtime.errors import ActError
+from definitions.errors import BanshiError
 from runtime.health import calendar_years, outbox_backlog
 from web.clientip import client_address
 from web.logs import bind
@@ -102,7 +102,7 @@ class Metrics:
         bind(act=act, **({"case": case} if case else {}))
         try:
             yield
-        except ActError as exc:
+        except BanshiError as exc:
             self.count_act(act, exc.code)
             raise
         except Exception:

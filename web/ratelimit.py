@@ -10,16 +10,17 @@ from typing import Any
 from litestar import Request
 from litestar.stores.base import Store
 
-from runtime.errors import ActError
+from definitions.errors import BanshiError
 from web.clientip import client_address
 
 STORE = "ratelimit"
 WINDOW_S = 60
 
 
-class TooManyRequests(ActError):
+class TooManyRequests(BanshiError):
     status = 429
     code = "rate_limited"
+    default_message = "请求太频繁，请稍后再试"
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)

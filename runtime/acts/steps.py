@@ -74,8 +74,8 @@ def return_step(c: Ctx, *, reason: str, **_: Unpack[When]) -> None:
     needs = _return_needs(c)
     if needs is not None:
         assert c.authorizer is not None
-        if not c.authorizer.can(c.actor.username, needs, case_target(c.case, c.pub)).allowed:
-            raise NotAllowed("决定环节只能由有权作出决定的首席代表退回")
+        refused = NotAllowed("决定环节只能由有权作出决定的首席代表退回")
+        c.authorizer.require(c.actor.username, needs, case_target(c.case, c.pub), otherwise=refused)
     c.reason = required_reason(reason, "退回必须说明理由")
     go_back(c)
 

@@ -81,7 +81,7 @@ def test_authz_check_explains_allow_and_deny(env: dict[str, str]) -> None:
     # a target the CLI cannot resolve (no case 1) is a usage error (2), never mistaken for a
     # refusal (1)
     code, out = banshi(env, "authz", "check", "admin@county", "read", "case:1")
-    assert code == 2 and "错误 error" in out and "拒绝" not in out
+    assert code == 2 and "错误 target_unknown" in out and "拒绝" not in out
     # and a refusal is exit 1 with the reason, for an act the admin's roles do not grant
     code, out = banshi(env, "authz", "check", "admin@county", "decide", "county.scjg")
     assert code == 1 and "拒绝 DENY" in out

@@ -70,8 +70,9 @@ def test_a_delegation_counts_on_its_day_at_the_desk(
     assert not refused.allowed and refused.code == "no_role"
     with pytest.raises(PermissionDenied) as caught:
         auth.require(DEPUTY, "decide", at("county.scjg"), today=later)
-    assert caught.value.code == "no_role"
-    assert str(caught.value) == f"no_role: {refused.reason}"
+    assert caught.value.decision is not None and caught.value.decision.code == "no_role"
+    assert (caught.value.code, caught.value.status) == ("forbidden", 403)
+    assert str(caught.value) == refused.reason
 
 
 def test_refusals_on_a_domain_say_why(sessions: sessionmaker[Session], built_org: None) -> None:

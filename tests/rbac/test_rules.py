@@ -164,7 +164,7 @@ def test_require_raises_with_the_reason(sessions: sessionmaker[Session]) -> None
     assert authorizer.require(CHIEF, "decide", _case(ids[CLERK])).allowed
     with pytest.raises(PermissionDenied) as caught:
         authorizer.require(CLERK, "decide", _case(ids[CLERK]))
-    assert caught.value.code == "no_role"
+    assert caught.value.decision is not None and caught.value.decision.code == "no_role"
     assert "首席代表" in caught.value.reason
 
 

@@ -1,9 +1,9 @@
 """Random catalogue items, random act sequences, random demo users (right and wrong ones).
 
-After every act: nothing but ActError ever escapes, a refusal carries a reason and writes
-nothing, terminal states stay terminal, the due date is never earlier than acceptance +
-promised working days (+ extensions + suspended working days), the chain verifies and the
-fold of the events reproduces the case row."""
+After every act: nothing but a refusal (ActError, NotAllowed) ever escapes, a refusal
+carries a reason and writes nothing, terminal states stay terminal, the due date is never
+earlier than acceptance + promised working days (+ extensions + suspended working days),
+the chain verifies and the fold of the events reproduces the case row."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from runtime.audit import verify_case
 from runtime.case_tables import Case, CaseEvent
 from runtime.clock import DeadlineInputs, compute_deadline
-from runtime.errors import ActError
+from runtime.errors import ActError, NotAllowed
 from runtime.service import Actor, Applicant, CaseService
 from runtime.states import TERMINAL
 from tests.runtime.conftest import TENANT, advance, required_materials, sample_data
@@ -203,7 +203,7 @@ def test_random_acts_by_random_people(
             act = random_act(data, service, pub, before)
         try:
             act()
-        except ActError as exc:
+        except (ActError, NotAllowed) as exc:
             assert exc.message.strip(), type(exc)
             after = load(sessions, case.number)
             if not right:
