@@ -21,6 +21,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, case, func, select
 
+from runtime.public_tables import Complaint, Evaluation
 from runtime.supervision import cards
 from runtime.supervision.upsert import ROLLUP
 from runtime.supervision_tables import COUNTERS
@@ -141,11 +142,7 @@ def _public(
     figures: dict[str, Figure],
     domain: str | None,
 ) -> None:
-    """Evaluations and complaints, where the public side's tables exist."""
-    try:
-        from runtime.public_tables import Complaint, Evaluation
-    except ImportError:  # the public side is not installed
-        return
+    """Evaluations (by department or hall) and complaints (by department)."""
     ev = cast(Table, Evaluation.__table__)
     co = cast(Table, Complaint.__table__)
     lo, hi = _moment(start), _moment(end + timedelta(days=1))

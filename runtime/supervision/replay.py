@@ -177,6 +177,8 @@ def replay(
             )
             out.steps.append(open_span)
         used, promised = _used(calendar, state.get("clock"), day)
+        # a decision made by this event, in the item's wording (予以公开, 不予许可 …)
+        decided = item.decision.words(json.loads(ev.changes).get("decision"))
         out.events.append(
             ReplayEvent(
                 seq=ev.seq,
@@ -187,7 +189,8 @@ def replay(
                 domain=ev.domain,
                 acting_for=ev.acting_for,
                 reason=ev.reason,
-                state=STATE_NAMES.get(str(state.get("state")), str(state.get("state"))),
+                state=STATE_NAMES.get(str(state.get("state")), str(state.get("state")))
+                + (f"（{decided}）" if decided else ""),
                 step=names.get(step, step) if step else None,
                 used=used,
                 promised=promised,

@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from web.supervision.cards import CardsController
+from web.supervision.figures import FiguresController
+from web.supervision.queues import QueuesController
 from web.supervision.warnings import WarningsController
 
 #: Supervision's route handlers and controllers, mounted by web/app.py.
-SUPERVISION_ROUTES: list[Any] = [WarningsController, CardsController]
+SUPERVISION_ROUTES: list[Any] = [
+    WarningsController,
+    CardsController,
+    FiguresController,
+    QueuesController,
+]
