@@ -26,7 +26,7 @@ from db.engine import transaction
 from house.settings import load_settings
 from house.wiring import House, build_house
 from runtime.calendar import weekday_zh
-from runtime.calendar_file import CalendarFileError, read_year_file
+from runtime.calendar_file import read_year_file
 from runtime.calendar_provider import CalendarProvider
 from runtime.calendar_recompute import recompute_pending
 from runtime.calendar_source import supported_years
@@ -207,11 +207,7 @@ def load(
     by: ByOption = None,
 ) -> None:
     """Replace a year's days with those in FILE (and mark the year known unless complete=false)."""
-    try:
-        parsed = read_year_file(file)
-    except CalendarFileError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+    parsed = read_year_file(file)  # a CalendarFileError is banshi.cli's one line
     with _session(tenant, recompute=True) as (session, t):
         count = replace_year(
             session, t, parsed.year, parsed.entries, complete=parsed.complete, by=by
