@@ -15,10 +15,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.exc import IntegrityError
 
 from db.engine import transaction
+from definitions.errors import BanshiError
 from house.wiring import House
 from rbac.policy import PolicySnapshot
 from runtime.case_tables import Case
-from runtime.errors import ActError, Conflict, InvalidInput
+from runtime.errors import Conflict, InvalidInput
 from runtime.publishing import Published
 from runtime.supervision import cards as ledger
 from runtime.supervision.rules import Watched
@@ -130,8 +131,8 @@ class CardsController(Controller):
         number = form.get("number", "").strip()
         try:
             self._issue(house, scope, user, number, form.get("color", ""), form.get("reason", ""))
-        except ActError as exc:
-            return self._page(request, house, user, None, error=exc.message, code=exc.status)
+        except BanshiError as exc:
+            return self._page(request, house, user, None, error=exc.shown, code=exc.status)
         return Redirect(f"/supervision/cases/{number}#cards-title", status_code=HTTP_303_SEE_OTHER)
 
     def _issue(
@@ -212,10 +213,10 @@ class CardsController(Controller):
                     now=datetime.now(UTC),
                 )
         except IntegrityError:
-            exc: ActError = Conflict("该牌刚被他人处理，请刷新后再试")
+            exc: BanshiError = Conflict("该牌刚被他人处理，请刷新后再试")
             return self._page(request, house, user, None, error=exc.message, code=exc.status)
-        except ActError as exc:
-            return self._page(request, house, user, None, error=exc.message, code=exc.status)
+        except BanshiError as exc:
+            return self._page(request, house, user, None, error=exc.shown, code=exc.status)
         return Redirect(f"/supervision/cards#card-{card_id}", status_code=HTTP_303_SEE_OTHER)
 
     @post("/sweep", sync_to_thread=True)
