@@ -15,6 +15,11 @@ from definitions.shipped import package_path
 from web.public.apply import ApplyController
 from web.public.catalogue import CatalogueController
 from web.public.confirm import AccountController, DraftController
+from web.public.evaluate import (
+    EvaluateController,
+    EvaluationFiguresController,
+    RectificationController,
+)
 from web.public.sms import sms_inbound
 
 
@@ -33,6 +38,9 @@ PUBLIC_ROUTES: list[Any] = [
     ApplyController,
     DraftController,
     AccountController,
+    EvaluateController,
+    EvaluationFiguresController,
+    RectificationController,
     sms_inbound,
     _assets(),
 ]

@@ -65,3 +65,20 @@ def window_accepts(clerk: Any, number: str) -> Any:
     fields = [("expected_version", version_on_page(page.text))]
     fields += [("received", k) for k in ("layout_plan", "safety_rules")]
     return clerk.send_form(f"/desk/cases/{number}/act/accept", fields)
+
+
+def complete_case(login: Any, number: str, clerk: Any | None = None) -> None:
+    """Review, decide and complete a 食品经营许可 case accepted at 业州镇."""
+    from tests.web.flows import act
+
+    clerk = clerk or login("window_clerk@township.yezhou")
+    assert act(login("reviewer@county.scjg"), number, "review", reason="符合").status_code == 303
+    chief = login("chief_representative@county.scjg")
+    assert act(chief, number, "decide", value="approve", reason="准予").status_code == 303
+    assert act(clerk, number, "complete").status_code == 303
+
+
+def query_code_of(clerk: Any, number: str) -> str:
+    m = re.search(r"<dt>查询码</dt><dd>(\w+)</dd>", clerk.get(f"/desk/cases/{number}").text)
+    assert m
+    return m[1]
