@@ -116,6 +116,14 @@ class FieldType:
         """A plausible value for sample applications; None leaves the field empty."""
         return None
 
+    def accepted(self, field: FormField) -> list[str]:
+        """Content types an upload to this field may have (types that accept uploads)."""
+        return []
+
+    def max_bytes(self, field: FormField) -> int:
+        """The largest upload to this field (types that accept uploads)."""
+        return 0
+
     def check_format(self, value: str) -> bool:
         return True
 

@@ -84,23 +84,62 @@ def resolve_refs(
     return good, bad
 
 
+def upload_fields(item: CompiledItem) -> dict[str, Any]:
+    """The fields whose value is an upload (the plugin says so), by path shape: /licence,
+    /companies/*/licence for one inside a repeating group's rows."""
+    out: dict[str, Any] = {}
+
+    def walk(fields: Any, base: str) -> None:
+        for f in fields:
+            plugin = item.registry[f.type]
+            path = f"{base}/{f.key}"
+            if plugin.accepts_uploads:
+                out[path] = f
+            if plugin.container:
+                walk(f.fields or [], f"{path}/*")
+
+    walk(item.definition.form.all_fields(), "")
+    return out
+
+
+def _posted_files(item: CompiledItem, data: dict[str, Any]) -> dict[str, tuple[Any, str, Any]]:
+    """{JSON pointer: (the object holding it, its key, its field)} for every upload value in
+    ``data``, group rows included."""
+    out: dict[str, tuple[Any, str, Any]] = {}
+
+    def walk(fields: Any, value: Any, base: str) -> None:
+        if not isinstance(value, dict):
+            return
+        for f in fields:
+            plugin = item.registry[f.type]
+            path = f"{base}/{f.key}"
+            if plugin.accepts_uploads and f.key in value:
+                out[path] = (value, f.key, f)
+            elif plugin.container and isinstance(value.get(f.key), list):
+                for i, row in enumerate(value[f.key]):
+                    walk(f.fields or [], row, f"{path}/{i}")
+
+    walk(item.definition.form.all_fields(), data, "")
+    return out
+
+
 def check_file_fields(
     house: Any, ours: frozenset[str], item: CompiledItem, data: dict[str, Any]
 ) -> list[FieldError]:
-    """File fields of application data (top level) must name this session's uploads; their
-    values become the stored references. Errors name the field."""
-    fields = {
-        f.key: f for f in item.definition.form.all_fields() if item.registry[f.type].accepts_uploads
-    }
-    posted = {k: data[k] for k in fields if k in data}
-    if not posted:
+    """File fields of application data (in group rows too) must name this session's
+    uploads; their values become the stored references. Errors name the field."""
+    found = _posted_files(item, data)
+    if not found:
         return []
-    good, bad = resolve_refs(house, ours, posted)
-    data.update(good)
+    good, _ = resolve_refs(house, ours, {path: v[0][v[1]] for path, v in found.items()})
     errors = []
-    for key in bad:
-        data.pop(key, None)
-        errors.append(FieldError(f"/{key}", f"“{fields[key].label}”{NOT_OURS}", fields[key].label))
+    for path, (holder, key, f) in found.items():
+        if path in good:
+            holder[key] = good[path]
+        else:
+            holder.pop(key, None)
+            label = item.label(path) or f.label
+            errors.append(FieldError(path, f"“{label}”{NOT_OURS}", label))
     return errors
 
 
@@ -133,7 +172,7 @@ async def take_uploads(
     """Store uploaded scans (file fields and materials) by content hash; file fields get
     their reference as the field's value, materials are recorded as received. References
     posted back (``_material_ref_*``) count only when this session uploaded them."""
-    from renderer.parse import input_name
+    from renderer.parse import field_path, shape
 
     house = request.app.state.house
     settings = house.settings
@@ -158,10 +197,11 @@ async def take_uploads(
             FieldError(f"/_material_{k}", f"“{material_names[k].name}”{why}")
             for k, why in bad.items()
         )
+    by_shape = upload_fields(item)
     file_fields = {
-        input_name(f"/{f.key}"): f
-        for f in item.definition.form.all_fields()
-        if item.registry[f.type].accepts_uploads
+        key: by_shape[shape(field_path(key))]
+        for key in form
+        if not key.startswith("_") and shape(field_path(key)) in by_shape
     }
     largest = int(settings.max_upload_mb * 1048576)
     for key in list(form):
@@ -208,7 +248,7 @@ async def take_uploads(
                     remember(request, ref.sha256)
             except InvalidInput as exc:
                 path = (
-                    "/" + file_fields[key].key
+                    field_path(key)
                     if key in file_fields
                     else f"/_material_{key.removeprefix('_material_')}"
                 )

@@ -78,3 +78,46 @@ def test_the_api_answers_at_nested_paths_and_bounds_every_level(anon) -> None:
     r = anon.api_post(f"/api/items/{HOURS}/evaluate", many)
     assert r.status_code in (200, 422)
     assert "/companies/0/staff" in {e["path"] for e in r.json()["errors"]}
+
+
+def test_a_file_in_a_groups_row_takes_only_this_sessions_uploads(house, tmp_path) -> None:
+    """A file field inside a repeating group's rows is resolved like a top-level one: a
+    forged or another session's reference is refused at the row's path."""
+    import json
+
+    from db.engine import transaction
+    from definitions.models import ItemDefinition
+    from tests.web.demo_site import CATALOG_DIR, FOOD, TENANT, food_data
+    from tests.web.test_limits import PDF, _app, _apply_body, _client
+
+    raw = json.loads((CATALOG_DIR / f"{FOOD}.json").read_text(encoding="utf-8"))
+    raw["code"] = "422822-SCJG-XK-0097"
+    fields = [f for section in raw["form"]["sections"] for f in section["fields"]]
+    staff = next(f for f in fields if f["key"] == "staff")
+    staff["fields"].append({"key": "cert_scan", "label": "健康证明扫描件", "type": "file"})
+    with transaction(house.sessions) as s:
+        code = house.catalog.publish(
+            s, TENANT, ItemDefinition.model_validate(raw), "admin@county"
+        ).code
+    app = _app(house, upload_dir=str(tmp_path))
+    clerk, other = _client(app, HALL), _client(app, HALL)
+
+    def file_with(ref: Any, client: Any) -> Any:
+        data = food_data()
+        data["staff"] = [dict(data["staff"][0], cert_scan=ref)]
+        return client.api_post(f"/api/items/{code}/applications", _apply_body(data=data))
+
+    forged = {"sha256": "b" * 64, "name": "x.pdf", "size": 10, "content_type": "application/pdf"}
+    r = file_with(forged, clerk)
+    assert r.status_code == 422 and "/staff/0/cert_scan" in {e["path"] for e in r.json()["errors"]}
+    up = clerk.post(
+        "/api/uploads",
+        files={"file": ("cert.pdf", PDF, "application/pdf")},
+        headers={"x-csrftoken": clerk.csrf},
+    )
+    ref = up.json()
+    assert file_with(ref, other).status_code == 422  # another session's upload
+    filed = file_with(ref | {"size": 1}, clerk)
+    assert filed.status_code == 201, filed.text[:500]
+    case = clerk.get(f"/api/cases/{filed.json()['number']}").json()
+    assert case["data"]["staff"][0]["cert_scan"]["size"] == len(PDF)  # as stored, not as posted
