@@ -28,6 +28,7 @@ PURPOSES = {"apply": "确认网上申请", "draft": "继续填写草稿", "login
 class TooManyCodes(ActError):
     status = 429
     code = "too_many_codes"
+    default_message = "验证码发送太频繁，请稍后再试"
 
 
 @dataclass(frozen=True)
