@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from definitions.shipped import package_path
 from web.public.apply import ApplyController
 from web.public.catalogue import CatalogueController
+from web.public.complaints import ComplaintController
 from web.public.confirm import AccountController, DraftController
 from web.public.evaluate import (
     EvaluateController,
@@ -41,6 +42,7 @@ PUBLIC_ROUTES: list[Any] = [
     EvaluateController,
     EvaluationFiguresController,
     RectificationController,
+    ComplaintController,
     sms_inbound,
     _assets(),
 ]
