@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from definitions.models import StepKind
+from definitions.stepkinds import default_step_kinds
 
 
 class State(StrEnum):
@@ -40,16 +41,9 @@ PRE_ACCEPT = frozenset({State.SUBMITTED, State.CORRECTION_REQUESTED})
 #: Nothing more can happen (completed may still be delivered when the item has a deliver step).
 TERMINAL = frozenset({State.NOT_ACCEPTED, State.DELIVERED, State.WITHDRAWN})
 
-#: The act that finishes the current step, by its kind.
+#: The act that finishes the current step, by its kind (each step-kind plugin says).
 STEP_ACT: dict[StepKind, str] = {
-    StepKind.ACCEPT: "accept",
-    StepKind.REVIEW: "review",
-    StepKind.SPECIAL: "finish_special",
-    StepKind.DECIDE: "decide",
-    StepKind.COUNTERSIGN: "countersign",
-    StepKind.FORWARD: "forward",
-    StepKind.COMPLETE: "complete",
-    StepKind.DELIVER: "deliver",
+    StepKind(k.name): k.act for k in default_step_kinds() if k.name in set(StepKind)
 }
 
 #: The applicant message (definitions.models.NotifyEvent) each act triggers.

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.stepkinds import default_step_kinds
 from rbac.acts import ACT_NAMES
 from rbac.policy import PolicySnapshot
 from runtime.calendar import WorkCalendar
@@ -21,16 +22,8 @@ from runtime.queries import events_of
 from runtime.states import STATE_NAMES
 from web.deadlines import DeadlineView, deadline_views
 
-STEP_KIND_NAMES = {
-    "accept": "受理",
-    "review": "审查",
-    "special": "特别程序",
-    "decide": "决定",
-    "countersign": "会签",
-    "forward": "上报",
-    "complete": "办结",
-    "deliver": "送达",
-}
+#: What each step kind is called (the step-kind plugins' titles).
+STEP_KIND_NAMES = {k.name: k.title for k in default_step_kinds()}
 EXTRA_ACT_NAMES = {"recompute_deadline": "重新计算期限"}
 
 
