@@ -8,12 +8,12 @@ from datetime import date
 import typer
 from rich.progress import Progress
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from admin.publish import publish_all, read_files
 from banshi.commands.audit import signing_key
 from db.engine import transaction
 from db.migrate import upgrade
-from definitions.check import check_paths
-from definitions.problems import DefinitionError, Severity
 from definitions.shipped import catalog_dir
 from house.settings import load_settings
 from house.wiring import build_house
@@ -21,12 +21,23 @@ from rbac.org_file import DEMO_ORG_FILE, load_org_file
 from rbac.policy import load_org_data
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import seed_from_chinesecalendar
-from runtime.case_tables import Case
+from runtime.case_tables import Case, ItemVersion
 from runtime.checkpoints import make_checkpoint
 from runtime.demo import DemoDriver
 
 app = typer.Typer(no_args_is_help=True)
 PASSWORD = "banshi-demo"
+#: The reason logged for publishing the shipped catalogue (its rule warnings are known).
+DEMO_REASON = "随平台发布的演示目录"
+
+
+def _version_id(session: Session, tenant: str, code: str, version: int) -> int:
+    found: int = session.execute(
+        select(ItemVersion.id).where(
+            ItemVersion.tenant == tenant, ItemVersion.code == code, ItemVersion.version == version
+        )
+    ).scalar_one()
+    return found
 
 
 @app.command("load")
@@ -55,20 +66,20 @@ def load(
         years = [y for y in supported_years() if y >= date.today().year - 2]
         seed_from_chinesecalendar(s, tenant, years, by="demo-load")
     typer.echo(f"organisation: {report.summary()}")
-    items, problems = check_paths([catalog_dir()], house.catalog.check)
-    errors = [p for p in problems if p.severity is Severity.ERROR]
-    for p in errors:
+    # the same path as `banshi catalog publish` and the review page (admin/publish.py)
+    found, unreadable = read_files([catalog_dir()])
+    for p in unreadable:
         typer.echo(p.format(), err=True)
-    published = []
     with transaction(house.sessions) as s:
-        for item in items:
-            if item.definition is None:
-                continue
-            try:
-                published.append(house.catalog.publish(s, tenant, item.definition, "admin@county"))
-            except DefinitionError as exc:
-                typer.echo(str(exc), err=True)
-    typer.echo(f"catalogue: {len(published)} of {len(items)} items published")
+        done, refused = publish_all(
+            s, house.catalog, tenant, found, "admin@county", reason=DEMO_REASON, source="演示目录"
+        )
+        published = [
+            house.catalog.by_id(s, _version_id(s, tenant, o.code, o.version)) for o in done
+        ]
+    for line in refused:
+        typer.echo(line, err=True)
+    typer.echo(f"catalogue: {len(published)} of {len(found) + len(unreadable)} items published")
     house.policy.refresh(tenant, force=True)
     house.calendar.invalidate()
     with house.sessions() as s:
@@ -111,6 +122,7 @@ def load(
         "department_head@county.scjg",
         "supervisor@county",
         "admin@county",
+        "admin@county.scjg",
         "applicant@demo",
     ):
         typer.echo(f"  {user}")
