@@ -21,6 +21,7 @@ from web.public.evaluate import (
     EvaluationFiguresController,
     RectificationController,
 )
+from web.public.publicity import PublicityController
 from web.public.sms import sms_inbound
 
 
@@ -43,6 +44,7 @@ PUBLIC_ROUTES: list[Any] = [
     EvaluationFiguresController,
     RectificationController,
     ComplaintController,
+    PublicityController,
     sms_inbound,
     _assets(),
 ]
