@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.engine import transaction
+from definitions.models import ItemDefinition
+from runtime.acts.context import china_day
 from runtime.audit import verify_case
 from runtime.case_tables import Case, CaseEvent
-from runtime.clock import DeadlineInputs, compute_deadline
+from runtime.clock import DeadlineInputs, compute_deadline, elapsed_workdays
 from runtime.errors import ActError, NotAllowed
 from runtime.service import Actor, Applicant, CaseService
 from runtime.states import TERMINAL
-from tests.runtime.conftest import TENANT, advance, required_materials, sample_data
+from tests.runtime.conftest import TENANT, FixedNow, advance, required_materials, sample_data
+from tests.strategies.items import definitions
 
 
 @pytest.fixture
@@ -132,17 +137,24 @@ def load(sessions: sessionmaker[Session], number: str) -> Case:
 def check_invariants(service: CaseService, sessions: sessionmaker[Session], case: Case) -> None:
     with sessions() as s:
         row = s.execute(select(Case).where(Case.id == case.id)).scalar_one()
-        assert verify_case(s, row) is None
-        n_events = s.execute(
-            select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == row.id)
-        ).scalar_one()
-    assert row.version == n_events
+        assert verify_case(s, row) is None  # the chain, and replay equals the row
+        events = list(
+            s.execute(
+                select(CaseEvent).where(CaseEvent.case_id == row.id).order_by(CaseEvent.seq)
+            ).scalars()
+        )
+    assert row.version == len(events)
     assert row.open == (row.state not in ("not_accepted", "completed", "delivered", "withdrawn"))
+    snap = service.authorizer.store.snapshot(TENANT)
+    if row.open:  # every open case waits on a named domain that exists
+        assert row.current_domain is not None and row.current_domain in snap.domains, row.state
+    check_history(service, events)
     if row.clock is None:
         assert row.due_promised is None
         return
     cal = service.calendar()
     clock = json.loads(row.clock)
+    today = china_day(service.now())
     for key, due in (("promised", row.due_promised), ("statutory", row.due_statutory)):
         inputs = DeadlineInputs.from_json(clock[key])
         assert due is not None and row.accepted_on is not None
@@ -156,6 +168,56 @@ def check_invariants(service: CaseService, sessions: sessionmaker[Session], case
                 row.accepted_on, inputs.total_days + expected.suspended_workdays
             ).value
             assert due >= with_suspensions
+        # a decided case's clock stays stopped on the decision day (第四十二条)
+        assert inputs.stopped_on == row.decided_on
+        # a suspension never counts: the elapsed working days are those outside every one
+        end = inputs.stopped_on or max(today, inputs.start)
+        assert elapsed_workdays(cal, inputs, end)[0] == oracle_elapsed(cal, inputs, end)
+
+
+def oracle_elapsed(cal: Any, inputs: DeadlineInputs, end: date) -> int:
+    """Working days in (start, end] outside every suspension's (start, end-or-now], day by day."""
+    count = 0
+    day = inputs.start + timedelta(days=1)
+    while day <= end:
+        stopped = any(s.start < day <= (s.end or end) for s in inputs.suspensions)
+        if cal.is_workday(day).value and not stopped:
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def check_history(service: CaseService, events: list[CaseEvent]) -> None:
+    """The law over the whole chain: no extension after the statutory deadline, no head
+    deciding (directly or by delegation), a decided case never reverting."""
+    snap = service.authorizer.store.snapshot(TENANT)
+    heads = {g.username for g in snap.grants if g.role == "department_head"}
+    cal = service.calendar()
+    clock: dict[str, Any] | None = None
+    decision: str | None = None
+    for ev in events:
+        changes = json.loads(ev.changes)
+        day = china_day(ev.at)
+        if ev.act == "extend":
+            assert clock is not None
+            before = DeadlineInputs.from_json(clock["statutory"])
+            assert day <= compute_deadline(cal, before, as_of=day).due, "extended too late"
+        if ev.act == "decide":
+            assert ev.actor not in heads and ev.acting_for not in heads, ev.actor
+            assert ev.role != "department_head"
+        if decision is not None:
+            assert changes.get("decision", decision) == decision, "a decision changed"
+            assert changes.get("state") not in REVERTED, f"decided, then {changes['state']}"
+        decision = changes.get("decision", decision)
+        if "clock" in changes and changes["clock"] is not None:
+            clock = json.loads(changes["clock"])
+
+
+#: The day every example starts (the clock fixture's): 10:00 on 30 September 2026 in Jianshi.
+START = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
+
+#: States a decided case never returns to.
+REVERTED = frozenset({"submitted", "correction_requested", "in_progress", "suspended"})
 
 
 def file_random_case(
@@ -187,11 +249,26 @@ def test_random_acts_by_random_people(
     service: CaseService,
     catalog: dict[str, Any],
     sessions: sessionmaker[Session],
+    clock: FixedNow,
     data: st.DataObject,
 ) -> None:
+    clock.moment = START  # each example starts on the same day
     pub, case = file_random_case(service, catalog, data)
+    run_random_acts(service, sessions, clock, data, pub, case)
+
+
+def run_random_acts(
+    service: CaseService,
+    sessions: sessionmaker[Session],
+    clock: FixedNow,
+    data: st.DataObject,
+    pub: Any,
+    case: Any,
+) -> None:
+    """Random acts on random later days (into 2027, a year the calendar does not know)."""
     check_invariants(service, sessions, case)
     for _ in range(data.draw(st.integers(1, 16), label="steps")):
+        clock.moment += timedelta(days=data.draw(st.integers(0, 9), label="days later"))
         before = load(sessions, case.number)
         was_terminal = before.state in {s.value for s in TERMINAL} or (
             before.state == "completed" and before.current_step is None
@@ -217,3 +294,64 @@ def test_random_acts_by_random_people(
         if before.state == "completed":
             assert after.state in ("completed", "delivered")
         check_invariants(service, sessions, after)
+
+
+#: The generated definitions' departments, as the demo organisation's (its staff act).
+DEMO_DEPARTMENTS = {
+    "county.mz": "county.mzj",
+    "county.wjw": "county.wjj",
+    "county.swj": "county.slj",
+    "county.ylbz": "county.ybj",
+    "county.sfj": "county.sthj",
+}
+
+
+def demo_definition(definition: ItemDefinition, data: st.DataObject) -> ItemDefinition:
+    """A generated definition run by the demo organisation, with a random extension rule."""
+    text = json.dumps(definition.canonical(), ensure_ascii=False)
+    for generated, demo in DEMO_DEPARTMENTS.items():
+        text = text.replace(f'"{generated}"', f'"{demo}"')
+    raw = json.loads(text)
+    raw["code"] = f"422822-SM-XK-{data.draw(st.integers(0, 9999), label='code'):04d}"
+    if raw["handling"] != "instant":
+        raw["limits"]["extension_days"] = data.draw(st.integers(0, 20), label="extension")
+        raw["limits"]["extension_by"] = data.draw(
+            st.sampled_from(["chief_representative", "department_head"]), label="extends"
+        )
+    return ItemDefinition.model_validate(raw)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_random_acts_on_random_definitions(
+    service: CaseService,
+    sessions: sessionmaker[Session],
+    clock: FixedNow,
+    data: st.DataObject,
+) -> None:
+    clock.moment = START
+    definition = demo_definition(data.draw(definitions(), label="definition"), data)
+    with transaction(sessions) as s:
+        pub = service.catalog.publish(s, TENANT, definition, "admin@county")
+    hall = data.draw(
+        st.sampled_from(
+            [p if not p.endswith(".*") else "township.yezhou" for p in definition.levels.accept]
+        ),
+        label="hall",
+    )
+    try:
+        application = sample_data(pub, data.draw(st.integers(0, 3), label="seed"))
+    except AssertionError:  # the sampler cannot fill every pattern field
+        reject()
+    case = service.submit(
+        Actor(f"window_clerk@{hall}"),
+        pub.code,
+        application,
+        accepting_domain=hall,
+        applicant=Applicant("谭斌", "13972800001"),
+    )
+    run_random_acts(service, sessions, clock, data, pub, case)
