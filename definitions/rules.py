@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from definitions.fieldtypes import default_registry
 from definitions.models import (
     Handling,
     ItemDefinition,
@@ -175,12 +176,26 @@ def _step_days(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
 @item_rule(
     "instant",
     "即办件当场办结：不计时限，办理环节不超过两个",
-    meaning="即办件当场办结：承诺时限为 0，各环节 days 为 0，最多两个环节（受理、办结或送达），不能有特别程序。",
-    fix="把 promised_days 和各环节 days 改为 0，只保留受理和办结（或送达）；确需审查、勘查的，改为承诺件（promised）。",
+    meaning="即办件当场办结：承诺时限为 0，各环节 days 为 0，最多两个环节（受理、办结或送达），不能有特别程序，也不能延期（extension_days）。"
+    "当场办不完时按 limits.fallback_days 转为承诺件（只有即办件可设，不超过法定时限）。",
+    fix="把 promised_days 和各环节 days 改为 0，只保留受理和办结（或送达），删除 extension_days；确需审查、勘查的，改为承诺件（promised）。",
 )
 def _instant(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    fallback = d.limits.fallback_days
     if d.handling is not Handling.INSTANT:
+        if fallback is not None:
+            yield pointer("limits", "fallback_days"), "只有即办件可以设置 fallback_days"
         return
+    if d.limits.extension_days:
+        yield (
+            pointer("limits", "extension_days"),
+            "即办件当场办结，没有可以延长的期限：删除 extension_days（不能当场办结的，用 fallback_days 转为承诺件）",
+        )
+    if fallback is not None and fallback > d.limits.statutory_days:
+        yield (
+            pointer("limits", "fallback_days"),
+            f"不能当场办结时的承诺时限 {fallback} 个工作日超过法定时限 {d.limits.statutory_days} 个工作日",
+        )
     if d.limits.promised_days != 0:
         yield pointer("limits", "promised_days"), "即办件的承诺时限必须为 0（当场办结）"
     if len(d.steps) > 2:
@@ -266,18 +281,27 @@ def _route_ends(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]
 
 @item_rule(
     "special-off-window",
-    "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口",
-    meaning="审查和特别程序（现场勘查、专家论证、集体研究等）由部门办理，不在窗口；由审查人员或首席代表办理，办完回到窗口。",
-    fix="把 review、special 环节的 at 改为 owner（或部门编号），role 改为 reviewer 或 chief_representative。",
+    "现场勘查、专家论证、集体研究等由窗口转部门办理，办完回到窗口；乡镇受理的事项，审查、入户调查和公示可在受理乡镇办理",
+    meaning="审查和特别程序（现场勘查、专家论证、集体研究、公示等）由审查人员或首席代表办理，不由窗口受理人员办理。"
+    "窗口规则管的是申请人面对谁，而不是环节在哪里办：只在乡镇受理的事项（levels.accept 只含 township.*、township.<乡镇>），"
+    "审查和特别程序可以写 at: window，在受理乡镇办理（上报件由乡镇审核、入户调查、在村公示后再上报县级部门，《社会救助暂行办法》第十一条）；"
+    "县政务服务中心受理的事项，审查和特别程序转主办部门办理，办完回到窗口。",
+    fix="把 review、special 环节的 role 改为 reviewer 或 chief_representative；县级窗口也受理的事项，把这些环节的 at 改为 owner（或部门编号）；"
+    "确属乡镇办理的，让 levels.accept 只含乡镇。",
 )
 def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
+    township_only = bool(d.levels.accept) and all(
+        p.startswith("township.") for p in d.levels.accept
+    )
     for i, step in enumerate(d.steps):
-        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.at == "window":
-            yield pointer("steps", i, "at"), "审查和特别程序由部门办理，不在窗口"
-        if step.kind in (StepKind.SPECIAL, StepKind.REVIEW) and step.role not in (
-            Role.REVIEWER,
-            Role.CHIEF_REPRESENTATIVE,
-        ):
+        if step.kind not in (StepKind.SPECIAL, StepKind.REVIEW):
+            continue
+        if step.at == "window" and not township_only:
+            yield (
+                pointer("steps", i, "at"),
+                "审查和特别程序由部门办理，不在县级窗口；只在乡镇受理的事项才可在受理乡镇办理（at: window）",
+            )
+        if step.role not in (Role.REVIEWER, Role.CHIEF_REPRESENTATIVE):
             yield pointer("steps", i, "role"), "审查和特别程序由审查人员（reviewer）或首席代表办理"
 
 
@@ -289,6 +313,12 @@ def _special_off_window(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[st
 )
 def _fee_basis(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
     refs = d.basis_refs()
+    free = d.no_fee.basis if d.no_fee is not None else None
+    if free is not None and free not in refs and "《" not in free:
+        yield (
+            pointer("no_fee", "basis"),
+            f"不收费的依据“{free}”既不是 basis 中的 ref，也不是法规名称",
+        )
     for i, fee in enumerate(d.fees):
         if not fee.basis or not fee.basis.strip():
             yield pointer("fees", i, "basis"), f"收费项“{fee.name}”没有法定依据"
@@ -368,11 +398,12 @@ def _guide(d: ItemDefinition, s: RuleSettings) -> Iterator[tuple[str, str]]:
         yield pointer("disclosure", "publish_results"), "行政许可结果应当公开（公示）"
     if d.disclosure.publish_results and not d.disclosure.result_fields:
         yield pointer("disclosure", "result_fields"), "公示结果必须列出公开的字段"
-    personal = {"id_card", "mobile", "address"}
+    types = default_registry()  # the field type says whether it identifies a person
     fields = {f.key: f for f in d.form.all_fields()}
     for i, key in enumerate(d.disclosure.result_fields):
         f = fields.get(key)
-        if f is not None and f.type in personal:
+        plugin = types.get(f.type) if f is not None else None
+        if f is not None and plugin is not None and plugin.personal:
             yield (
                 pointer("disclosure", "result_fields", i),
                 f"公示结果不得公开个人信息字段“{f.label}”（{f.type}）",

@@ -129,6 +129,8 @@ class GuideView:
     complaint: str
     basis: list[BasisView]
     faq: list[tuple[str, str]] = field(default_factory=list)
+    #: the decision's wording, grant and refusal (准予许可 / 不予许可, 予以公开 / 不予公开 …)
+    outcomes: tuple[str, str] = ("准予许可", "不予许可")
 
 
 def _money(value: Decimal | None) -> str:
@@ -329,4 +331,5 @@ def guide_view(
         complaint=item.service.complaint,
         basis=[BasisView(b.title, b.text) for b in item.basis],
         faq=[(q.question, q.answer) for q in item.disclosure.faq],
+        outcomes=(item.decision.grant, item.decision.deny),
     )

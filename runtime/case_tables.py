@@ -182,6 +182,8 @@ class CaseFee(Base):
     waived: Mapped[bool] = mapped_column(Boolean, default=False)
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the quantity a per-unit or tiered line was priced on, as decimal text (migration 0009)
+    quantity: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class Counter(Base):

@@ -139,7 +139,7 @@ def diff(case: Case | CaseRecord, new_values: Mapping[str, Any]) -> dict[str, An
 # ----------------------------------------------------------------- fee and material rows
 
 #: The columns of a fee row carried in its events (the row's identity is its fee_key).
-FEE_COLUMNS = ("name", "amount", "basis", "waived", "paid_at", "payment_ref")
+FEE_COLUMNS = ("name", "amount", "basis", "waived", "paid_at", "payment_ref", "quantity")
 #: The columns of a material row carried in the event that received it.
 MATERIAL_COLUMNS = (
     "material_key",

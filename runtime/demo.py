@@ -175,7 +175,12 @@ class DemoDriver:
                 and not paid
                 and pub.compiled.fees_for(pub.compiled.clean(data))
             ):
-                case = svc.assess_fee(clerk, number, at=later())
+                found = {  # a fee assessed at this step, on the quantity found here
+                    f.key: str(rng.randint(10, 150))
+                    for f in pub.definition.fees
+                    if f.assessed_at is not None and f.assessed_at.step == step.key
+                }
+                case = svc.assess_fee(clerk, number, quantities=found, at=later())
                 if not case.fee_paid:
                     case = svc.record_payment(
                         clerk, number, payment_ref=f"JF{rng.randint(100000, 999999)}", at=later()

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
 from definitions.canonical import canonical_json
-from definitions.models import Handling
+from definitions.models import Handling, ItemDefinition
 from runtime.acts.context import Ctx, Situation
 from runtime.acts.registry import Choice, Texts, When, act
 from runtime.acts.rules import (
@@ -34,39 +34,79 @@ def _needed(s: Situation) -> tuple[tuple[str, str], ...]:
 
 
 def _accept_guard(s: Situation, choice: str | None) -> str | None:
+    if choice == "fallback" and not _falls_back(s.pub.definition):
+        return "本事项不是可转为承诺件的即办件"
     return not_in_state(s, PRE_ACCEPT, "受理") or unpaid(s, s.case.decision)
+
+
+def _falls_back(item: ItemDefinition) -> bool:
+    return item.handling is Handling.INSTANT and item.limits.fallback_days is not None
+
+
+def _accept_text(t: Texts) -> dict[str, Any]:
+    args: dict[str, Any] = {"received": [{"key": k} for k in t.many("received")]}
+    if t.one("value") == "fallback":
+        args.update(fallback=True, reason=t.one("reason"))
+    return args
 
 
 @act(
     "accept",
     rank=10,
     guard=_accept_guard,
-    choices=[Choice("受理（材料已齐全）", materials=_needed)],
-    text=lambda t: {"received": [{"key": k} for k in t.many("received")]},
-    done="已受理",
+    choices=[
+        Choice("受理（材料已齐全）", materials=_needed),
+        Choice(
+            "受理（不能当场办结，转为承诺件）",
+            value="fallback",
+            reason="不能当场办结的原因",
+            materials=_needed,
+        ),
+    ],
+    text=_accept_text,
+    done=lambda a: "已受理，转为承诺件" if a.get("fallback") else "已受理",
+    choice_of=lambda a: "fallback" if a.get("fallback") else None,
 )
-def accept(c: Ctx, *, received: Sequence[Mapping[str, Any]] = (), **_: Unpack[When]) -> None:
-    """受理: every required material is in; the clock starts (none for instant items)."""
+def accept(
+    c: Ctx,
+    *,
+    received: Sequence[Mapping[str, Any]] = (),
+    fallback: bool = False,
+    reason: str = "",
+    **_: Unpack[When],
+) -> None:
+    """受理: every required material is in; the clock starts (none for instant items).
+
+    An instant item (即办件) the window cannot finish on the spot becomes a promised item
+    with its ``limits.fallback_days`` (the clerk says why); its deadlines are computed
+    now, from today (e.g. 《市场主体登记管理条例》第十九条: 不能当场登记的，应当在3个
+    工作日内予以登记)."""
+    item = c.pub.definition
+    if fallback and not _falls_back(item):
+        raise WrongState("本事项不是可转为承诺件的即办件")
+    why = required_reason(reason, "请说明不能当场办结的原因") if fallback else ""
     receive_materials(c, received, seq=c.record.version + 1)
     absent = missing_materials(c)
     if absent:
         names = "、".join(m["name"] for m in absent)
         raise WrongState(f"材料不齐，不能受理；请一次性告知申请人补正：{names}")
-    item = c.pub.definition
     c.values.update(accepted_by_user_id=c.actor_id, accepted_on=c.today, missing_materials="[]")
-    if item.handling is not Handling.INSTANT:
+    promised, statutory = item.limits.promised_days, item.limits.statutory_days
+    if fallback:
+        assert item.limits.fallback_days is not None
+        promised = item.limits.fallback_days
+        c.reason = f"不能当场办结，转为承诺件，承诺{promised}个工作日内办结。原因：{why}"
+    if item.handling is not Handling.INSTANT or fallback:
         clock = {
-            "promised": DeadlineInputs(
-                c.today, item.limits.promised_days, limit_name="承诺时限"
-            ).to_json(),
-            "statutory": DeadlineInputs(
-                c.today, item.limits.statutory_days, limit_name="法定时限"
-            ).to_json(),
+            "promised": DeadlineInputs(c.today, promised, limit_name="承诺时限").to_json(),
+            "statutory": DeadlineInputs(c.today, statutory, limit_name="法定时限").to_json(),
         }
         c.values["clock"] = canonical_json(clock)
         deadlines(c)
     c.values["state"] = State.IN_PROGRESS.value
     advance(c)
+    if fallback:  # an instant item's steps have no budgets: the rest is due by the promise
+        c.values["step_due"] = c.values.get("due_promised")
 
 
 def _correction_text(t: Texts) -> dict[str, Any]:

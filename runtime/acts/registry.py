@@ -57,6 +57,7 @@ class Offer:
     days: bool = False
     payment: bool = False
     materials: tuple[tuple[str, str], ...] = ()  # (key, name) to tick as received
+    quantities: tuple[tuple[str, str], ...] = ()  # (input name, label) of numbers to enter
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Choice:
     days: bool = False
     payment: bool = False
     materials: Callable[[Situation], tuple[tuple[str, str], ...]] | None = None
+    quantities: Callable[[Situation], tuple[tuple[str, str], ...]] | None = None
 
     def offer(self, act: str, s: Situation) -> Offer:
         return Offer(
@@ -81,6 +83,7 @@ class Choice:
             self.days,
             self.payment,
             self.materials(s) if self.materials is not None else (),
+            self.quantities(s) if self.quantities is not None else (),
         )
 
 

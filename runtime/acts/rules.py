@@ -18,13 +18,16 @@ from sqlalchemy import Table, bindparam, select
 from db.prepared import Prepared
 from definitions.canonical import canonical_json
 from definitions.models import Handling, ItemDefinition, Step, StepKind
+from definitions.procedures import DayUnit
 from rbac.targets import deciding_domain
 from runtime.acts.context import Ctx, Situation
+from runtime.acts.fee_rows import later_here, unassessed_refusal
 from runtime.case_tables import CaseMaterial
 from runtime.clock import (
     WAIT_PAYMENT,
     DeadlineInputs,
     Suspension,
+    calendar_due,
     compute_deadline,
     step_deadline,
 )
@@ -72,7 +75,13 @@ def unpaid(s: Situation, decision: str | None) -> str | None:
     """Why the current step cannot be left yet: its fee is not assessed or not paid (a
     denial, ``decision`` as the act leaves it, is handed over without payment)."""
     step = s.step
-    if step is None or not step.requires_payment or decision == "denied":
+    if step is None or decision == "denied":
+        return None
+    if later_here(s):  # a fee assessed at this step on the actual quantity (fee_rows)
+        refusal = unassessed_refusal(s)
+        if refusal is not None:
+            return refusal
+    if not step.requires_payment:
         return None
     if not s.pub.compiled.fees_for(s.data):
         return None
@@ -181,6 +190,8 @@ def enter(c: Ctx, index: int) -> None:
 def step_due(c: Ctx, step: Step) -> date | None:
     if c.pub.definition.handling is Handling.INSTANT:
         return None
+    if step.day_unit is DayUnit.CALENDAR:  # 自然日: weekends and holidays count
+        return calendar_due(c.today, step.days)
     return step_deadline(c.work_calendar, c.today, step.days, step_name=step.name or step.key).due
 
 

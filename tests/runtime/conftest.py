@@ -269,7 +269,13 @@ def advance(service: CaseService, pub: Any, case: Any, **kw: Any) -> Any:
     clerk = Actor(f"window_clerk@{case.accepting_domain}")
     if step.requires_payment and pub.compiled.fees_for(json.loads(case.data)):
         if case.fee_total == "0.00" and case.fee_paid:
-            case = service.assess_fee(clerk, number, **kw)
+            # a fee assessed at this step is priced on the quantity found here (45 units)
+            found = {
+                f.key: "45"
+                for f in pub.definition.fees
+                if f.assessed_at is not None and f.assessed_at.step == step.key
+            }
+            case = service.assess_fee(clerk, number, quantities=found, **kw)
         if not case.fee_paid:
             case = service.record_payment(clerk, number, payment_ref="JF000001", **kw)
     kind = step.kind

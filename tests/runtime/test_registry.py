@@ -55,7 +55,11 @@ def good_arguments(act: str, choice: Choice, pub: Any, case: CaseRecord) -> dict
     """Arguments that the act's own checks accept (reasons given, materials all in)."""
     reason = "依法审查，理由充分"
     return {
-        "accept": lambda: {"received": required_materials(pub, json.loads(case.data))},
+        "accept": lambda: {
+            "received": required_materials(pub, json.loads(case.data)),
+            # 即办件 the window cannot finish on the spot: the reason makes it a promised item
+            **({"fallback": True, "reason": reason} if choice.value == "fallback" else {}),
+        },
         "request_correction": lambda: {"missing": [pub.definition.materials[0].key]},
         "refuse": lambda: {"reason": reason},
         "review": lambda: {"opinion": reason},
@@ -65,7 +69,13 @@ def good_arguments(act: str, choice: Choice, pub: Any, case: CaseRecord) -> dict
         "decide": lambda: {"approve": choice.value == "approve", "reason": reason},
         "countersign": lambda: {"agree": choice.value == "agree", "opinion": reason},
         "extend": lambda: {"days": 1, "reason": reason},
-        "assess_fee": lambda: {},
+        "assess_fee": lambda: {  # a fee assessed at this step: the quantity found here
+            "quantities": {
+                f.key: "45"
+                for f in pub.definition.fees
+                if f.assessed_at is not None and f.assessed_at.step == case.current_step
+            }
+        },
         "record_payment": lambda: {"payment_ref": "JF20260001"},
         "withdraw": lambda: {"reason": reason},
     }.get(act, dict)()
