@@ -21,6 +21,7 @@ from web.public.evaluate import (
     EvaluationFiguresController,
     RectificationController,
 )
+from web.public.opendata import OpenDataController
 from web.public.publicity import PublicityController
 from web.public.sms import sms_inbound
 
@@ -45,6 +46,7 @@ PUBLIC_ROUTES: list[Any] = [
     RectificationController,
     ComplaintController,
     PublicityController,
+    OpenDataController,
     sms_inbound,
     _assets(),
 ]
