@@ -83,6 +83,9 @@ class FieldType:
     container: ClassVar[bool] = False
     #: Its value is an uploaded file's reference (the upload door resolves it).
     accepts_uploads: ClassVar[bool] = False
+    #: Its value identifies a person (an ID number, a phone, an address): never among an
+    #: item's published results (政府信息公开条例), masked (:meth:`masked`) where shown.
+    personal: ClassVar[bool] = False
     #: The on-screen keyboard of its input (HTML ``inputmode``) and its ``autocomplete``.
     input_mode: ClassVar[str | None] = None
     autocomplete: ClassVar[str | None] = None
@@ -115,6 +118,10 @@ class FieldType:
     def sample(self, field: FormField, rng: random.Random, row: RowSampler) -> Any:
         """A plausible value for sample applications; None leaves the field empty."""
         return None
+
+    def masked(self, text: str) -> str:
+        """The value as shown to the public (personal types hide most of it)."""
+        return text
 
     def accepted(self, field: FormField) -> list[str]:
         """Content types an upload to this field may have (types that accept uploads)."""

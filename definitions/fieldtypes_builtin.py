@@ -125,11 +125,15 @@ class AddressType(TextType):
     name = "address"
     title = "地址"
     widget = "address"
+    personal = True
     options = frozenset({"max_length"})
     default_max = DEFAULT_TEXT_MAX_LENGTH
 
     def sample(self, field: FormField, rng: random.Random, row: RowSampler) -> Any:
         return sampledata.address(rng)[: field.max_length or 200]
+
+    def masked(self, text: str) -> str:
+        return text[:6] + "……" if len(text) > 6 else text
 
 
 class NumberType(FieldType):
@@ -320,6 +324,7 @@ class IdCardType(FieldType):
     name = "id_card"
     title = "居民身份证号码"
     widget = "id_card"
+    personal = True
     format_name = "id_card"
 
     def schema(self, field: FormField, build_object: ObjectSchemaBuilder) -> JSON:
@@ -333,6 +338,9 @@ class IdCardType(FieldType):
 
     def check_format(self, value: str) -> bool:
         return id_card_ok(value)
+
+    def masked(self, text: str) -> str:
+        return text[:6] + "*" * 8 + text[-4:] if len(text) == 18 else "*" * len(text)
 
     def sample(self, field: FormField, rng: random.Random, row: RowSampler) -> Any:
         return sampledata.id_card(rng)
@@ -368,6 +376,7 @@ class MobileType(FieldType):
     name = "mobile"
     title = "手机号码"
     widget = "tel"
+    personal = True
     input_mode = "tel"
     autocomplete = "tel"
     format_name = "mobile"
@@ -387,6 +396,9 @@ class MobileType(FieldType):
 
     def check_format(self, value: str) -> bool:
         return bool(mobile_pattern().fullmatch(value))
+
+    def masked(self, text: str) -> str:
+        return text[:3] + "****" + text[-4:] if len(text) == 11 else "*" * len(text)
 
     def sample(self, field: FormField, rng: random.Random, row: RowSampler) -> Any:
         return f"139{rng.randint(0, 99999999):08d}"

@@ -407,8 +407,8 @@ class Step(_Model):
     )
     unit: DayUnit | None = Field(
         default=None,
-        description="special: whether `days` are working days (`working`, the default) or calendar "
-        "days (`calendar`, 自然日: a 7-day publicity counts weekends and holidays).",
+        description="Whether `days` are working days (`working`, the default) or calendar days "
+        "(`calendar`, 自然日: a 7-day publicity counts weekends and holidays).",
     )
     departments: list[DomainName] | None = Field(
         default=None, description="countersign: the departments that must all agree."

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from definitions.registry import Registry
 
-#: Keys of a step every kind accepts.
+#: Keys of a step every kind accepts (``unit``: a budget in working or calendar days).
 STEP_COMMON_KEYS: frozenset[str] = frozenset(
-    {"key", "kind", "name", "at", "role", "days", "when", "requires_payment"}
+    {"key", "kind", "name", "at", "role", "days", "unit", "when", "requires_payment"}
 )
 
 
@@ -45,7 +45,7 @@ class StepKindRegistry(Registry[StepKindPlugin]):
     kind = "step kind"
 
 
-_SPECIAL_KEYS = frozenset({"procedure", "counts_toward_limit", "unit"})
+_SPECIAL_KEYS = frozenset({"procedure", "counts_toward_limit"})
 
 BUILTIN_STEP_KINDS: tuple[StepKindPlugin, ...] = (
     StepKindPlugin("accept", "受理", "accept"),

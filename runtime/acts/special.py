@@ -9,15 +9,12 @@ days: weekends and holidays count (:func:`runtime.clock.calendar_due`).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Unpack
 
-from definitions.models import Handling, Step, StepKind
-from definitions.procedures import DayUnit
+from definitions.models import Step, StepKind
 from runtime.acts.context import Ctx, Situation
 from runtime.acts.registry import Choice, When, act
 from runtime.acts.rules import advance, not_at_step, resume, step_due, suspend, unpaid
-from runtime.clock import calendar_due
 from runtime.states import State
 
 
@@ -32,13 +29,6 @@ def _label(s: Situation) -> str:
     if step.name:
         return step.name
     return procedure_name(step) if step.procedure is not None else "特别程序"
-
-
-def special_due(c: Ctx, step: Step) -> date | None:
-    """The procedure's own limit: working days by the calendar, or calendar days."""
-    if step.day_unit is DayUnit.CALENDAR and c.pub.definition.handling is not Handling.INSTANT:
-        return calendar_due(c.today, step.days)
-    return step_due(c, step)
 
 
 def _start_guard(s: Situation, choice: str | None) -> str | None:
@@ -73,7 +63,7 @@ def start_special(c: Ctx, *, note: str = "", **_: Unpack[When]) -> None:
     c.notify_extra["wording"] = step.wording
     c.values["special_running"] = True
     c.values["step_started_on"] = c.today
-    c.values["step_due"] = special_due(c, step)
+    c.values["step_due"] = step_due(c, step)  # working or calendar days (step.unit)
     c.notify_extra["counts"] = "计入办理时限" if step.counts else "不计入法定办理时限"
     if c.case.decision is not None:  # after the decision the clock has stopped (第四十二条):
         c.notify_extra["counts"] = "不计入法定办理时限（已作出决定）"  # the step's own budget only

@@ -104,17 +104,12 @@ def test_the_applicant_is_told_in_working_or_calendar_days() -> None:
         and counted.wording == "因征求第三方意见需要，办理期间 7 个工作日（计入办理时限）"
     )
     assert special("hearing", counts_toward_limit=True).counts is True
+    # any step's own budget may be in calendar days; a unit is one of the two
+    review = {"key": "r", "kind": "review", "at": "owner", "role": "reviewer", "days": 1}
+    assert Step.model_validate({**review, "unit": "calendar"}).day_unit is DayUnit.CALENDAR
+    assert Step.model_validate(review).day_unit is DayUnit.WORKING
     with pytest.raises(ValidationError, match="unit"):
-        Step.model_validate(
-            {
-                "key": "r",
-                "kind": "review",
-                "at": "owner",
-                "role": "reviewer",
-                "days": 1,
-                "unit": "calendar",
-            }
-        )
+        Step.model_validate({**review, "unit": "lunar"})
 
 
 def test_a_countys_own_kind_validates_only_through_the_compiler_that_has_it() -> None:
@@ -279,3 +274,11 @@ def _good() -> dict[str, Any]:
 def test_the_committed_schema_knows_the_new_keys() -> None:
     text = (Path(REPO) / "definitions" / "schema" / "item.schema.json").read_text(encoding="utf-8")
     assert '"unit"' in text and "calendar" in text
+
+
+def test_personal_types_say_so_and_mask_themselves() -> None:
+    reg = default_registry()
+    assert sorted(t.name for t in reg if t.personal) == ["address", "id_card", "mobile"]
+    assert reg["id_card"].masked("42282219900101001X") == "422822********001X"
+    assert reg["mobile"].masked("13972800001") == "139****0001"
+    assert reg["text"].masked("建始县好味道餐饮店") == "建始县好味道餐饮店"

@@ -189,6 +189,27 @@ def test_a_calendar_day_publicity_over_national_day_ends_seven_days_later(
     assert wording in sms(sessions, number, "special_started")
 
 
+def test_a_steps_own_budget_in_calendar_days(
+    org: None, sessions: sessionmaker[Session], clock: FixedNow
+) -> None:
+    """Not only special procedures: a review budgeted in calendar days is due that many
+    days later, holidays counted (the step-overrun card reads this date)."""
+    service = make_service(sessions, clock, Compiler())
+    raw = food_with({"procedure": "site_inspection", "days": 1})
+    raw["steps"][2] = {
+        "key": "review",
+        "kind": "review",
+        "at": "owner",
+        "role": "reviewer",
+        "days": 3,
+        "unit": "calendar",
+    }
+    number = at_special(service, sessions, raw)
+    service.start_special(REVIEWER, number)
+    case = service.finish_special(REVIEWER, number, result="现场符合要求")
+    assert case.current_step == "review" and case.step_due == date(2026, 10, 3)
+
+
 def test_boundaries_of_calendar_days() -> None:
     from runtime.clock import calendar_due
 
