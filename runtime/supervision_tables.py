@@ -91,10 +91,12 @@ class SupervisionWatch(Base):
     __tablename__ = "supervision_watch"
     __table_args__ = (
         UniqueConstraint("tenant", "case_id"),
-        Index("ix_sup_watch_warn", "tenant", "warn_on", "due"),
-        Index("ix_sup_watch_owner", "tenant", "owner_domain", "warn_on"),
-        Index("ix_sup_watch_hall", "tenant", "accepting_domain", "warn_on"),
-        Index("ix_sup_watch_item", "tenant", "item_code", "warn_on"),
+        # read in due-date order (fewest working days left first), warn_on filtered
+        # from the index itself: the first page stops after a page of warned cases
+        Index("ix_sup_watch_due", "tenant", "due", "number", "warn_on"),
+        Index("ix_sup_watch_owner", "tenant", "owner_domain", "due", "number", "warn_on"),
+        Index("ix_sup_watch_hall", "tenant", "accepting_domain", "due", "number", "warn_on"),
+        Index("ix_sup_watch_item", "tenant", "item_code", "due", "number", "warn_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

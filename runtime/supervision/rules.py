@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, tuple_
 
 from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case
@@ -180,8 +180,7 @@ def _candidates(tenant: str, today: date, f: Filters) -> Any:
         q = q.where(w.item_code == f.item)
     if f.severity == "red":
         q = q.where(w.due < today)
-    # soonest due first (fewest working days left), undated after them
-    return q.order_by(w.due.is_(None), w.due, w.number)
+    return q
 
 
 def warnings(
@@ -224,25 +223,54 @@ def _judged(
     waiting_days: int,
     chunk: int,
 ) -> Iterator[Watched]:
-    query = _candidates(tenant, today, filters)
-    start = 0
+    """Candidates in order of working days left: the dated ones by (due, number) — an
+    ordered range of ``ix_sup_watch_due`` (or of the filter's own index), read a chunk at
+    a time by keyset — then the undated ones (decided, waiting) by number."""
+    w = WATCH.c
+    base = _candidates(tenant, today, filters)
+    dated = base.where(w.due.is_not(None)).order_by(w.due, w.number)
+    last: tuple[Any, Any] | None = None
     while True:
-        rows = list(conn.execute(query.limit(chunk).offset(start)))
-        if not rows:
-            return
-        cases = _cases(conn, tenant, [r.case_id for r in rows])
-        for r in rows:
-            case = cases.get(r.case_id)
-            if case is None:
-                continue
-            watched = judge(
-                calendar, r, case, today, yellow_share=yellow_share, waiting_days=waiting_days
-            )
-            if watched.warnings:
-                yield watched
+        q = dated if last is None else dated.where(tuple_(w.due, w.number) > tuple_(*last))
+        rows = list(conn.execute(q.limit(chunk)))
+        yield from _judge_rows(conn, calendar, tenant, today, rows, yellow_share, waiting_days)
+        if len(rows) < chunk:
+            break
+        last = (rows[-1].due, rows[-1].number)
+    if filters.severity == "red":
+        return
+    undated = base.where(w.due.is_(None)).order_by(w.number)
+    after: str | None = None
+    while True:
+        q = undated if after is None else undated.where(w.number > after)
+        rows = list(conn.execute(q.limit(chunk)))
+        yield from _judge_rows(conn, calendar, tenant, today, rows, yellow_share, waiting_days)
         if len(rows) < chunk:
             return
-        start += chunk
+        after = rows[-1].number
+
+
+def _judge_rows(
+    conn: Connection,
+    calendar: WorkCalendar,
+    tenant: str,
+    today: date,
+    rows: list[Any],
+    yellow_share: float,
+    waiting_days: int,
+) -> Iterator[Watched]:
+    if not rows:
+        return
+    cases = _cases(conn, tenant, [r.case_id for r in rows])
+    for r in rows:
+        case = cases.get(r.case_id)
+        if case is None:
+            continue
+        watched = judge(
+            calendar, r, case, today, yellow_share=yellow_share, waiting_days=waiting_days
+        )
+        if watched.warnings:
+            yield watched
 
 
 def _cases(conn: Connection, tenant: str, ids: Sequence[int]) -> dict[int, Any]:

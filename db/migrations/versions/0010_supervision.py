@@ -153,20 +153,26 @@ def upgrade() -> None:
     op.create_index(
         "ix_sup_watch_hall",
         "supervision_watch",
-        ["tenant", "accepting_domain", "warn_on"],
+        ["tenant", "accepting_domain", "due", "number", "warn_on"],
         unique=False,
     )
     op.create_index(
-        "ix_sup_watch_item", "supervision_watch", ["tenant", "item_code", "warn_on"], unique=False
+        "ix_sup_watch_item",
+        "supervision_watch",
+        ["tenant", "item_code", "due", "number", "warn_on"],
+        unique=False,
     )
     op.create_index(
         "ix_sup_watch_owner",
         "supervision_watch",
-        ["tenant", "owner_domain", "warn_on"],
+        ["tenant", "owner_domain", "due", "number", "warn_on"],
         unique=False,
     )
     op.create_index(
-        "ix_sup_watch_warn", "supervision_watch", ["tenant", "warn_on", "due"], unique=False
+        "ix_sup_watch_due",
+        "supervision_watch",
+        ["tenant", "due", "number", "warn_on"],
+        unique=False,
     )
     op.create_table(
         "supervision_card_entry",
@@ -193,7 +199,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("supervision_card_entry")
-    op.drop_index("ix_sup_watch_warn", table_name="supervision_watch")
+    op.drop_index("ix_sup_watch_due", table_name="supervision_watch")
     op.drop_index("ix_sup_watch_owner", table_name="supervision_watch")
     op.drop_index("ix_sup_watch_item", table_name="supervision_watch")
     op.drop_index("ix_sup_watch_hall", table_name="supervision_watch")
