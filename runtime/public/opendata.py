@@ -2,8 +2,8 @@
 published item and the public figures per department, as rows for JSON and CSV under
 stable URLs (web/public/opendata.py), each with its licence.
 
-The item rows come from the published definitions only (what the guide shows); the figures
-are counts per department: cases accepted, completed, completed by the promised date,
+The item rows are made in web/public/opendata.py from the guide's view of each published
+definition (what the guide shows, nothing more); the figures here are counts per department: cases accepted, completed, completed by the promised date,
 ratings and satisfaction, complaints — aggregates only, never a case.
 """
 
@@ -16,11 +16,9 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from renderer.guide import guide_view
 from runtime.case_tables import Case
 from runtime.public.evaluations import department_figures
 from runtime.public_tables import Complaint
-from runtime.publishing import Published
 
 LICENCE = (
     "本数据由建始县政务服务中心依《中华人民共和国政府信息公开条例》主动公开，"
@@ -60,38 +58,6 @@ FIGURE_COLUMNS = (
     "bad_ratings",
     "complaints",
 )
-
-
-def item_rows(pubs: list[Published], titles: Mapping[str, str], site: str) -> list[dict[str, Any]]:
-    rows = []
-    for pub in pubs:
-        g = guide_view(pub.definition, pub.version, titles)
-        fees = "；".join(f"{f.name}：{f.standard}" for f in g.fees) or (g.no_fee or "不收费")
-        rows.append(
-            {
-                "code": g.code,
-                "version": g.version,
-                "name": g.name,
-                "category": g.category,
-                "handling": g.handling,
-                "department": g.department,
-                "statutory_days": g.statutory_days,
-                "promised_days": g.promised_days,
-                "compression": g.compression or "",
-                "online": g.online,
-                "max_visits": g.max_visits,
-                "accept_at": "、".join(g.accept_at),
-                "location": g.location,
-                "hours": g.hours,
-                "phone": g.phone,
-                "complaint": g.complaint,
-                "fees": fees,
-                "materials": "、".join(m.name for m in g.materials),
-                "basis": "；".join(b.title for b in g.basis),
-                "guide_url": f"{site}/services/{g.code}",
-            }
-        )
-    return rows
 
 
 def figure_rows(session: Session, tenant: str, titles: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.response import Response
 
-from runtime.public.opendata import FIGURE_COLUMNS, ITEM_COLUMNS, LICENCE, figure_rows, item_rows
+from renderer.guide import guide_view
+from runtime.public.opendata import FIGURE_COLUMNS, ITEM_COLUMNS, LICENCE, figure_rows
+from runtime.publishing import Published
 from web.deps import house_of
 from web.public.common import catalogue, titles
 
@@ -49,6 +52,38 @@ def _csv(kind: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Res
             "Cache-Control": "public, max-age=300",
         },
     )
+
+
+def item_rows(pubs: list[Published], titles: Mapping[str, str], site: str) -> list[dict[str, Any]]:
+    rows = []
+    for pub in pubs:
+        g = guide_view(pub.definition, pub.version, titles)
+        fees = "；".join(f"{f.name}：{f.standard}" for f in g.fees) or (g.no_fee or "不收费")
+        rows.append(
+            {
+                "code": g.code,
+                "version": g.version,
+                "name": g.name,
+                "category": g.category,
+                "handling": g.handling,
+                "department": g.department,
+                "statutory_days": g.statutory_days,
+                "promised_days": g.promised_days,
+                "compression": g.compression or "",
+                "online": g.online,
+                "max_visits": g.max_visits,
+                "accept_at": "、".join(g.accept_at),
+                "location": g.location,
+                "hours": g.hours,
+                "phone": g.phone,
+                "complaint": g.complaint,
+                "fees": fees,
+                "materials": "、".join(m.name for m in g.materials),
+                "basis": "；".join(b.title for b in g.basis),
+                "guide_url": f"{site}/services/{g.code}",
+            }
+        )
+    return rows
 
 
 class OpenDataController(Controller):
