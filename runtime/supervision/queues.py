@@ -124,7 +124,7 @@ def queues(
                     title,
                     r.department,
                     r.due,
-                    f"/supervision/cases/{r.case_number}",
+                    "/rectifications",
                 )
             )
     for card in cards.list_cards(

@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from rbac.acts import ACT_NAMES
 from runtime.supervision import cards as card_ledger
+from runtime.supervision.queues import queues
 from runtime.supervision.replay import replay
 from runtime.supervision.rules import KIND_NAMES, SEVERITY_NAMES, Filters, warnings
 from runtime.supervision_tables import SupervisionFinding
 from web.deps import HouseDep, UserDep
 from web.pages import render_page
 from web.supervision.common import GUARDS, item_names, visible_case
+from web.supervision.queues import QUEUE_NAMES
 from web.supervision.scope import china_today, scope_of, titles
 
 RULE_NAMES = {
@@ -76,6 +78,15 @@ class WarningsController(Controller):
                 offset=(page - 1) * size,
             )
             findings = _findings(s, tenant, scope.domains)
+            tasks = queues(conn, calendar, tenant, today, scope.domains)
+        # complaints, rectifications and cards near or past their deadlines
+        due_soon = {
+            key: (
+                sum(t.severity == "red" for t in items),
+                sum(t.severity == "yellow" for t in items),
+            )
+            for key, items in tasks.items()
+        }
         return render_page(
             request,
             "supervision/warnings.html",
@@ -94,6 +105,8 @@ class WarningsController(Controller):
                 "findings": findings,
                 "rule_names": RULE_NAMES,
                 "yellow_share": settings.yellow_card_share,
+                "due_soon": due_soon,
+                "queue_names": QUEUE_NAMES,
             },
         )
 

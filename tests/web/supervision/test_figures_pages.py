@@ -178,6 +178,9 @@ def test_queues_show_deadlines_and_warnings(
     assert "TS0001" in complaints and "已超期" in complaints
     rect = r.text.split('id="queue-rectifications"', 1)[1].split("</table>", 1)[0]
     assert late_cases["yezhou"] in rect and "已超期" not in rect
+    warned = c.get("/supervision/").text.split('id="due-soon"', 1)[1].split("</table>", 1)[0]
+    complaints_row = next(r for r in warned.split("<tr>") if "投诉（受理与答复）" in r)
+    assert 'card-red">1<' in complaints_row  # the complaint past its acceptance deadline
     head = login("department_head@county.scjg").get("/supervision/queues")
     assert "TS0001" in head.text
     other = login("department_head@county.zjj").get("/supervision/queues")
