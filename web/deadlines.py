@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from runtime.calendar import WorkCalendar, weekday_zh
 from runtime.clock import DeadlineInputs, compute_deadline
@@ -27,25 +26,10 @@ class DeadlineView:
     provisional: bool
     missing_years: tuple[int, ...]
     explanation: str
-    days: int  # the limit plus extensions, in working days
+    working_days: int  # the limit plus extensions
     extended_days: int
     stopped_on: date | None  # the decision day: the clock stopped there
     on_time: bool | None  # whether the decision came in time (None while running)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "due": self.due.isoformat(),
-            "due_text": self.due_text,
-            "provisional": self.provisional,
-            "missing_years": list(self.missing_years),
-            "explanation": self.explanation,
-            "working_days": self.days,
-            "extended_days": self.extended_days,
-            "stopped_on": self.stopped_on.isoformat() if self.stopped_on else None,
-            "on_time": self.on_time,
-        }
 
 
 def deadline_views(clock: str | None, calendar: WorkCalendar, today: date) -> list[DeadlineView]:
@@ -72,7 +56,7 @@ def deadline_views(clock: str | None, calendar: WorkCalendar, today: date) -> li
                 provisional=d.provisional,
                 missing_years=d.missing_years,
                 explanation=d.explain(),
-                days=inputs.total_days,
+                working_days=inputs.total_days,
                 extended_days=inputs.total_days - inputs.days,
                 stopped_on=stopped,
                 on_time=None if stopped is None else stopped <= d.due,
