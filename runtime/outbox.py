@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +41,17 @@ class GatewayError(BanshiError):
     code = "gateway_unavailable"
     default_message = "短信通知暂时无法发送，系统会稍后重试"
     public = False
+    #: True: never retried (the provider refused the message itself)
+    permanent = False
+
+
+class GatewayRejected(GatewayError):
+    """The provider refused the message itself (a 4xx: bad number, bad signature): trying
+    again cannot help, so it goes straight to the dead-letter list."""
+
+    code = "gateway_rejected"
+    default_message = "短信服务商拒收了这条通知，不再重试"
+    permanent = True
 
 
 class Gateway(Protocol):
@@ -71,6 +82,25 @@ class RecordingGateway:
                 )
         except IntegrityError:
             pass  # delivered by an earlier, interrupted attempt: never twice
+
+
+def gateway_for(settings: Any, sessions: sessionmaker[Session]) -> Gateway:
+    """The gateway ``BANSHI_SMS_GATEWAY`` names: ``record`` (the default: messages are
+    recorded in ``sent_message``, none leaves) or ``http`` (a provider, runtime/sms_http.py,
+    configured by ``BANSHI_SMS_HTTP_URL``, ``_KEY``, ``_SIGNATURE``, ``_SENDER``)."""
+    if getattr(settings, "sms_gateway", "record") != "http":
+        return RecordingGateway(sessions)
+    from runtime.sms_http import HttpGateway, HttpSmsConfig
+
+    return HttpGateway(
+        HttpSmsConfig(
+            url=settings.sms_http_url or "",
+            key=settings.sms_http_key or "",
+            signature=settings.sms_http_signature,
+            sender=settings.sms_http_sender,
+            timeout_s=settings.sms_http_timeout_s,
+        )
+    )
 
 
 @dataclass
@@ -146,8 +176,8 @@ class OutboxWorker:
                 message.attempts += 1
                 message.last_error = str(exc)[:1000]
                 message.claimed_until = None
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.status = "failed"
+                if message.attempts >= MAX_ATTEMPTS or exc.permanent:
+                    message.status = "failed"  # the dead-letter list (``banshi outbox``)
                 else:
                     message.next_attempt_at = self.now() + backoff(message.attempts)
                 return message.status if message.status == "failed" else "retry"
@@ -167,6 +197,14 @@ class OutboxWorker:
                 report.retried += 1
             elif status == "failed":
                 report.failed += 1
+        # the public side's messages that belong to no case event (codes, replies to SMS
+        # queries, complaint notices): the same gateway, the same rules
+        from runtime.public.messages import deliver_public
+
+        public = deliver_public(self.sessions, self.gateway, self.now, batch=self.batch)
+        report.sent += public.sent
+        report.retried += public.retried
+        report.failed += public.failed
         return report
 
     def run_forever(

@@ -10,7 +10,7 @@ import typer
 from house.settings import load_settings
 from house.wiring import build_house
 from runtime.checkpoints import AuditKeyError, Sealer
-from runtime.outbox import OutboxWorker
+from runtime.outbox import OutboxWorker, gateway_for
 
 app = typer.Typer()
 
@@ -25,7 +25,7 @@ def worker(
 
     settings = load_settings()
     house = build_house(settings)
-    w = OutboxWorker(house.sessions)
+    w = OutboxWorker(house.sessions, gateway_for(settings, house.sessions))
     try:
         key = signing_key(settings)
     except AuditKeyError as exc:
