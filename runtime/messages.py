@@ -11,15 +11,15 @@ TEMPLATES: dict[str, str] = {
     "submitted": "【建始县政务服务】您申请的“{item}”已接件，编号{number}，查询码{query_code}。窗口将审核材料，{next}。查询：{query_url} 电话{phone}",
     "accepted": "【建始县政务服务】您申请的“{item}”已受理，编号{number}，查询码{query_code}，承诺{due}前办结。查询：{query_url} 电话{phone}；投诉：{complaint}",
     "not_accepted": "【建始县政务服务】您申请的“{item}”（编号{number}）不予受理，理由：{reason}。如有异议可咨询{phone}；投诉：{complaint}",
-    "correction_requested": "【建始县政务服务】您申请的“{item}”（编号{number}）需补正材料：{reason}。请一次性补齐后到窗口提交。咨询{phone}",
+    "correction_requested": "【建始县政务服务】您申请的“{item}”（编号{number}）需补正：{reason}。请一次性补齐后到受理窗口提交。查询：{query_url}?number={number}&code={query_code} 咨询{phone}",
     "special_started": "【建始县政务服务】您申请的“{item}”（编号{number}）{wording}。查询：{query_url}",
     "special_finished": "【建始县政务服务】您申请的“{item}”（编号{number}）{reason}已结束，继续办理。查询：{query_url}",
     "forwarded": "【建始县政务服务】您申请的“{item}”（编号{number}）已上报县级主管部门审批，结果将回到受理窗口。查询：{query_url}",
     "extended": "【建始县政务服务】您申请的“{item}”（编号{number}）法定办理期限依法{reason}，延长后的法定期限为{due}。投诉：{complaint}",
     "fee_assessed": "【建始县政务服务】您申请的“{item}”（编号{number}）应缴费用{fee}元，请按窗口告知缴纳。咨询{phone}",
     "decided": "【建始县政务服务】您申请的“{item}”（编号{number}）已作出决定：{decision}。{next}。查询：{query_url}",
-    "completed": "【建始县政务服务】您申请的“{item}”（编号{number}）已办结：{decision}。欢迎对本次服务作出评价。查询：{query_url}；投诉：{complaint}",
-    "delivered": "【建始县政务服务】您申请的“{item}”（编号{number}）办理结果已送达。欢迎评价。投诉：{complaint}",
+    "completed": "【建始县政务服务】您申请的“{item}”（编号{number}）已办结：{decision}。请对本次服务作出评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",
+    "delivered": "【建始县政务服务】您申请的“{item}”（编号{number}）办理结果已送达。欢迎评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",
     "withdrawn": "【建始县政务服务】您申请的“{item}”（编号{number}）已撤回。咨询{phone}",
 }
 

@@ -78,3 +78,19 @@ def test_a_bad_rating_opens_a_rectification_task_for_the_department(login, anon)
     assert other.send_form(f"/rectifications/{task}/callback", {"note": "x"}).status_code == 403
     figures = anon.get("/evaluations").text
     assert "县市场监督管理局" in figures
+
+
+def test_the_completion_sms_links_to_the_rating(login, anon, house) -> None:
+    from sqlalchemy import select
+
+    from runtime.case_tables import OutboxMessage
+
+    number, code = _completed(login)
+    with house.sessions() as s:
+        body = s.execute(
+            select(OutboxMessage.body).where(OutboxMessage.template == "completed")
+        ).scalar_one()
+    link = body.split("评价：", 1)[1].split(" ", 1)[0]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    r = anon.get("/" + path)
+    assert r.status_code == 200 and f"/cases/{number}/evaluate?code={code}" in r.text
