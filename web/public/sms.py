@@ -16,14 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from litestar import Request, post
+from litestar import Request, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.response import Response
+from litestar.response import Response, Template
+from sqlalchemy import select
 
 from db.engine import transaction
+from runtime.case_tables import OutboxMessage
 from runtime.errors import InvalidInput
 from runtime.public.inbound import Inbound, handle_inbound, normalise_mobile, parse
-from web.deps import house_of
+from runtime.public.messages import dead_letters
+from web.deps import house_of, role_required
+from web.public.common import page
 from web.public.limits import limit_case
 from web.ratelimit import STORE, TooManyRequests, hit, store_of
 from web.views import CHINA
@@ -80,3 +84,29 @@ async def sms_inbound(request: Request[Any, Any, Any]) -> Response[dict[str, Any
 
     reply = await anyio.to_thread.run_sync(work)
     return Response({"queued": reply is not None, "reply": reply}, status_code=200)
+
+
+@get(
+    "/sms/dead-letters",
+    include_in_schema=False,
+    guards=[role_required("admin", "supervisor")],
+    sync_to_thread=True,
+)
+def dead_letter_list(request: Request[Any, Any, Any]) -> Template:
+    """What the gateway could not deliver: case messages and public messages that failed
+    every try or that the provider refused, newest first (for operators)."""
+    house = house_of(request)
+    tenant = house.settings.tenant
+    with house.reading() as s:
+        cases = s.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.tenant == tenant, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .limit(100)
+        ).scalars()
+        rows = [(m.recipient, m.template, m.attempts, m.last_error or "", m.body) for m in cases]
+        rows += [
+            (m.recipient, m.template, m.attempts, m.last_error or "", m.body)
+            for m in dead_letters(s, tenant)
+        ]
+    return page(request, "public/dead_letters.html", {"rows": rows})

@@ -118,3 +118,25 @@ def test_inbound_sms_needs_the_providers_token_outside_demo_mode(app, house) -> 
     assert client.post("/sms/inbound", json=body).status_code == 403
     ok = client.post("/sms/inbound", json=body, headers={"x-banshi-token": "t" * 32})
     assert ok.status_code == 200
+
+
+def test_operators_see_the_dead_letters(login, anon, house) -> None:
+    from datetime import UTC, datetime
+
+    from db.engine import transaction
+    from runtime.public.messages import enqueue
+
+    with transaction(house.sessions) as s:
+        m = enqueue(
+            s,
+            house.settings.tenant,
+            "sms_code",
+            "13900000400",
+            "【建始县政务服务】验证码",
+            now=datetime.now(UTC),
+        )
+        m.status, m.last_error = "failed", "SMS provider refused the message (400)"
+    assert anon.get("/sms/dead-letters").status_code in (303, 401)
+    assert login("window_clerk@township.yezhou").get("/sms/dead-letters").status_code == 403
+    r = login("admin@county").get("/sms/dead-letters")
+    assert r.status_code == 200 and "13900000400" in r.text and "refused" in r.text
