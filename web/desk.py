@@ -53,6 +53,7 @@ NOTICES = {
     "acceptance": "受理通知书",
     "correction": "一次性告知书",
     "refusal": "不予受理决定书",
+    "special": "特别程序告知书",
     "result": "办理结果通知书",
 }
 
@@ -383,6 +384,8 @@ class DeskController(Controller):
             notices.append(("correction", NOTICES["correction"]))
         if case.state == "not_accepted":
             notices.append(("refusal", NOTICES["refusal"]))
+        if any(e.act == "start_special" for e in view.events):  # 行政许可法第四十五条
+            notices.append(("special", NOTICES["special"]))
         if case.decision:
             notices.append(("result", NOTICES["result"]))
         return {"case": view, "actions": actions, "notices": notices}
@@ -459,6 +462,7 @@ class DeskController(Controller):
         reason = {
             "correction": reasons.get("request_correction"),
             "refusal": reasons.get("refuse"),
+            "special": reasons.get("start_special"),
             "result": reasons.get("decide"),
         }.get(kind)
         query_url = f"{house.settings.public_url}/query?number={number}"

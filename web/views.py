@@ -35,6 +35,7 @@ class EventView:
     reason: str | None
     #: the decision this event made, in the item's wording (给予最低生活保障), or ""
     outcome: str = ""
+    act: str = ""  # the act's name in the registry (start_special …)
 
 
 @dataclass
@@ -174,6 +175,7 @@ def case_view(
                 ev.actor,
                 ev.reason,
                 _outcome(pub, ev.changes),
+                ev.act,
             )
         )
     return view
