@@ -23,7 +23,7 @@ from web.public.evaluate import (
 )
 from web.public.opendata import OpenDataController
 from web.public.publicity import PublicityController
-from web.public.sms import dead_letter_list, sms_inbound
+from web.public.sms import dead_letter_list, demo_inbox, sms_inbound
 
 
 def _assets() -> Any:
@@ -49,5 +49,6 @@ PUBLIC_ROUTES: list[Any] = [
     OpenDataController,
     sms_inbound,
     dead_letter_list,
+    demo_inbox,
     _assets(),
 ]

@@ -121,6 +121,7 @@ def _code_page(
     mobile: str | None = None,
     error: str | None = None,
     status: int = 200,
+    hint: str | None = None,
 ) -> Template:
     return page(
         request,
@@ -132,6 +133,7 @@ def _code_page(
             "resend": resend,
             "mobile": mobile,
             "error": error,
+            "mobile_hint": hint or mobile,
         },
         status=status,
     )
@@ -170,6 +172,7 @@ class DraftController(Controller):
             intro=f"为保护您的信息，请获取发送到 {_masked(draft.mobile)} 的验证码。",
             action=f"/services/drafts/{draft.token}",
             resend=f"/services/drafts/{draft.token}/send",
+            hint=draft.mobile,
         )
 
     @post("/{token:str}/send", sync_to_thread=True)
@@ -182,6 +185,7 @@ class DraftController(Controller):
             intro=f"验证码已发送到 {_masked(draft.mobile)}。",
             action=f"/services/drafts/{draft.token}",
             resend=f"/services/drafts/{draft.token}/send",
+            hint=draft.mobile,
         )
 
     @post("/{token:str}", sync_to_thread=True)
@@ -197,6 +201,7 @@ class DraftController(Controller):
                 intro=f"请输入发送到 {_masked(draft.mobile)} 的验证码。",
                 action=f"/services/drafts/{draft.token}",
                 resend=f"/services/drafts/{draft.token}/send",
+                hint=draft.mobile,
                 error="验证码不正确或已过期",
                 status=422,
             )
@@ -215,6 +220,7 @@ class DraftController(Controller):
             intro=f"验证码已发送到 {_masked(draft.mobile)}，输入后即提交申请。",
             action=f"/services/drafts/{draft.token}/confirm",
             resend=f"/services/drafts/{draft.token}/resend",
+            hint=draft.mobile,
         )
 
     @post("/{token:str}/resend", sync_to_thread=True)
@@ -236,6 +242,7 @@ class DraftController(Controller):
                 intro=f"请输入发送到 {_masked(draft.mobile)} 的验证码。",
                 action=f"/services/drafts/{draft.token}/confirm",
                 resend=f"/services/drafts/{draft.token}/resend",
+                hint=draft.mobile,
                 error="验证码不正确或已过期",
                 status=422,
             )

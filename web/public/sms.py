@@ -18,19 +18,20 @@ from typing import Any
 import anyio
 from litestar import Request, get, post
 from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromQuery
 from litestar.response import Response, Template
 from sqlalchemy import select
 
 from db.engine import transaction
 from runtime.case_tables import OutboxMessage
-from runtime.errors import InvalidInput
+from runtime.errors import InvalidInput, NotFound
 from runtime.public.inbound import Inbound, handle_inbound, normalise_mobile, parse
-from runtime.public.messages import dead_letters
+from runtime.public.messages import dead_letters, sent_to
 from web.deps import house_of, role_required
 from web.public.common import page
 from web.public.limits import limit_case
 from web.ratelimit import STORE, TooManyRequests, hit, store_of
-from web.views import CHINA
+from web.views import CHINA, local_time
 
 MAX_TEXT = 500
 
@@ -110,3 +111,28 @@ def dead_letter_list(request: Request[Any, Any, Any]) -> Template:
             for m in dead_letters(s, tenant)
         ]
     return page(request, "public/dead_letters.html", {"rows": rows})
+
+
+@get("/sms/demo-inbox", include_in_schema=False, sync_to_thread=True)
+def demo_inbox(request: Request[Any, Any, Any], mobile: FromQuery[str] = "") -> Template:
+    """Demo mode only: the messages queued or sent to one mobile (codes, case notices), so a
+    visitor of the demo reads the SMS a citizen would receive. 404 outside demo mode."""
+    house = house_of(request)
+    if not house.settings.demo_mode:
+        raise NotFound("页面不存在")
+    to = normalise_mobile(mobile) or ""
+    rows: list[tuple[str, str, str]] = []
+    if to:
+        tenant = house.settings.tenant
+        with house.reading() as s:
+            for m in s.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.tenant == tenant, OutboxMessage.recipient == to)
+                .order_by(OutboxMessage.id.desc())
+                .limit(20)
+            ).scalars():
+                rows.append((f"{local_time(m.next_attempt_at):%m-%d %H:%M}", m.status, m.body))
+            for p in sent_to(s, tenant, to)[-20:]:
+                rows.append((f"{local_time(p.created_at):%m-%d %H:%M}", p.status, p.body))
+        rows.sort(reverse=True)
+    return page(request, "public/demo_inbox.html", {"mobile": to or mobile[:20], "rows": rows})

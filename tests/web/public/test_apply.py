@@ -95,3 +95,11 @@ def test_a_logged_in_applicant_files_without_another_code(anon, house) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/me"
     r = apply_online(anon)
     assert r.status_code == 303 and r.headers["location"].startswith("/me?filed=")
+
+
+def test_the_demo_inbox_shows_the_code_in_demo_mode_only(anon, house) -> None:
+    r = apply_online(anon)
+    page = anon.get(r.headers["location"])
+    assert "/sms/demo-inbox?mobile=13907180002" in page.text
+    inbox = anon.get("/sms/demo-inbox", params={"mobile": MOBILE})
+    assert inbox.status_code == 200 and last_code(house) in inbox.text
