@@ -6,7 +6,7 @@ the National Day holiday too. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -187,6 +187,32 @@ def test_a_calendar_day_publicity_over_national_day_ends_seven_days_later(
     case = service.start_special(REVIEWER, number)
     assert case.step_due == due
     assert wording in sms(sessions, number, "special_started")
+
+
+@pytest.mark.parametrize(
+    ("finished", "due_promised"),
+    [
+        # the publicity ends inside the holiday: no working day was suspended
+        (date(2026, 10, 7), date(2026, 10, 15)),
+        # finished two working days after it (8 and 9 October): the promise moves by two
+        (date(2026, 10, 9), date(2026, 10, 19)),
+    ],
+)
+def test_a_calendar_day_publicity_stops_the_case_clock_for_the_working_days_it_spans(
+    org: None,
+    sessions: sessionmaker[Session],
+    clock: FixedNow,
+    finished: date,
+    due_promised: date,
+) -> None:
+    service = make_service(sessions, clock, Compiler())
+    raw = food_with({"procedure": "public_notice", "days": 7, "unit": "calendar"})
+    number = at_special(service, sessions, raw)
+    before = service.start_special(REVIEWER, number)
+    assert before.state == "suspended" and before.due_promised == date(2026, 10, 15)
+    clock.moment = datetime(finished.year, finished.month, finished.day, 2, 0, tzinfo=UTC)
+    case = service.finish_special(REVIEWER, number, result="公示期满无异议")
+    assert case.state == "in_progress" and case.due_promised == due_promised
 
 
 def test_a_steps_own_budget_in_calendar_days(
