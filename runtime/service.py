@@ -290,7 +290,10 @@ class CaseService:
         with their labels, in the order they are shown; ``conn`` reads what the guards need
         beyond the case row (whether fees were assessed)."""
         return possible(
-            self.authorizer, username, Situation(conn, case, pub), case_target(case, pub)
+            self.authorizer,
+            username,
+            Situation(conn, case, pub, today=china_day(self.now())),
+            case_target(case, pub),
         )
 
     def recompute_deadlines(

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, Unpack
 
 from definitions.compile import FieldError
-from runtime.acts.context import Ctx, Situation, china_day
+from runtime.acts.context import Ctx, Situation
 from runtime.acts.registry import Choice, Texts, When, act
 from runtime.acts.rules import edit_clock, required_reason
 from runtime.clock import (
@@ -55,8 +54,9 @@ def _extend_guard(s: Situation, choice: str | None) -> str | None:
         return extension_refusal(s.work_calendar, inputs, s.today)
     # a page: the stored due date is exact unless a suspension is still open (then the
     # clock is not running and the limit cannot have run out meanwhile)
-    due = s.case.due_statutory
-    today = china_day(datetime.now(UTC))
+    due, today = s.case.due_statutory, s.today
+    if today is None:
+        return None  # the day is not known here: the act judges it
     if due is not None and today > due and all(not x.open for x in inputs.suspensions):
         return f"法定期限已于{full_date(due)}届满，不能再延期"
     return None

@@ -61,6 +61,9 @@ class Situation:
     #: the permission decision of the user in question (None: not asked yet)
     decision: Decision | None = None
     _assessed: bool | None = field(default=None, init=False, repr=False)
+    #: the county's day the page is read on, for guards that depend on it (an extension
+    #: is possible only within the statutory limit); None: not known, not judged
+    today: date | None = None
 
     @property
     def steps(self) -> list[Step]:

@@ -103,7 +103,7 @@ def test_an_extension_moves_both_deadlines(service: CaseService, catalog: dict[s
     case = accept_on(service, pub, date(2026, 3, 2))
     # promised: 3–6, 9–13 March; statutory: 3–6, 9–13, 16–20, 23–27, 30 March
     assert (case.due_promised, case.due_statutory) == (date(2026, 3, 13), date(2026, 3, 30))
-    chief = Actor("chief_representative@county.zfb")
+    chief = Actor("department_head@county.zfb")  # a disclosure request (条例第三十三条)
     case = service.extend(chief, case.number, days=5, reason="情况复杂", at=at(date(2026, 3, 5)))
     # promised + 5: 16–20 March; statutory + 5: 31 March, 1–3 April, (4–6 April 清明), 7 April
     assert (case.due_promised, case.due_statutory) == (date(2026, 3, 20), date(2026, 4, 7))

@@ -30,7 +30,8 @@ from tests.runtime.conftest import TENANT, advance, food_definition, sample_data
 NINE_DAYS = "422822-ZFB-QT-0001"  # promised 9, statutory 20, extension 20 wd
 THREE_DAYS = "422822-ZJJ-XK-0001"  # promised 3, statutory 7
 INSTANT = "422822-RSJ-GG-0001"  # accept, complete
-CHIEF = Actor("chief_representative@county.zfb")
+#: a disclosure request is extended by the head of the disclosure office (条例第三十三条)
+CHIEF = Actor("department_head@county.zfb")
 
 
 @pytest.fixture
