@@ -59,8 +59,13 @@ def start_special(c: Ctx, *, note: str = "", **_: Unpack[When]) -> None:
     step = c.step
     assert step is not None
     name = procedure_name(step)
-    c.reason = f"{name}：{step.wording}" + (f"（{note.strip()}）" if note.strip() else "")
-    c.notify_extra["wording"] = step.wording
+    wording = step.wording  # the kind's: 因公示需要，暂停计算办理时限 7 个自然日
+    if c.case.decision is not None:  # the clock stopped at the decision: nothing to suspend
+        wording = (
+            f"因{name}需要，需 {step.days} 个{step.day_unit.text}（已作出决定，不影响办理时限）"
+        )
+    c.reason = f"{name}：{wording}" + (f"（{note.strip()}）" if note.strip() else "")
+    c.notify_extra["wording"] = wording
     c.values["special_running"] = True
     c.values["step_started_on"] = c.today
     c.values["step_due"] = step_due(c, step)  # working or calendar days (step.unit)
