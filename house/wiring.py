@@ -17,13 +17,13 @@ from definitions.check import CheckContext
 from definitions.compile import Compiler
 from definitions.rules import RuleSettings
 from house.settings import Settings
-from rbac.explain import Resolver, item_resolver, resolve_target
+from rbac.explain import Resolver, resolve_target
 from rbac.permissions import Authorizer
 from rbac.policy import PolicyStore
 from rbac.targets import Target
 from runtime.calendar_provider import CalendarProvider
 from runtime.publishing import Catalog
-from runtime.resolve import case_resolver
+from runtime.resolve import case_resolver, item_resolver
 from runtime.service import CaseService, ServiceConfig
 
 
@@ -72,12 +72,13 @@ def build_house(settings: Settings, engine: Engine | None = None) -> House:
     catalog = Catalog(
         Compiler(),
         CheckContext(settings=RuleSettings(compression_ratio=settings.compression_ratio)),
+        org_names=True,
     )
     calendar = CalendarProvider(sessions, settings.tenant)
     cases = CaseService(
         sessions, authorizer, catalog, calendar, ServiceConfig(tenant=settings.tenant)
     )
-    resolvers = {"item": item_resolver, "case": case_resolver(catalog)}
+    resolvers = {"item": item_resolver(catalog), "case": case_resolver(catalog)}
     return House(
         settings, engine, sessions, policy, authorizer, catalog, calendar, cases, resolvers
     )

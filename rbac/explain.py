@@ -4,8 +4,9 @@ Targets on the command line (and later in the admin UI) are text: a domain name
 (``county.scjg``), ``item:<code>`` or ``case:<number>``. Resolution is pluggable and explicit:
 the caller hands :func:`resolve_target` its resolvers, a mapping from prefix to a function
 ``(session, tenant, ref) -> Target`` that reads the *stored* target, so the domain judged
-always comes from storage. The house (``house.wiring``) holds them: ``item:`` from here,
-``case:`` from runtime. There is no global registry.
+always comes from storage. The house (``house.wiring``) holds them, both from runtime:
+``item:`` from the published catalogue (what the county runs, not the files on disk) and
+``case:`` from the stored case. There is no global registry.
 """
 
 from __future__ import annotations
@@ -62,14 +63,6 @@ def load_catalog(directory: Path | None = None) -> dict[str, ItemDefinition]:
             continue
         items[item.code] = item
     return items
-
-
-def item_resolver(_session: Session, tenant: str, code: str) -> Target:
-    """``item:<code>``: the item of the shipped catalogue."""
-    item = load_catalog().get(code)
-    if item is None:
-        raise TargetError(f"事项 {code} 不在目录 {catalog_dir()} 中")
-    return ItemTarget.from_definition(tenant, item)
 
 
 # ----------------------------------------------------------------------------- explanation

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from definitions.errors import BanshiError
 from definitions.models import Role
 from rbac.passwords import DEFAULT_HASHER, PasswordHasher, hash_password
-from rbac.policy import bump_policy_version
+from rbac.policy import HANDLING_ROLES, bump_policy_version
 from rbac.tables import (
     DOMAIN_KINDS,
     USER_KINDS,
@@ -246,15 +246,58 @@ def find_grant(
     )
 
 
+#: The reform takes approvals out of the department heads' hands (首席代表制: the chief
+#: representative has full authority over the department's approvals, the head no longer
+#: handles them), so no one holds a role that handles approvals (``HANDLING_ROLES``)
+#: together with ``department_head`` — by grant or by delegation.
+HEAD = "department_head"
+
+
+def _roles_held(session: Session, tenant: str, user_id: int) -> dict[str, list[str]]:
+    """The user's standing grants: role -> domains."""
+    held: dict[str, list[str]] = {}
+    for role, domain in session.execute(
+        select(OrgGrant.role, OrgGrant.domain).where(
+            OrgGrant.tenant == tenant, OrgGrant.user_id == user_id
+        )
+    ):
+        held.setdefault(role, []).append(domain)
+    return held
+
+
+def head_conflict(session: Session, tenant: str, user: OrgUser, role: str) -> str | None:
+    """Why ``user`` may not be given ``role`` (by grant or delegation) because of the
+    department-head rule, or None."""
+    held = _roles_held(session, tenant, user.id)
+    if role in HANDLING_ROLES and HEAD in held:
+        return (
+            f"{user.username} 是 {'、'.join(held[HEAD])} 的部门负责人：部门负责人不再直接审批"
+            f"（首席代表制），不能取得{role}（审批办理）的权限"
+        )
+    if role == HEAD:
+        handling = sorted({f"{r}@{d}" for r in HANDLING_ROLES for d in held.get(r, [])})
+        if handling:
+            return (
+                f"{user.username} 办理审批（{'、'.join(handling)}）：部门负责人不再直接审批"
+                f"（首席代表制），同一人不能兼任部门负责人"
+            )
+    return None
+
+
 def grant_role(
     session: Session, tenant: str, username: str, role: str, domain: str, *, actor: str
 ) -> bool:
-    """Grant ``role`` in ``domain``; False (and no audit row) when already granted."""
+    """Grant ``role`` in ``domain``; False (and no audit row) when already granted. A grant
+    that would let a department head handle approvals is refused (:func:`head_conflict`)."""
     _check_role(role)
     user = get_user(session, tenant, username)
     get_domain(session, tenant, domain)
     if user.kind != "staff":
         raise OrgError(f"{username} 是申请人账号，不能授予工作角色")
+    if find_grant(session, tenant, user.id, role, domain) is None:
+        conflict = head_conflict(session, tenant, user, role)
+        if conflict is not None:
+            raise OrgError(conflict)
     if find_grant(session, tenant, user.id, role, domain) is not None:
         return False
     session.add(
@@ -317,7 +360,13 @@ def delegate(
     actor: str,
 ) -> OrgDelegation:
     """``to_username`` acts as ``from_username``'s ``role`` in ``domain`` on each day from
-    ``valid_from`` to ``valid_to`` inclusive. The delegator must hold that grant."""
+    ``valid_from`` to ``valid_to`` inclusive. The delegator must hold that grant.
+
+    A delegation never lets a person exercise what the rules forbid them: a department
+    head is not given a role that handles approvals (首席代表制: the head never decides,
+    never countersigns, never reviews), and the delegate of a decision still may not decide
+    a case they accepted themselves (separation of duties is judged on the person, in
+    rbac/permissions.py, whatever grant or delegation they act under)."""
     _check_role(role)
     if valid_to < valid_from:
         raise OrgError(f"代理期限不合法：{valid_from.isoformat()} 晚于 {valid_to.isoformat()}")
@@ -331,6 +380,9 @@ def delegate(
         raise OrgError(f"{to_username} 是申请人账号，不能作为代理人")
     if find_grant(session, tenant, source.id, role, domain) is None:
         raise OrgError(f"{from_username} 没有 {domain} 的 {role} 角色，不能委托他人代理")
+    conflict = head_conflict(session, tenant, target, role)
+    if conflict is not None:
+        raise OrgError(f"不能委托 {to_username} 代理：{conflict}")
     row = OrgDelegation(
         tenant=tenant,
         from_user_id=source.id,

@@ -4,7 +4,9 @@ The rules (DESIGN §5; acts in rbac/acts.py, targets in rbac/targets.py). The do
 judged always comes from the stored target:
 
 * applicant acts (submit, correct, withdraw, evaluate, complain): the case's own applicant
-  only (code ``own_case``); ``submit`` on an item (filing one's own new application) is open
+  only (code ``own_case``) — except that a walk-in applicant (a case with no applicant
+  account) withdraws at the window: a window clerk of the accepting domain records the
+  written request (code ``grant``/``delegation``); ``submit`` on an item (filing one's own new application) is open
   to every active user, also with code ``own_case``. Reading an item is public (``open_item``).
 * window acts: a window clerk at the case's accepting domain, and only when the item lets
   that domain accept (``township.*`` / ``township.X`` for a township window).
@@ -246,6 +248,17 @@ class Authorizer:
                     f"允许{ACT_NAMES[act]}：{name} 是案件 {t.case_id} 的申请人",
                     name,
                     act,
+                )
+            if act == "withdraw" and t.applicant_user_id is None:
+                # 撤件 of a walk-in applicant (no account): recorded at the accepting window
+                # by its clerk, with the applicant's written request (DOMAIN-FACTS: abnormal
+                # ends such as 撤件 need a reason; the window is where the applicant deals).
+                d = t.accepting_domain
+                via = lookup(name, d, "window", HERE, day)
+                if via is not None:
+                    return self._allow(u, act, d, via)
+                return self._no_role(
+                    u, act, (d,), "受理窗口人员（现场申请人的书面撤件由受理窗口登记）"
                 )
             return Decision(
                 False,

@@ -68,6 +68,9 @@ ROLE_POLICY: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin", SUBTREE),
 )
 
+#: The roles that handle approvals; a department head holds none of them (rbac/people.py).
+HANDLING_ROLES: frozenset[str] = frozenset({"window_clerk", "reviewer", "chief_representative"})
+
 #: Chinese names of the roles, for explanations and `org show`.
 ROLE_NAMES: dict[str, str] = {
     "window_clerk": "窗口受理员",
@@ -273,13 +276,19 @@ class PolicySnapshot:
         self._role_families: dict[tuple[str, str], frozenset[str]] = {}
         self._index: dict[tuple[str, str, str], dict[str, GrantRec]] = {}
         self._compile()
-        # Delegations that can ever allow: not ended, delegator active and still holding the grant.
+        # Delegations that can ever allow: not ended, delegator active and still holding the
+        # grant, and not giving a department head a role that handles approvals (首席代表制:
+        # the head never decides; rbac/people.py refuses such delegations, this also covers
+        # one made before the head was appointed).
+        heads = {g.username for g in data.grants if g.role == "department_head"}
         by_user: dict[str, list[DelegationRec]] = {}
         for d in data.delegations:
             delegator = self.users.get(d.from_username)
             if d.ended or delegator is None or not delegator.active:
                 continue
             if (d.from_username, d.role, d.domain) not in self._grant_by_key:
+                continue
+            if d.to_username in heads and d.role in HANDLING_ROLES:
                 continue
             by_user.setdefault(d.to_username, []).append(d)
         self.delegations: dict[str, tuple[DelegationRec, ...]] = {

@@ -1,6 +1,10 @@
 """``banshi user``: add / deactivate people, grant / revoke roles, add / end delegations.
 
-Every change is recorded in the organisation audit log with ``--actor`` (default: the OS user)."""
+Every change is recorded in the organisation audit log with ``--actor`` (default: the OS user).
+A change that would leave a published item with nobody to perform one of its steps (the
+last chief representative of a countersigning department revoked, say) is refused unless
+``--force`` (runtime/org_guard.py); a delegation that would let a department head handle
+approvals is refused (rbac/people.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from house.settings import load_settings
 from house.wiring import build_house
 from rbac import people
 from rbac.people import default_actor
+from runtime.org_guard import guarded_change
 
 app = typer.Typer(no_args_is_help=True)
 T = TypeVar("T")
@@ -30,6 +35,32 @@ def _run(change: Callable[[Session, str], T]) -> T:
     sessions = build_house(settings).sessions
     with transaction(sessions) as session:  # an OrgError is banshi.cli's one line
         return change(session, settings.tenant)
+
+
+FORCE = typer.Option(
+    False,
+    "--force",
+    help="Make the change even if a published item is left with nobody to act (reported).",
+)
+
+
+def _guarded(change: Callable[[Session, str], T], force: bool) -> T:
+    """Like :func:`_run`, for a change that can take away the last person able to perform
+    a published item's step: refused (exit 2, each item and step named) unless ``--force``,
+    then made and reported."""
+    settings = load_settings()
+    house = build_house(settings)
+    with transaction(house.sessions) as session:  # OrphaningChange: banshi.cli's one line
+        result, problems = guarded_change(
+            session,
+            settings.tenant,
+            house.catalog,
+            lambda: change(session, settings.tenant),
+            force=force,
+        )
+    for problem in problems:
+        typer.echo(f"警告 warning: 已发布的事项将无人办理：{problem.format()}", err=True)
+    return result
 
 
 def _date(text: str, option: str) -> date:
@@ -58,9 +89,10 @@ def add(
 
 
 @app.command("deactivate")
-def deactivate(username: str, actor: str = ACTOR) -> None:
-    """Deactivate a user: every permission is denied from the next policy poll on."""
-    changed = _run(lambda s, t: people.set_active(s, t, username, False, actor=actor))
+def deactivate(username: str, actor: str = ACTOR, force: bool = FORCE) -> None:
+    """Deactivate a user: every permission is denied from the next policy poll on. Refused
+    when a published item would be left with nobody to perform a step (unless --force)."""
+    changed = _guarded(lambda s, t: people.set_active(s, t, username, False, actor=actor), force)
     typer.echo(
         f"已停用 deactivated {username}" if changed else f"{username} 已是停用状态 (no change)"
     )
@@ -113,9 +145,10 @@ def grant(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
 
 
 @app.command("revoke")
-def revoke(username: str, role: str, domain: str, actor: str = ACTOR) -> None:
-    """Revoke ROLE in DOMAIN from USERNAME."""
-    _run(lambda s, t: people.revoke_role(s, t, username, role, domain, actor=actor))
+def revoke(username: str, role: str, domain: str, actor: str = ACTOR, force: bool = FORCE) -> None:
+    """Revoke ROLE in DOMAIN from USERNAME. Refused when a published item would be left
+    with nobody to perform a step (unless --force)."""
+    _guarded(lambda s, t: people.revoke_role(s, t, username, role, domain, actor=actor), force)
     typer.echo(f"已撤销 revoked {role}@{domain} ← {username}")
 
 

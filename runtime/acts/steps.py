@@ -51,7 +51,24 @@ def _return_guard(s: Situation, choice: str | None) -> str | None:
         return "当前环节不能退回（会签部门不同意时请在会签中说明理由）"
     if s.case.special_running:
         return "特别程序进行中，不能退回"
+    if not _earlier_steps(s):
+        return "没有可以退回的上一环节（受理后的第一个环节不能退回；不同意受理请由窗口办理）"
     return None
+
+
+def _earlier_steps(s: Situation) -> list[int]:
+    """The steps before the current one (after acceptance) that run for this case's data:
+    where a return can go. The first step after acceptance has none, so ``return`` is not
+    offered there (DESIGN §3: a step may be returned to the previous one)."""
+    current = (
+        s.case.step_index
+        if not isinstance(s, Ctx)
+        else s.values.get("step_index", s.case.step_index)
+    )
+    if current is None:
+        return []
+    running = {step.key for step in s.pub.compiled.steps_for(s.data)}
+    return [i for i, step in enumerate(s.steps) if 0 < i < current and step.key in running]
 
 
 def _return_needs(s: Situation) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 import rbac.explain
+from db.engine import transaction
 from definitions.shipped import catalog_dir
 from house.settings import Settings, load_settings
 from house.wiring import build_house
@@ -56,11 +57,17 @@ def test_each_house_resolves_targets_with_its_own_resolvers(engine: Engine) -> N
     first, second = build_house(settings, engine), build_house(settings, engine)
     assert set(first.resolvers) == {"item", "case"}
     assert first.resolvers["case"] is not second.resolvers["case"]  # bound to its catalogue
-    code = next(iter(load_catalog(catalog_dir())))
+    code, definition = next(iter(load_catalog(catalog_dir()).items()))
     with first.sessions() as session:
         assert first.resolve_target(session, "county.scjg") == DomainTarget(
             settings.tenant, "county.scjg"
         )
+        # item: reads the published catalogue, not the files on disk
+        with pytest.raises(TargetError, match="尚未发布"):
+            first.resolve_target(session, f"item:{code}")
+    with transaction(first.sessions) as session:
+        first.catalog.publish(session, settings.tenant, definition, "admin@county")
+    with first.sessions() as session:
         item = first.resolve_target(session, f"item:{code}")
         assert isinstance(item, ItemTarget) and item.code == code
         with pytest.raises(TargetError, match="案件 N-404 不存在"):  # runtime's resolver

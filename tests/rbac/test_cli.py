@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from banshi.cli import build
 from db.engine import make_engine
+from definitions.shipped import catalog_dir
 from rbac.explain import load_catalog
 from rbac.org_file import DEMO_ORG_FILE
 
@@ -93,6 +94,14 @@ def test_authz_check_items_from_the_catalogue(env: dict[str, str]) -> None:
     county_only = [i for i in catalog.values() if i.levels.accept == ["county.hall"]]
     if not devolved or not county_only:
         pytest.skip("the shipped catalogue has no devolved and county-only items yet")
+    # item: is read from the published catalogue, not from the files on disk
+    code, out = banshi(
+        env, "authz", "check", "window_clerk@township.yezhou", "accept", f"item:{devolved[0].code}"
+    )
+    assert code == 2 and "尚未发布" in out
+    files = [str(catalog_dir() / f"{i.code}.json") for i in (devolved[0], county_only[0])]
+    code, out = banshi(env, "catalog", "publish", *files, "--reason", "授权检查测试")
+    assert code == 0, out
     code, _ = banshi(
         env, "authz", "check", "window_clerk@township.yezhou", "accept", f"item:{devolved[0].code}"
     )
@@ -107,7 +116,7 @@ def test_authz_check_items_from_the_catalogue(env: dict[str, str]) -> None:
     )
     assert code == 1 and "county.hall" in out
     code, out = banshi(env, "authz", "check", "admin@county", "read", "item:422822-NONE-XX-9999")
-    assert code == 2 and "不在目录" in out
+    assert code == 2 and "尚未发布" in out
 
 
 def test_user_commands_change_and_audit(env: dict[str, str]) -> None:

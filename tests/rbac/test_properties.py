@@ -31,6 +31,7 @@ ROLES = [
     "admin",
 ]
 STAFF_ROLES = {"window_clerk", "reviewer", "chief_representative", "department_head"}
+HANDLING_ROLES = {"window_clerk", "reviewer", "chief_representative"}
 APPLICANT = ["submit", "correct", "withdraw", "evaluate", "complain"]
 WINDOW = [
     "accept",
@@ -89,6 +90,11 @@ def orgs(draw: st.DrawFn) -> Org:
             )
         )
     )
+    # 首席代表制: a department head holds no role that handles approvals (rbac/people.py
+    # refuses such grants and delegations)
+    heads = {who for who, role, _ in grants if role == "department_head"}
+    grants = [g for g in grants if not (g[0] in heads and g[1] in HANDLING_ROLES)]
+    handlers = {who for who, role, _ in grants if role in HANDLING_ROLES}
     delegations = []
     if grants:
         for g_index, to, start_k, length, ended in draw(
@@ -104,7 +110,11 @@ def orgs(draw: st.DrawFn) -> Org:
             )
         ):
             frm, role, domain = grants[g_index]
-            if to != frm:
+            if (
+                to != frm
+                and not (to in heads and role in HANDLING_ROLES)
+                and not (to in handlers and role == "department_head")
+            ):
                 start = TODAY + timedelta(days=start_k)
                 delegations.append(
                     (frm, to, role, domain, start, start + timedelta(days=length), ended)
@@ -257,6 +267,9 @@ class Oracle:
         if t.current_domain is not None:
             case_domains.append(t.current_domain)
         if act in APPLICANT:
+            if act == "withdraw" and t.applicant_user_id is None:
+                # a walk-in applicant's written request, recorded at the accepting window
+                return "window_clerk" in self.roles(name, t.accepting_domain, day)
             return t.applicant_user_id == me
         if act in WINDOW:
             return self.accepts(

@@ -436,7 +436,7 @@ def test_stale_version_is_a_conflict_for_every_act(
         sessions,
         case.number,
         NotAllowed,
-        lambda: service.withdraw(CLERK, case.number, expected_version=stale),
+        lambda: service.withdraw(Actor("applicant@demo"), case.number, expected_version=stale),
     )
     assert "版" not in err.message
     case = service.review(reviewer, case.number, opinion="同意", expected_version=case.version)

@@ -270,10 +270,12 @@ def test_case_page_offers_each_user_exactly_their_acts(login) -> None:
     number = accept_food(login(YEZHOU))
     url = f"/desk/cases/{number}"
     expected = {
-        YEZHOU: [],
-        "reviewer@county.scjg": ["review", "return"],
+        # a walk-in applicant withdraws at the window: the clerk records the written request
+        YEZHOU: ["withdraw:written"],
+        # the first step after acceptance: nothing to return to, so no 退回
+        "reviewer@county.scjg": ["review"],
         # full authority over the department's approvals: may review, and extend
-        "chief_representative@county.scjg": ["review", "return", "extend"],
+        "chief_representative@county.scjg": ["review", "extend"],
         "department_head@county.scjg": [],
     }
     for user, acts in expected.items():
@@ -316,7 +318,7 @@ def test_full_lifecycle_of_a_food_licence_accepted_at_a_township(login) -> None:
     assert act(reviewer, number, "review", reason="材料齐全，符合法定条件").status_code == 303
     assert act(chief, number, "decide", value="approve", reason="准予").status_code == 303
     assert state_of(clerk, number) == "已决定（准予许可）" or "准予" in state_of(clerk, number)
-    assert acts_offered(clerk.get(f"/desk/cases/{number}").text) == ["complete"]
+    assert acts_offered(clerk.get(f"/desk/cases/{number}").text) == ["complete", "withdraw:written"]
     assert act(clerk, number, "complete").status_code == 303
     page = clerk.get(f"/desk/cases/{number}").text
     assert "已办结" in page
@@ -347,7 +349,7 @@ def test_full_lifecycle_of_a_reported_item(login, house: House) -> None:
     clerk = login(YEZHOU)
     number = case_number(post_application(clerk, "accept", data, code=FOREST, received=received))
     url = f"/desk/cases/{number}"
-    assert acts_offered(clerk.get(url).text) == ["forward"]
+    assert acts_offered(clerk.get(url).text) == ["forward", "withdraw:written"]
     assert act(clerk, number, "forward").status_code == 303
     reviewer, chief = login("reviewer@county.lyj"), login("chief_representative@county.lyj")
     assert acts_offered(reviewer.get(url).text) == ["start_special"]
@@ -356,7 +358,7 @@ def test_full_lifecycle_of_a_reported_item(login, house: House) -> None:
     assert act(reviewer, number, "finish_special", reason="伐区与申请一致").status_code == 303
     assert act(reviewer, number, "review", reason="符合").status_code == 303
     assert act(chief, number, "decide", value="approve").status_code == 303
-    assert acts_offered(clerk.get(url).text) == ["complete"]
+    assert acts_offered(clerk.get(url).text) == ["complete", "withdraw:written"]
     assert act(clerk, number, "complete").status_code == 303
     assert "已办结" in state_of(clerk, number)
 
