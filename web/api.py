@@ -10,14 +10,15 @@ check data before filing) and so bounded and rate-limited per client; a filing h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -31,12 +32,29 @@ from litestar.params import FromPath, HeaderParameter
 from definitions.compile import FieldError
 from renderer.parse import check_rows
 from runtime.errors import InvalidInput
+from runtime.localtime import today
 from runtime.queries import case_by_number
 from runtime.service import Actor, Applicant, case_target
 from web.acts import perform
-from web.auth import require_user
+from web.api_models import (
+    ActDone,
+    ActionOut,
+    CaseAnswer,
+    ErrorAnswer,
+    Evaluation,
+    EventOut,
+    FeeLineOut,
+    FieldProblem,
+    Filed,
+    ItemDetail,
+    ItemRef,
+    ItemSummary,
+    MaterialNeed,
+    UploadRef,
+)
+from web.auth import CurrentUser
 from web.blocking import run_blocking
-from web.desk import _today
+from web.deps import HouseDep, UserDep, login_required
 from web.idempotency import HEADER, MAX_KEY, once
 from web.jsonbody import read_json_object
 from web.ratelimit import limit
@@ -93,9 +111,9 @@ ACT_BODY = Schema(
 )
 
 
-def _capped(request: Request[Any, Any, Any], errors: list[FieldError]) -> dict[str, Any]:
-    cap = request.app.state.house.settings.max_errors_returned
-    return {"errors": [e.as_dict() for e in errors[:cap]], "errors_total": len(errors)}
+def _problems(house: HouseDep, errors: list[FieldError]) -> list[FieldProblem]:
+    cap = house.settings.max_errors_returned
+    return [FieldProblem(e.path, e.message, e.label) for e in errors[:cap]]
 
 
 def _act_values(body: dict[str, Any]) -> dict[str, list[str]]:
@@ -113,47 +131,68 @@ def _act_values(body: dict[str, Any]) -> dict[str, list[str]]:
     return values
 
 
+#: The refusals every route may answer with, documented once (web/app.py writes them).
+REFUSALS: dict[int, ResponseSpec] = {
+    status: ResponseSpec(data_container=ErrorAnswer, description=words)
+    for status, words in {
+        401: "Not logged in (or the session ended)",
+        403: "Not allowed (the reason in message); also a failed CSRF check",
+        404: "No such item or case (or not one this user may read)",
+        409: "The case changed meanwhile, or the act is not possible in its state",
+        413: "The body is too large",
+        422: "Invalid input: field errors with JSON pointers",
+        429: "Too many requests (Retry-After says when to retry)",
+    }.items()
+}
+
+
+API_TAGS = ["api"]
+
+
 class ApiController(Controller):
     path = "/api"
-    tags: ClassVar[list[str]] = ["api"]
+    tags = API_TAGS
 
-    @get("/items", summary="Published items (latest versions)")
-    async def items(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-        house = request.app.state.house
+    @get("/items", responses=REFUSALS, summary="Published items (latest versions)")
+    async def items(self, house: HouseDep) -> list[ItemSummary]:
         with house.reading() as s:
             published = house.catalog.all_latest(s, house.settings.tenant)
         return [
-            {
-                "code": p.code,
-                "version": p.version,
-                "sha256": p.sha256,
-                "name": p.definition.name,
-                "owner": p.definition.owner,
-                "handling": p.definition.handling.value,
-                "accept": list(p.definition.levels.accept),
-                "statutory_days": p.definition.limits.statutory_days,
-                "promised_days": p.definition.limits.promised_days,
-            }
+            ItemSummary(
+                code=p.code,
+                version=p.version,
+                sha256=p.sha256,
+                name=p.definition.name,
+                owner=p.definition.owner,
+                handling=p.definition.handling.value,
+                accept=list(p.definition.levels.accept),
+                statutory_days=p.definition.limits.statutory_days,
+                promised_days=p.definition.limits.promised_days,
+            )
             for p in published
         ]
 
-    @get("/items/{code:str}", summary="One item: its definition and application JSON Schema")
-    async def item(self, request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
-        house = request.app.state.house
+    @get(
+        "/items/{code:str}",
+        responses=REFUSALS,
+        summary="One item: its definition and application JSON Schema",
+    )
+    async def item(self, house: HouseDep, code: FromPath[str]) -> ItemDetail:
         with house.reading() as s:
             pub = house.catalog.latest(s, house.settings.tenant, code)
         if pub is None:
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
-        return {
-            "code": pub.code,
-            "version": pub.version,
-            "sha256": pub.sha256,
-            "definition": pub.compiled.canonical,
-            "application_schema": pub.compiled.schema,
-        }
+        return ItemDetail(
+            code=pub.code,
+            version=pub.version,
+            sha256=pub.sha256,
+            definition=pub.compiled.canonical,
+            application_schema=pub.compiled.schema,
+        )
 
     @post(
         "/items/{code:str}/evaluate",
+        responses=REFUSALS,
         summary="Evaluate application data: errors, visible and required fields, materials, steps, fees",
         description="Public and rate-limited per client address (BANSHI_EVALUATE_PER_MINUTE); "
         "the body is the application data object; at most BANSHI_MAX_ERRORS_RETURNED errors "
@@ -162,9 +201,8 @@ class ApiController(Controller):
         operation_class=_body(_OBJECT, "Application data (field key -> value)"),
     )
     async def evaluate(
-        self, request: Request[Any, Any, Any], code: FromPath[str]
-    ) -> Response[dict[str, Any]]:
-        house = request.app.state.house
+        self, request: Request[Any, Any, Any], house: HouseDep, code: FromPath[str]
+    ) -> Response[Evaluation]:
         settings = house.settings
         await limit(request, "evaluate", settings.evaluate_per_minute, "检查太频繁，请一分钟后再试")
         pub = house.cases.latest_published(code)
@@ -176,59 +214,63 @@ class ApiController(Controller):
             raise InvalidInput("申请表的行数超出上限", too_many)
         # validation is CPU work that grows with the data: off the event loop
         ev = await anyio.to_thread.run_sync(pub.compiled.evaluate, data)
-        answer = {
-            "ok": ev.ok,
-            "data": ev.data,
-            **_capped(request, list(ev.errors)),
-            "visible": ev.visible,
-            "required": ev.required,
-            "materials": [
-                {
-                    "key": m.material.key,
-                    "name": m.material.name,
-                    "required": m.required,
-                    "exempt": m.exempt,
-                }
+        answer = Evaluation(
+            ok=ev.ok,
+            data=ev.data,
+            errors=_problems(house, list(ev.errors)),
+            errors_total=len(ev.errors),
+            visible=list(ev.visible),
+            required=list(ev.required),
+            materials=[
+                MaterialNeed(m.material.key, m.material.name, m.required, m.exempt)
                 for m in ev.materials
             ],
-            "steps": [s.key for s in ev.steps],
-            "fees": [
-                {"key": f.key, "name": f.name, "amount": str(f.amount), "basis": f.basis}
-                for f in ev.fees
-            ],
-            "fee_total": str(ev.fee_total),
-        }
+            steps=[s.key for s in ev.steps],
+            fees=[FeeLineOut(f.key, f.name, str(f.amount), f.basis) for f in ev.fees],
+            fee_total=str(ev.fee_total),
+        )
         return Response(answer, headers=NO_STORE)
 
     @post(
         "/items/{code:str}/applications",
+        responses=REFUSALS,
         summary="File an application at a hall",
         description=f"Send an {HEADER} header to make retries safe: the same key and body "
         "replay the first answer; the same key with another body is refused (422).",
         status_code=201,
         operation_class=_body(APPLICATION_BODY, "The application, its applicant and the hall"),
+        guards=[login_required],
     )
     async def apply(
         self,
         request: Request[Any, Any, Any],
+        house: HouseDep,
+        user: UserDep,
         code: FromPath[str],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name=HEADER, required=False, max_length=MAX_KEY)
         ] = None,
-    ) -> Response[dict[str, Any]]:
-        user = require_user(request)
+    ) -> Response[Filed]:
         body = await read_json_object(request)
-        run = partial(self._file, request, user, code, body)
         if idempotency_key is None:
-            return Response(await run(), status_code=201, headers=NO_STORE)
+            filed = await self._file(request, house, user, code, body)
+            return Response(filed, status_code=201, headers=NO_STORE)
+
+        async def run() -> dict[str, Any]:  # the kept answer is plain JSON
+            return asdict(await self._file(request, house, user, code, body))
+
         response = await once(request, user.username, idempotency_key, [code, body], 201, run)
         response.headers.update(NO_STORE)
         return response
 
     async def _file(
-        self, request: Request[Any, Any, Any], user: Any, code: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        house = request.app.state.house
+        self,
+        request: Request[Any, Any, Any],
+        house: HouseDep,
+        user: CurrentUser,
+        code: str,
+        body: dict[str, Any],
+    ) -> Filed:
         application = body.get("data")
         if not isinstance(application, dict):
             raise InvalidInput(
@@ -256,6 +298,8 @@ class ApiController(Controller):
             raise InvalidInput("申请表有错误，请修改后再提交", errors)
         own = user.kind == "applicant"
         name = applicant.get("name")
+        # an applicant filing for themselves may leave the name out; the rules check the rest
+        chosen_name: Any = user.display_name if name is None and own else name
         with request.app.state.metrics.counting("submit"):
             case = await run_blocking(
                 request,
@@ -266,21 +310,17 @@ class ApiController(Controller):
                     application,
                     accepting_domain=domain,
                     applicant=Applicant(
-                        name if name is not None or not own else user.display_name,
+                        chosen_name,
                         applicant.get("mobile"),
                         user.id if own else None,
                     ),
                 ),
             )
-        return {
-            "number": case.number,
-            "query_code": case.query_code,
-            "state": case.state,
-            "version": case.version,
-        }
+        return Filed(case.number, case.query_code, case.state, case.version)
 
     @post(
         "/uploads",
+        responses=REFUSALS,
         summary="Upload a scan (PDF, JPEG or PNG) for a file field of a later filing",
         description="multipart/form-data with one part named file, at most "
         "BANSHI_MAX_UPLOAD_MB. The answer is the reference to put in the application data; "
@@ -295,9 +335,9 @@ class ApiController(Controller):
             "The scan",
             "multipart/form-data",
         ),
+        guards=[login_required],
     )
-    async def upload(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        require_user(request)
+    async def upload(self, request: Request[Any, Any, Any]) -> Response[UploadRef]:
         form = await request.form()
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
@@ -306,14 +346,17 @@ class ApiController(Controller):
                 [FieldError("/file", "请选择文件")],
             )
         ref = await store_scan(request, file)
-        return Response(ref, status_code=201, headers=NO_STORE)
+        return Response(UploadRef(**ref), status_code=201, headers=NO_STORE)
 
-    @get("/cases/{number:str}", summary="One case, as the user may see it")
+    @get(
+        "/cases/{number:str}",
+        responses=REFUSALS,
+        summary="One case, as the user may see it",
+        guards=[login_required],
+    )
     async def case(
-        self, request: Request[Any, Any, Any], number: FromPath[str]
-    ) -> Response[dict[str, Any]]:
-        user = require_user(request)
-        house = request.app.state.house
+        self, house: HouseDep, user: UserDep, number: FromPath[str]
+    ) -> Response[CaseAnswer]:
         tenant = house.settings.tenant
         with house.reading() as s:
             case = case_by_number(s, tenant, number)
@@ -330,45 +373,49 @@ class ApiController(Controller):
                 pub,
                 house.policy.snapshot(tenant),
                 house.calendar(),
-                _today(),
+                today(),
                 house.settings.yellow_card_share,
             )
             actions = house.cases.possible(user.username, case, pub, s)
-        answer = {
-            "number": view.number,
-            "version": view.version,
-            "item": {"code": view.item_code, "name": view.item_name},
-            "state": view.state,
-            "state_name": view.state_name,
-            "decision": view.decision,
-            "current_step": view.step_name,
-            "current_domain": view.current_domain,
-            "deadline": view.deadline_text,
-            "card": view.card,
-            "data": json.loads(case.data),
-            "events": [
-                {"act": e.act_name, "at": e.at, "actor": e.actor, "reason": e.reason}
-                for e in view.events
-            ],
-            "actions": [{"act": a.act, "label": a.label, "value": a.value} for a in actions],
-        }
+        answer = CaseAnswer(
+            number=view.number,
+            version=view.version,
+            item=ItemRef(view.item_code, view.item_name),
+            state=view.state,
+            state_name=view.state_name,
+            decision=view.decision,
+            current_step=view.step_name,
+            current_domain=view.current_domain,
+            deadline=view.deadline_text,
+            card=view.card,
+            data=json.loads(case.data),
+            events=[EventOut(e.act_name, e.at, e.actor, e.reason) for e in view.events],
+            actions=[ActionOut(a.act, a.label, a.value) for a in actions],
+            deadlines=view.deadlines,
+        )
         return Response(answer, headers=NO_STORE)
 
     @post(
         "/cases/{number:str}/acts/{act:str}",
+        responses=REFUSALS,
         summary="Perform an act on a case",
         operation_class=_body(ACT_BODY, "The act's arguments"),
+        guards=[login_required],
     )
     async def act(
-        self, request: Request[Any, Any, Any], number: FromPath[str], act: FromPath[str]
-    ) -> Response[dict[str, Any]]:
-        user = require_user(request)
+        self,
+        request: Request[Any, Any, Any],
+        house: HouseDep,
+        user: UserDep,
+        number: FromPath[str],
+        act: FromPath[str],
+    ) -> Response[ActDone]:
         values = _act_values(await read_json_object(request))
         message = await run_blocking(
             request,
             partial(
                 perform,
-                request.app.state.house,
+                house,
                 user,
                 number,
                 act,
@@ -376,4 +423,4 @@ class ApiController(Controller):
                 request.app.state.metrics,
             ),
         )
-        return Response({"message": message}, status_code=201, headers=NO_STORE)
+        return Response(ActDone(message), status_code=201, headers=NO_STORE)
