@@ -285,6 +285,14 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks that may read /metrics (others "
         "get 404).",
     )
+    # -- the law's clock (runtime/clock.py, runtime/calendar_provider.py) ----------------
+    calendar_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="Seconds between a process's checks of the calendar version: a calendar "
+        "change made anywhere is seen by every process within this time.",
+    )
     # -- electronic supervision (runtime/supervision; the yellow share is yellow_card_share)
     supervision_waiting_days: int = Field(
         default=5,

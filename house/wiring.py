@@ -74,7 +74,9 @@ def build_house(settings: Settings, engine: Engine | None = None) -> House:
         CheckContext(settings=RuleSettings(compression_ratio=settings.compression_ratio)),
         org_names=True,
     )
-    calendar = CalendarProvider(sessions, settings.tenant)
+    calendar = CalendarProvider(
+        sessions, settings.tenant, poll_seconds=settings.calendar_poll_seconds
+    )
     cases = CaseService(
         sessions, authorizer, catalog, calendar, ServiceConfig(tenant=settings.tenant)
     )
