@@ -30,6 +30,7 @@ from rbac.explain import explain
 from rbac.policy import ROLE_NAMES, load_org_data
 from rbac.tables import DOMAIN_KINDS
 from runtime.errors import InvalidInput
+from runtime.org_guard import guarded_change
 from web.auth import CurrentUser
 from web.deps import UserDep, house_of
 
@@ -231,8 +232,13 @@ class PeopleController(Controller):
 
         def work(s: Session, house: House) -> str:
             t = house.settings.tenant
-            if revoke:
-                people.revoke_role(s, t, username, role, domain, actor=user.username)
+            if revoke:  # refused when it leaves a published item with nobody to act
+                guarded_change(
+                    s,
+                    t,
+                    house.catalog,
+                    lambda: people.revoke_role(s, t, username, role, domain, actor=user.username),
+                )
                 return f"撤销 {username} 的 {ROLE_NAMES.get(role, role)}@{domain}"
             people.grant_role(s, t, username, role, domain, actor=user.username)
             return f"授予 {username} {ROLE_NAMES.get(role, role)}@{domain}"
@@ -300,7 +306,14 @@ class PeopleController(Controller):
         active = form.one("active") == "1"
 
         def work(s: Session, house: House) -> str:
-            people.set_active(s, house.settings.tenant, username, active, actor=user.username)
+            t = house.settings.tenant
+            # refused when it leaves a published item with nobody to act (runtime/org_guard.py)
+            guarded_change(
+                s,
+                t,
+                house.catalog,
+                lambda: people.set_active(s, t, username, active, actor=user.username),
+            )
             return f"{'启用' if active else '停用'}用户 {username}"
 
         return await self._do(
