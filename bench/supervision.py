@@ -60,13 +60,14 @@ from runtime.clock import DeadlineInputs
 from runtime.supervision.figures import figures
 from runtime.supervision.measure import nearing_on
 from runtime.supervision.rules import Filters, judge, warnings
-from runtime.supervision.upsert import ROLLUP, WATCH
+from runtime.supervision.upsert import MONTH, ROLLUP, WATCH
 from runtime.supervision_tables import COUNTERS
 
 TODAY = date(2026, 5, 6)  # a Wednesday; the calendar knows 2023–2026
 YEARS = [2023, 2024, 2025, 2026]
 BATCH = 10_000
 OPEN_SHARE = 0.03
+POOL = 50_000  # distinct generated case bodies
 DEPARTMENT = "county.scjg"
 CASE = Case.__table__
 WATCHED = ("correction_requested", "in_progress", "suspended", "decided")
@@ -107,6 +108,8 @@ class Cases:
         self._due: dict[tuple[date, int], date] = {}
         self._near: dict[tuple[date, int], date] = {}
         self._clock: dict[tuple[date, int, int], str] = {}
+        self._pending: list[Any] = []
+        self.pool: list[tuple[date, dict[str, Any], list[Any], dict[str, Any] | None]] = []
 
     def due(self, start: date, days: int) -> date:
         key = (start, days)
@@ -137,31 +140,61 @@ class Cases:
         return hit
 
     def _count(self, day: date, owner: str, hall: str, item: str, **counts: int) -> None:
-        row = self.rollup.get((day, owner, hall, item))
-        if row is None:
-            row = self.rollup[(day, owner, hall, item)] = [0] * len(COUNTERS)
-        for k, v in counts.items():
-            row[COUNTERS.index(k)] += v
+        """What the hook would add to the rollups for this case (applied per copy)."""
+        self._pending.append(
+            ((day, owner, hall, item), [(COUNTERS.index(k), v) for k, v in counts.items()])
+        )
+
+    def _body(self) -> tuple[date, dict[str, Any], list[Any], dict[str, Any] | None]:
+        """One generated case: its row, its rollup contributions, its watch row."""
+        rng = self.rng
+        owner = rng.choices(self.owners, self.weights)[0]
+        item = rng.choice(self.by_owner[owner])
+        hall = HALL if HALL in item.accept and rng.random() < 0.7 else rng.choice(item.accept)
+        is_open = rng.random() < OPEN_SHARE
+        if is_open:
+            day = TODAY - timedelta(days=rng.randint(0, 60))
+            state = rng.choices(WATCHED, (1, 8, 1, 2))[0]
+        else:
+            day = TODAY - timedelta(days=rng.randint(3, 3 * 365))
+            state = rng.choices(
+                ("completed", "delivered", "not_accepted", "withdrawn"), (78, 10, 5, 7)
+            )[0]
+        self._pending = []
+        watch: list[dict[str, Any]] = []
+        row = self._case(item, owner, hall, day, state, is_open, watch)
+        return day, row, self._pending, (watch[0] if watch else None)
 
     def batch(self, count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """``count`` case rows and the watch rows of the open ones among them."""
-        rng = self.rng
+        """``count`` case rows drawn from a pool of generated bodies (each made unique by
+        its id, number, query code and hash) and the watch rows of the open ones; their
+        rollup contributions are added for every copy."""
+        if not self.pool:
+            self.pool = [self._body() for _ in range(POOL)]
+            self.next_id, self.per_day = 1, {}
+        rand = self.rng.random
+        pool, n = self.pool, len(self.pool)
+        rollup, width = self.rollup, len(COUNTERS)
         cases: list[dict[str, Any]] = []
         watch: list[dict[str, Any]] = []
-        owners = rng.choices(self.owners, self.weights, k=count)
-        for owner in owners:
-            item = rng.choice(self.by_owner[owner])
-            hall = HALL if HALL in item.accept and rng.random() < 0.7 else rng.choice(item.accept)
-            is_open = rng.random() < OPEN_SHARE
-            if is_open:
-                day = TODAY - timedelta(days=rng.randint(0, 60))
-                state = rng.choices(WATCHED, (1, 8, 1, 2))[0]
-            else:
-                day = TODAY - timedelta(days=rng.randint(3, 3 * 365))
-                state = rng.choices(
-                    ("completed", "delivered", "not_accepted", "withdrawn"), (78, 10, 5, 7)
-                )[0]
-            cases.append(self._case(item, owner, hall, day, state, is_open, watch))
+        for _ in range(count):
+            day, template, contributions, watched = pool[int(rand() * n)]
+            cid = self.next_id
+            self.next_id += 1
+            seq = self.per_day.get(day, 0) + 1
+            self.per_day[day] = seq
+            number = f"{TENANT}{day:%Y%m%d}{seq:06d}"
+            row = dict(template)
+            row.update(id=cid, number=number, query_code=f"{cid:06X}"[-6:], last_hash=f"{cid:064x}")
+            cases.append(row)
+            for key, adds in contributions:
+                counts = rollup.get(key)
+                if counts is None:
+                    counts = rollup[key] = [0] * width
+                for i, v in adds:
+                    counts[i] += v
+            if watched is not None:
+                watch.append({**watched, "case_id": cid, "number": number})
         return cases, watch
 
     def _case(
@@ -318,7 +351,7 @@ class Cases:
 
 def load(engine: Engine, gen: Cases, count: int) -> float:
     """Insert ``count`` more cases (case indexes dropped and rebuilt), their watch rows,
-    and the whole rollup again; the product's statistics. Seconds spent."""
+    and the whole day and month rollups again; the product's statistics. Seconds spent."""
     sqlite = engine.dialect.name == "sqlite"
     start = time.perf_counter()
     with engine.connect() as conn:
@@ -353,6 +386,24 @@ def load(engine: Engine, gen: Cases, count: int) -> float:
         ]
         for i in range(0, len(rows), BATCH):
             conn.execute(insert(ROLLUP), rows[i : i + BATCH])
+        conn.execute(delete(MONTH))
+        months: dict[tuple[date, str, str], list[int]] = {}
+        for (day, owner, hall, _), counts in gen.rollup.items():
+            got = months.setdefault((day.replace(day=1), owner, hall), [0] * len(COUNTERS))
+            for i, v in enumerate(counts):
+                got[i] += v
+        month_rows = [
+            {
+                "tenant": TENANT,
+                "month": month,
+                "owner_domain": owner,
+                "accepting_domain": hall,
+                **dict(zip(COUNTERS, counts, strict=True)),
+            }
+            for (month, owner, hall), counts in months.items()
+        ]
+        for i in range(0, len(month_rows), BATCH):
+            conn.execute(insert(MONTH), month_rows[i : i + BATCH])
         conn.commit()
         if sqlite:
             conn.exec_driver_sql("PRAGMA cache_size=-2000")

@@ -7,7 +7,9 @@ in full:
 
 - ``supervision_rollup``: counters per (tenant, day, department, accepting hall, item):
   accepted, completed, on time, early, working days used / promised / statutory,
-  not accepted, denied, corrections, withdrawals, returns. A figure sums a date range.
+  not accepted, denied, corrections, withdrawals, returns; and ``supervision_rollup_month``,
+  the same per month (without the item). A figure sums the whole months of its range
+  from the month rows and the days at either end from the day rows.
 - ``supervision_watch``: one row per open, accepted-or-waiting case with the dates on
   which its warnings begin (``warn_on`` is the earliest), so the warnings page reads the
   range ``warn_on <= today`` of one index.
@@ -73,6 +75,38 @@ class SupervisionRollup(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     completed: Mapped[int] = mapped_column(Integer, default=0)
     clocked: Mapped[int] = mapped_column(Integer, default=0)  # completed with a clock
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    early: Mapped[int] = mapped_column(Integer, default=0)
+    used_days: Mapped[int] = mapped_column(Integer, default=0)
+    promised_days: Mapped[int] = mapped_column(Integer, default=0)
+    statutory_days: Mapped[int] = mapped_column(Integer, default=0)
+    not_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    denied: Mapped[int] = mapped_column(Integer, default=0)
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupervisionRollupMonth(Base):
+    """The same counters per calendar month, department and accepting hall (no item): a
+    figure over a year reads twelve rows per hall, the days of a partial month at either
+    end of its range from the day rollups."""
+
+    __tablename__ = "supervision_rollup_month"
+    __table_args__ = (
+        UniqueConstraint("tenant", "month", "owner_domain", "accepting_domain"),
+        Index("ix_sup_month_owner", "tenant", "owner_domain", "month"),
+        Index("ix_sup_month_hall", "tenant", "accepting_domain", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(6))
+    month: Mapped[dt.date] = mapped_column(Date)  # the first day of the month
+    owner_domain: Mapped[str] = mapped_column(String(64))
+    accepting_domain: Mapped[str] = mapped_column(String(64))
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    clocked: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)
     early: Mapped[int] = mapped_column(Integer, default=0)
     used_days: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,8 +7,9 @@ accepted, denied, corrections requested, withdrawals, returns; satisfaction from
 evaluations (好差评: 满意 = level 4 or 5 of five), complaints and their handling time;
 cards.
 
-Case figures are sums over ``supervision_rollup`` rows (kept in each act's own
-transaction) in the range ``day BETWEEN start AND end`` of one index per view. The
+Case figures are sums of the rollups kept in each act's own transaction: the whole
+months of the range from ``supervision_rollup_month`` (a dozen rows per hall and year),
+the days at either end from ``supervision_rollup``, each a range of one index. The
 public side's evaluations and complaints, and the cards, are read through their own
 (tenant, department, time) indexes.
 """
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, case, func, select
 
 from runtime.public_tables import Complaint, Evaluation
 from runtime.supervision import cards
-from runtime.supervision.upsert import ROLLUP
+from runtime.supervision.upsert import MONTH, ROLLUP
 from runtime.supervision_tables import COUNTERS
 
 VIEWS = {"department": "owner_domain", "township": "accepting_domain"}
@@ -43,12 +44,6 @@ class Figure:
     complaint_days: float = 0.0  # summed calendar days from filing to answer
     yellow_cards: int = 0
     red_cards: int = 0
-
-    def __getattr__(self, name: str) -> int:
-        counts = self.__dict__.get("counts", {})
-        if name in counts:
-            return int(counts[name])
-        raise AttributeError(name)
 
     @staticmethod
     def _share(part: int, whole: int) -> float | None:
@@ -104,6 +99,22 @@ class Figure:
         return self.complaint_days / self.complaints_answered
 
 
+def split(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """``[start, end]`` as whole months (first days ``[a, b)``) and the days at either end."""
+    first_full = (
+        start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    )
+    stop = (end + timedelta(days=1)).replace(day=1)  # the first month not wholly inside
+    if first_full >= stop:
+        return None, [(start, end)]
+    days = []
+    if start < first_full:
+        days.append((start, first_full - timedelta(days=1)))
+    if stop <= end:
+        days.append((stop, end))
+    return (first_full, stop), days
+
+
 def _rollups(
     conn: Connection,
     tenant: str,
@@ -113,19 +124,26 @@ def _rollups(
     domain: str | None,
     prefix: str | None,
 ) -> dict[str, Figure]:
-    col = ROLLUP.c[column]
-    q = select(col, *(func.sum(ROLLUP.c[c]) for c in COUNTERS)).where(
-        ROLLUP.c.tenant == tenant, ROLLUP.c.day >= start, ROLLUP.c.day <= end
-    )
-    if domain is not None:
-        q = q.where(col == domain)
-    elif prefix is not None:
-        q = q.where(col.like(f"{prefix}%"))
+    months, days = split(start, end)
+    parts: list[tuple[Table, Any]] = [
+        (ROLLUP, (ROLLUP.c.day >= a) & (ROLLUP.c.day <= b)) for a, b in days
+    ]
+    if months is not None:
+        parts.append((MONTH, (MONTH.c.month >= months[0]) & (MONTH.c.month < months[1])))
     out: dict[str, Figure] = {}
-    for row in conn.execute(q.group_by(col)):
-        fig = Figure(str(row[0]))
-        fig.counts = {c: int(v or 0) for c, v in zip(COUNTERS, row[1:], strict=True)}
-        out[fig.domain] = fig
+    for table, when in parts:
+        col = table.c[column]
+        q = select(col, *(func.sum(table.c[c]) for c in COUNTERS)).where(
+            table.c.tenant == tenant, when
+        )
+        if domain is not None:
+            q = q.where(col == domain)
+        elif prefix is not None:
+            q = q.where(col.like(f"{prefix}%"))
+        for row in conn.execute(q.group_by(col)):
+            fig = out.setdefault(str(row[0]), Figure(str(row[0])))
+            for c, v in zip(COUNTERS, row[1:], strict=True):
+                fig.counts[c] += int(v or 0)
     return out
 
 

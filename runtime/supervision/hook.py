@@ -20,7 +20,7 @@ event, from the log alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select
@@ -156,7 +156,7 @@ def on_event(
     reason: str | None,
     fees: Mapping[str, Mapping[str, Any]],
     today: date,
-    now: Any,
+    now: datetime,
 ) -> None:
     """Keep rollups, the watch row and findings for one written event."""
     assert case.id is not None

@@ -199,6 +199,7 @@ def warnings(
     """A page of warned cases (most urgent first) and whether more follow."""
     found: list[Watched] = []
     skipped = 0
+    chunk = min(chunk, offset + limit + 1)  # one more than the page: whether more follow
     for watched in _judged(
         conn, calendar, tenant, today, filters, yellow_share, waiting_days, chunk
     ):

@@ -14,11 +14,18 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from runtime.supervision_tables import COUNTERS, SupervisionRollup, SupervisionWatch
+from runtime.supervision_tables import (
+    COUNTERS,
+    SupervisionRollup,
+    SupervisionRollupMonth,
+    SupervisionWatch,
+)
 
 ROLLUP = cast(Table, SupervisionRollup.__table__)
 WATCH = cast(Table, SupervisionWatch.__table__)
+MONTH = cast(Table, SupervisionRollupMonth.__table__)
 ROLLUP_KEY = ("tenant", "day", "owner_domain", "accepting_domain", "item_code")
+MONTH_KEY = ("tenant", "month", "owner_domain", "accepting_domain")
 WATCH_KEY = ("tenant", "case_id")
 
 _cache: dict[tuple[str, str, tuple[str, ...]], Any] = {}
@@ -33,22 +40,37 @@ def _insert(dialect: str, table: Table) -> Any:
 
 
 def add_counts(conn: Connection, key: dict[str, Any], counts: dict[str, int]) -> None:
-    """Add ``counts`` to the rollup row of ``key`` (created at zero)."""
+    """Add ``counts`` to the day rollup row of ``key`` (tenant, day, owner_domain,
+    accepting_domain, item_code) and to its month row (created at zero)."""
     if not counts:
         return
-    dialect = conn.dialect.name
-    cols = tuple(sorted(counts))
-    cache_key = (dialect, "rollup", cols)
+    month = {
+        "tenant": key["tenant"],
+        "month": key["day"].replace(day=1),
+        "owner_domain": key["owner_domain"],
+        "accepting_domain": key["accepting_domain"],
+    }
+    for table, keys, row in ((ROLLUP, ROLLUP_KEY, key), (MONTH, MONTH_KEY, month)):
+        conn.execute(
+            _adder(conn.dialect.name, table, keys, tuple(sorted(counts))),
+            {
+                **row,
+                **dict.fromkeys(COUNTERS, 0),
+                **counts,
+            },
+        )
+
+
+def _adder(dialect: str, table: Table, keys: tuple[str, ...], cols: tuple[str, ...]) -> Any:
+    cache_key = (dialect, table.name, cols)
     stmt = _cache.get(cache_key)
     if stmt is None:
-        ins = _insert(dialect, ROLLUP)
+        ins = _insert(dialect, table)
         stmt = ins.on_conflict_do_update(
-            index_elements=list(ROLLUP_KEY),
-            set_={c: ROLLUP.c[c] + ins.excluded[c] for c in cols},
+            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in cols}
         )
         _cache[cache_key] = stmt
-    row = {**key, **{c: 0 for c in COUNTERS}, **counts}
-    conn.execute(stmt, row)
+    return stmt
 
 
 def put_watch(conn: Connection, row: dict[str, Any], keep: Sequence[str] = ()) -> None:

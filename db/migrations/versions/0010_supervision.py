@@ -57,6 +57,47 @@ def upgrade() -> None:
         "ix_sup_rollup_owner", "supervision_rollup", ["tenant", "owner_domain", "day"], unique=False
     )
     op.create_table(
+        "supervision_rollup_month",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("tenant", sa.String(length=6), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("owner_domain", sa.String(length=64), nullable=False),
+        sa.Column("accepting_domain", sa.String(length=64), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("completed", sa.Integer(), nullable=False),
+        sa.Column("clocked", sa.Integer(), nullable=False),
+        sa.Column("on_time", sa.Integer(), nullable=False),
+        sa.Column("early", sa.Integer(), nullable=False),
+        sa.Column("used_days", sa.Integer(), nullable=False),
+        sa.Column("promised_days", sa.Integer(), nullable=False),
+        sa.Column("statutory_days", sa.Integer(), nullable=False),
+        sa.Column("not_accepted", sa.Integer(), nullable=False),
+        sa.Column("denied", sa.Integer(), nullable=False),
+        sa.Column("corrections", sa.Integer(), nullable=False),
+        sa.Column("withdrawn", sa.Integer(), nullable=False),
+        sa.Column("returned", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_rollup_month")),
+        sa.UniqueConstraint(
+            "tenant",
+            "month",
+            "owner_domain",
+            "accepting_domain",
+            name=op.f("uq_supervision_rollup_month_tenant_month_owner_domain_accepting_domain"),
+        ),
+    )
+    op.create_index(
+        "ix_sup_month_owner",
+        "supervision_rollup_month",
+        ["tenant", "owner_domain", "month"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_sup_month_hall",
+        "supervision_rollup_month",
+        ["tenant", "accepting_domain", "month"],
+        unique=False,
+    )
+    op.create_table(
         "supervision_card",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("tenant", sa.String(length=6), nullable=False),
@@ -211,6 +252,9 @@ def downgrade() -> None:
     op.drop_index("ix_sup_card_day", table_name="supervision_card")
     op.drop_index("ix_sup_card_case", table_name="supervision_card")
     op.drop_table("supervision_card")
+    op.drop_index("ix_sup_month_hall", table_name="supervision_rollup_month")
+    op.drop_index("ix_sup_month_owner", table_name="supervision_rollup_month")
+    op.drop_table("supervision_rollup_month")
     op.drop_index("ix_sup_rollup_owner", table_name="supervision_rollup")
     op.drop_index("ix_sup_rollup_hall", table_name="supervision_rollup")
     op.drop_table("supervision_rollup")

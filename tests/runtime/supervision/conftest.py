@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 def engine(prepared_engine: Engine) -> Iterator[Engine]:
     with prepared_engine.begin() as c:
         c.execute(text("DELETE FROM supervision_rollup"))
+        c.execute(text("DELETE FROM supervision_rollup_month"))
     yield prepared_engine
 
 

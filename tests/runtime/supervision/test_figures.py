@@ -19,7 +19,7 @@ from runtime.case_tables import Case, CaseEvent
 from runtime.clock import DeadlineInputs, progress
 from runtime.errors import ActError
 from runtime.service import Actor, Applicant, CaseService
-from runtime.supervision.figures import figures, total
+from runtime.supervision.figures import figures, split, total
 from tests.runtime.conftest import TENANT, advance, sample_data, step_of
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -73,8 +73,14 @@ def drive(service: CaseService, pub: Any, script: list[tuple[str, int]], seed: i
             return
 
 
-def brute_force(sessions: sessionmaker[Session], calendar: Any) -> dict[str, int]:
-    """The figures' counters, recomputed from every event of every case."""
+def brute_force(
+    sessions: sessionmaker[Session],
+    calendar: Any,
+    start: date = date.min,
+    end: date = date.max,
+) -> dict[str, int]:
+    """The figures' counters, recomputed from every event of every case (those of events
+    on days in ``[start, end]``)."""
     out = dict.fromkeys(
         [
             "accepted",
@@ -103,6 +109,8 @@ def brute_force(sessions: sessionmaker[Session], calendar: Any) -> dict[str, int
             folded = state.setdefault(ev.case_id, {})
             folded.update(changes)
             day = (ev.at if ev.at.tzinfo else ev.at.replace(tzinfo=UTC)).astimezone(CHINA).date()
+            if not start <= day <= end:
+                continue
             key = {
                 "accept": "accepted",
                 "refuse": "not_accepted",
@@ -144,13 +152,18 @@ SCRIPTS = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(scripts=SCRIPTS, seed=st.integers(0, 10_000))
+@given(
+    scripts=SCRIPTS,
+    seed=st.integers(0, 10_000),
+    window=st.tuples(st.integers(0, 150), st.integers(0, 150)),
+)
 def test_figures_equal_a_recomputation_from_the_events(
     service: CaseService,
     catalog: dict[str, Any],
     sessions: sessionmaker[Session],
     scripts: list[tuple[str, list[tuple[str, int]]]],
     seed: int,
+    window: tuple[int, int],
 ) -> None:
     for i, (code, script) in enumerate(scripts):
         drive(service, catalog[code], [*script, *[("advance", 1)] * 8], seed + i)
@@ -167,3 +180,27 @@ def test_figures_equal_a_recomputation_from_the_events(
     assert by_hall == []  # every case here was accepted at the county hall
     if got["completed"]:
         assert 0 <= total(rows).on_time_rate <= 1  # type: ignore[operator]
+    # any date range: whole months from the month rollups, the ends from the day rollups
+    a, b = sorted(START + timedelta(days=d) for d in window)
+    with sessions() as s:
+        part = figures(s.connection(), TENANT, "department", a, b, public=False)
+    assert total(part).counts == brute_force(sessions, service.calendar(), a, b)
+
+
+def test_a_range_splits_into_whole_months_and_the_days_at_either_end() -> None:
+    assert split(date(2026, 3, 15), date(2026, 6, 10)) == (
+        (date(2026, 4, 1), date(2026, 6, 1)),
+        [(date(2026, 3, 15), date(2026, 3, 31)), (date(2026, 6, 1), date(2026, 6, 10))],
+    )
+    assert split(date(2026, 1, 1), date(2026, 12, 31)) == (
+        (date(2026, 1, 1), date(2027, 1, 1)),
+        [],
+    )
+    assert split(date(2026, 2, 3), date(2026, 2, 27)) == (
+        None,
+        [(date(2026, 2, 3), date(2026, 2, 27))],
+    )
+    assert split(date(2026, 1, 31), date(2026, 3, 1)) == (
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        [(date(2026, 1, 31), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 1))],
+    )

@@ -20,6 +20,7 @@ def late_cases(engine: Engine, house: House) -> dict[str, str]:
     """hall / yezhou / gaoping -> the number of an overdue case accepted there."""
     with engine.begin() as c:
         c.execute(text("DELETE FROM supervision_rollup"))
+        c.execute(text("DELETE FROM supervision_rollup_month"))
     pub = house.cases.latest_published(FOOD)
     assert pub is not None
     when = datetime.now(UTC) - timedelta(days=40)
