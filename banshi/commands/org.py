@@ -17,6 +17,7 @@ from rbac.org_file import load_org_file
 from rbac.people import default_actor
 from rbac.policy import ROLE_NAMES, load_org_data
 from rbac.tables import OrgAudit
+from runtime.org_guard import guarded_change
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,12 +29,22 @@ def load(
         default_actor(), help="Who makes the change (recorded in the audit log)."
     ),
 ) -> None:
-    """Load an organisation file (idempotent; demo files only in demo mode)."""
+    """Load an organisation file (idempotent; demo files only in demo mode). A file only
+    adds and updates, so it is never refused for the published items; those that name a
+    domain or role the organisation still lacks are reported (exit status stays 0)."""
     settings = load_settings()
-    sessions = build_house(settings).sessions
-    with transaction(sessions) as session:  # an OrgFileError is banshi.cli's one line
-        report = load_org_file(session, file, settings.tenant, settings.demo_mode, actor=actor)
+    house = build_house(settings)
+    with transaction(house.sessions) as session:  # an OrgFileError is banshi.cli's one line
+        report, problems = guarded_change(
+            session,
+            settings.tenant,
+            house.catalog,
+            lambda: load_org_file(session, file, settings.tenant, settings.demo_mode, actor=actor),
+            force=True,
+        )
     typer.echo(report.summary())
+    for problem in problems:
+        typer.echo(f"警告 warning: 已发布的事项将无人办理：{problem.format()}", err=True)
 
 
 @app.command("show")

@@ -12,6 +12,7 @@ from typing import Any
 from db.engine import make_engine
 from house.settings import Settings
 from house.wiring import build_house
+from rbac.org_file import DEMO_ORG_FILE
 from runtime.service import Actor, Applicant
 from tests.rbac.test_cli import banshi, demo_template, env  # noqa: F401  (fixtures)
 from tests.runtime.conftest import FOOD, sample_data
@@ -144,3 +145,14 @@ def test_revoking_the_last_decider_of_a_published_item_needs_force(
     # a change that orphans nothing needs no force
     code, out = banshi(env, "user", "revoke", "reviewer@county.zrzy", "reviewer", "county.zrzy")
     assert code == 0, out
+
+
+def test_org_load_reports_published_items_naming_what_it_lacks(tmp_path: Path) -> None:
+    fresh = {"BANSHI_DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}", "BANSHI_DEMO_MODE": "1"}
+    assert banshi(fresh, "db", "upgrade")[0] == 0
+    # before any organisation nothing can be checked: the item is published
+    path = publish_food(fresh, tmp_path, owner="county.nowhere")
+    code, out = banshi(fresh, "catalog", "publish", str(path), "--reason", "测试")
+    assert code == 0, out
+    code, out = banshi(fresh, "org", "load", str(DEMO_ORG_FILE))
+    assert code == 0 and "警告 warning" in out and "/owner" in out and "county.nowhere" in out
