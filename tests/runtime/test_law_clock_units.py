@@ -1,7 +1,12 @@
 """The law's clock without a database: the stop at the decision (行政许可法第四十二条), the
 extension only within the limit, several open suspensions (a payment awaited during an
 expert review), the explanation of a stopped clock — and the exact messages the mutation
-run found unguarded. Dates hand-counted on the 2026 calendar (DOMAIN-FACTS.md)."""
+run found unguarded. Dates hand-counted on the 2026 calendar (DOMAIN-FACTS.md).
+
+Two mutants of ``elapsed_workdays`` survive and are equivalent: ``end <= start`` → ``end <
+start`` (the interval (start, start] is empty: no working day, no missing year either) and
+``sp.start >= last`` → ``sp.start > last`` (a suspension starting on the last day stops no
+day before it, and every later one starts later still)."""
 
 from __future__ import annotations
 
