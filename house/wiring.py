@@ -78,7 +78,12 @@ def build_house(settings: Settings, engine: Engine | None = None) -> House:
         sessions, settings.tenant, poll_seconds=settings.calendar_poll_seconds
     )
     cases = CaseService(
-        sessions, authorizer, catalog, calendar, ServiceConfig(tenant=settings.tenant)
+        sessions,
+        authorizer,
+        catalog,
+        calendar,
+        # SMS link to the public query at the house's public address
+        ServiceConfig(tenant=settings.tenant, query_url=f"{settings.public_url.rstrip('/')}/query"),
     )
     resolvers = {"item": item_resolver(catalog), "case": case_resolver(catalog)}
     return House(

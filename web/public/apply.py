@@ -68,7 +68,7 @@ class ApplyController(Controller):
         request: Request[Any, Any, Any],
         code: FromPath[str],
         draft: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Template | Redirect:
         pub = online_item(request, code)
         compiled = pub.compiled
         values: dict[str, list[str]] = {}
@@ -81,7 +81,7 @@ class ApplyController(Controller):
             if found is None or found.item_code != pub.code:
                 raise NotFound("草稿不存在或已过期")
             if not draft_confirmed(request, found):
-                return Redirect(f"/services/drafts/{found.token}", status_code=HTTP_303_SEE_OTHER)  # type: ignore[return-value]
+                return Redirect(f"/services/drafts/{found.token}", status_code=HTTP_303_SEE_OTHER)
             values = draft_values(found)
             token = found.token
             for raw in [v for vs in values.values() for v in vs]:
@@ -92,7 +92,9 @@ class ApplyController(Controller):
         return self._page(request, pub, form, values, token=token, uploads=_refs(values))
 
     @post("/{code:str}/apply")
-    async def post_form(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+    async def post_form(
+        self, request: Request[Any, Any, Any], code: FromPath[str]
+    ) -> Template | Redirect:
         pub = online_item(request, code)
         compiled = pub.compiled
         raw_form = await read_form(request)
