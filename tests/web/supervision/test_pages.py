@@ -166,3 +166,33 @@ def test_rule_cards_from_the_sweep(
     township = login(TOWNSHIP)
     page = township.get("/supervision/cards")
     assert late_cases["yezhou"] in page.text and late_cases["hall"] not in page.text
+
+
+def test_a_township_supervisor_cannot_card_another_township(
+    login: Callable[[str], Client], late_cases: dict[str, str], engine: Engine
+) -> None:
+    c = login(TOWNSHIP)
+    r = c.send_form(
+        "/supervision/cards", {"number": late_cases["gaoping"], "color": "red", "reason": "超期"}
+    )
+    assert r.status_code == 422 and "没有找到案件" in r.text
+    r = c.send_form(
+        "/supervision/cards", {"number": late_cases["yezhou"], "color": "yellow", "reason": "临期"}
+    )
+    assert r.status_code == 303
+    assert c.send_form("/supervision/cards/sweep", {}).status_code == 403
+    with engine.connect() as conn:
+        card_id = conn.execute(text("SELECT id FROM supervision_card")).scalar_one()
+    head = login(HEAD)
+    r = head.send_form(f"/supervision/cards/{card_id}/entries", {"kind": "explained", "text": "x"})
+    assert r.status_code == 403
+
+
+def test_the_filters_answer_htmx_with_the_results_only(
+    login: Callable[[str], Client], late_cases: dict[str, str]
+) -> None:
+    c = login(COUNTY)
+    r = c.get("/supervision/?severity=red", headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert r.text.lstrip().startswith('<div id="results">') and "<html" not in r.text
+    assert late_cases["hall"] in r.text
