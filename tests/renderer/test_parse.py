@@ -67,7 +67,8 @@ def test_rows_beyond_the_groups_maximum_are_refused_without_reading_the_index(
 
 
 def _without_empty_rows(data: dict[str, Any]) -> dict[str, Any]:
-    """A post drops rows with nothing filled in (the form adds them back to ``repeat.min``)."""
+    """A post drops rows with nothing filled in (the form adds them back to ``repeat.min``),
+    at every depth: a row holding only empty rows of a nested group is empty too."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         if (
@@ -75,7 +76,7 @@ def _without_empty_rows(data: dict[str, Any]) -> dict[str, Any]:
             and value
             and all(isinstance(r, dict) and "sha256" not in r for r in value)
         ):
-            value = [r for r in value if r]
+            value = [kept for r in value if (kept := _without_empty_rows(r))]
             if not value:
                 continue
         out[key] = value
