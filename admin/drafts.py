@@ -101,7 +101,12 @@ def save(session: Session, draft: ItemDraft, doc: Any, by: str, revision: int) -
     """Replace the draft's document (compare-and-set on ``revision``)."""
     if draft.state != "draft":
         raise WrongState(f"草稿处于“{STATE_NAMES[draft.state]}”状态，不能修改")
-    if revision != draft.revision:
+    # Compare-and-set against other editors. The page's own live save (htmx, on change)
+    # may land just before the same page's full post (a button clicked as the field
+    # loses focus): that post carries every widget, so one save behind by the same
+    # person is no conflict.
+    own_race = draft.updated_by == by and revision == draft.revision - 1
+    if revision != draft.revision and not own_race:
         raise Conflict("草稿已被他人修改，请刷新后重试（您的修改未保存）")
     if _text(doc, "code") != draft.code:
         raise InvalidInput("草稿的事项编码不能修改；请另建副本")

@@ -354,3 +354,30 @@ def finding_rows(problems: list[Any]) -> list[dict[str, str]]:
         }
         for p in problems
     ]
+
+
+def open_along(tree: Node, pointer: str) -> None:
+    """Open the rows on the way to ``pointer`` (the part just changed)."""
+    if not pointer:
+        return
+    for n in walk(tree):
+        if pointer == n.pointer or pointer.startswith(n.pointer + "/"):
+            n.extra["open"] = True
+
+
+def first_change(old: Any, new: Any, pointer: str = "") -> str:
+    """The pointer of the first value that differs between ``old`` and ``new``."""
+    if old == new:
+        return ""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in [*old, *(k for k in new if k not in old)]:
+            found = first_change(old.get(k), new.get(k), f"{pointer}/{escape_token(k)}")
+            if found:
+                return found
+        return pointer
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = first_change(a, b, f"{pointer}/{i}")
+            if found:
+                return found
+    return pointer

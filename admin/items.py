@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
@@ -20,7 +21,15 @@ from admin.catalogue import STATUS_NAMES, filtered, rows
 from admin.checking import check_document
 from admin.common import Posted, blocking, page, posted, scope, titles
 from admin.editing import InputError, apply_form, apply_op
-from admin.editor import OPERATORS, annotate, build_editor, finding_rows
+from admin.editor import (
+    OPERATORS,
+    annotate,
+    build_editor,
+    finding_rows,
+    first_change,
+    open_along,
+)
+from admin.editor import anchor as editor_anchor
 from admin.history import versions_of
 from admin.publish import newest
 from admin.skeleton import CATEGORY_NAMES, HANDLING_NAMES, blank, copy_of
@@ -35,8 +44,9 @@ ADMIN_GUARDS: tuple[Guard, ...] = (role_required("admin"),)
 FILTERS = ("q", "owner", "category", "handling", "level", "status", "finding")
 
 
-def _see(code: str, done: str = "", anchor: str = "") -> Redirect:
-    url = f"/admin/items/{code}" + (f"?done={done}" if done else "") + anchor
+def _see(code: str, done: str = "", anchor: str = "", at: str = "") -> Redirect:
+    query = urlencode({k: v for k, v in (("done", done), ("at", at)) if v})
+    url = f"/admin/items/{code}" + (f"?{query}" if query else "") + anchor
     return Redirect(url, status_code=HTTP_303_SEE_OTHER)
 
 
@@ -214,6 +224,7 @@ class ItemsController(Controller):
         findings = check_document(doc, house.catalog, code)
         editable = draft is not None and draft.state == "draft"
         tree = build_editor(doc)
+        open_along(tree, request.query_params.get("at", ""))
         problems = list(findings.problems) + [
             Problem("", e.pointer, e.message, "input") for e in input_errors or []
         ]
@@ -254,7 +265,8 @@ class ItemsController(Controller):
         op = form.one("op")
         with transaction(house.sessions) as s:
             draft = self._draft(request, user, s, code)
-            new, errors = apply_form(drafts.document_of(draft), form.get, form.has)
+            old = drafts.document_of(draft)
+            new, errors = apply_form(old, form.get, form.has)
             if op:
                 new = apply_op(new, op)
             drafts.save(s, draft, new, user.username, _int(form.one("revision")))
@@ -264,10 +276,10 @@ class ItemsController(Controller):
         if errors:
             ctx = self._item_context(request, user, code, errors)
             return page(request, "admin/item.html", ctx, status=422)
-        anchor = (
-            "#e" + "".join(c if c.isalnum() else "-" for c in op.partition(":")[2]) if op else ""
-        )
-        return _see(code, "saved", anchor)
+        # back at the part just changed, its rows open
+        at = op.partition(":")[2] if op else first_change(old, new)
+        anchor = "#" + editor_anchor(at) if at else ""
+        return _see(code, "saved", anchor, at)
 
     def _findings(
         self, request: HTMXRequest, doc: Any, revision: int, errors: list[InputError]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.static_files import create_static_files_router
+
 from admin.calendar_page import CalendarController
 from admin.items import ItemsController
 from admin.log_page import LogController
 from admin.people_pages import OrgController, PeopleController
 from admin.review import ReviewController
 from admin.templates_page import TemplatesController
+from definitions.shipped import package_path
 
 #: Administration's route handlers and controllers, mounted by web/app.py.
 ADMIN_ROUTES: list[Any] = [
@@ -24,4 +27,11 @@ ADMIN_ROUTES: list[Any] = [
     CalendarController,
     TemplatesController,
     LogController,
+    # the stylesheet (the CSP allows no inline styles)
+    create_static_files_router(
+        path="/admin/static",
+        directories=[package_path("admin", "static")],
+        include_in_schema=False,
+        name="admin-static",
+    ),
 ]

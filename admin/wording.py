@@ -136,7 +136,7 @@ def _keyed(value: Any) -> bool:
 def diff_words(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     """The changes from ``old`` to ``new`` (two definitions' canonical JSON), one sentence each."""
     if old is None:
-        return [f"新事项“{new.get('name', '')}”（{new.get('code', '')}）"]
+        return [f"新事项“{new.get('name', '')}”（{new.get('code', '')}）", *_summary(new)]
     out: list[str] = []
     _walk(old, new, "", out)
     return out
@@ -229,3 +229,43 @@ def _list(old: list[Any], new: list[Any], where: str, key: str, out: list[str]) 
         out.append(f"{prefix}{thing}顺序调整：{' → '.join(_name(b[k]) for k in kept_new)}")
     for k in kept_new:
         _walk(a[k], b[k], f"{prefix}{thing}{_name(b[k])}的", out)
+
+
+def _summary(new: dict[str, Any]) -> list[str]:
+    """What a new item holds, in a few lines (the reviewer has nothing to compare with)."""
+    out: list[str] = []
+    limits: dict[str, Any] = new["limits"] if isinstance(new.get("limits"), dict) else {}
+    if limits:
+        out.append(
+            f"时限：法定 {limits.get('statutory_days')} 个工作日，承诺 {limits.get('promised_days')} 个工作日"
+        )
+    form: dict[str, Any] = new["form"] if isinstance(new.get("form"), dict) else {}
+    count = 0
+    stack = [
+        f for s in form.get("sections") or [] if isinstance(s, dict) for f in s.get("fields") or []
+    ]
+    while stack:
+        f = stack.pop()
+        if isinstance(f, dict):
+            count += 1
+            stack.extend(f.get("fields") or [])
+    out.append(f"申请表：{count} 个字段")
+    steps = [s for s in new.get("steps") or [] if isinstance(s, dict)]
+    if steps:
+        out.append(
+            "办理环节："
+            + " → ".join(str(s.get("name") or s.get("procedure") or s.get("kind")) for s in steps)
+        )
+    materials = [m for m in new.get("materials") or [] if isinstance(m, dict)]
+    out.append(
+        f"申请材料：{len(materials)} 项"
+        + (f"（{show([m.get('name') for m in materials])}）" if materials else "")
+    )
+    fees = [f for f in new.get("fees") or [] if isinstance(f, dict)]
+    out.append(f"收费：{len(fees)} 项" if fees else "收费：无")
+    accept = (
+        (new.get("levels") or {}).get("accept") if isinstance(new.get("levels"), dict) else None
+    )
+    if isinstance(accept, list):
+        out.append(f"受理地点：{show(accept)}")
+    return out
