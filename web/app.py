@@ -35,7 +35,7 @@ from house.wiring import House, build_house
 from runtime.errors import NotAllowed
 from web.api import ApiController
 from web.apidocs import SWAGGER_URL, render_plugins, swagger_available, swagger_dir
-from web.deps import DEPENDENCIES, signed_in
+from web.deps import DEPENDENCIES, house_of, signed_in
 from web.desk import DeskController
 from web.faults import UNAVAILABLE, too_large_message, unavailable_handler
 from web.jsonbody import refuse_bad_parameters
@@ -118,7 +118,7 @@ def banshi_error_handler(request: Request[Any, Any, Any], exc: BanshiError) -> R
     extra: dict[str, Any] = {"code": exc.code}
     errors = getattr(exc, "errors", None)
     if errors:  # a bounded list: the count says how many there were
-        cap = request.app.state.house.settings.max_errors_returned
+        cap = house_of(request).settings.max_errors_returned
         extra["errors"] = [e.as_dict() for e in errors[:cap]]
         extra["errors_total"] = len(errors)
     message = exc.shown

@@ -14,11 +14,13 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from litestar import Request
 
+from web.deps import house_of
+
 T = TypeVar("T")
 
 
 async def run_blocking(request: Request[Any, Any, Any], work: Callable[[], T]) -> T:
     """Run ``work`` (parsing, validation, the acts of one request) where it is cheapest."""
-    if request.app.state.house.writes_inline:
+    if house_of(request).writes_inline:
         return work()
     return await anyio.to_thread.run_sync(work)

@@ -424,7 +424,7 @@ class DeskController(Controller):
         status = HTTP_200_OK
         try:
             message = perform(
-                request.app.state.house, user, number, act, values, request.app.state.metrics
+                house_of(request), user, number, act, values, request.app.state.metrics
             )
             error = False
         except BanshiError as exc:

@@ -9,6 +9,8 @@ from typing import Any
 from litestar import Request, Response
 from sqlalchemy import exc as sa
 
+from web.deps import house_of
+
 #: Errors that mean "the database is not reachable now", not "this request is wrong":
 #: lost or refused connections, a pool that timed out, a driver that went away.
 UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -25,14 +27,14 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     from web.app import _error_response
 
     request.logger.error("database unavailable: %s", type(exc).__name__)
-    retry = str(request.app.state.house.settings.retry_after_s)
+    retry = str(house_of(request).settings.retry_after_s)
     response = _error_response(request, 503, UNAVAILABLE_MESSAGE)
     response.headers["Retry-After"] = retry
     return response
 
 
 def too_large_message(request: Request[Any, Any, Any]) -> str:
-    settings = request.app.state.house.settings
+    settings = house_of(request).settings
     return (
         f"{TOO_LARGE_MESSAGE}（表单最大 {settings.max_form_kb} KB，"
         f"含扫描件最大 {settings.max_body_mb:g} MB，单个文件最大 {settings.max_upload_mb:g} MB）"

@@ -24,6 +24,7 @@ from litestar import Request, Response
 from litestar.stores.base import Store
 
 from runtime.errors import Conflict, InvalidInput
+from web.deps import house_of
 
 STORE = "idempotency"
 HEADER = "Idempotency-Key"
@@ -68,7 +69,7 @@ async def once(
     run: Callable[[], Awaitable[dict[str, Any]]],
 ) -> Response[Any]:
     """Run ``run`` once per key: the first answer, replayed for the same key and body."""
-    house = request.app.state.house
+    house = house_of(request)
     store: Store = request.app.stores.get(STORE)
     ttl = house.settings.idempotency_ttl_s
     name = f"{house.settings.tenant}:{user}:{hashlib.sha256(check_key(key).encode()).hexdigest()}"

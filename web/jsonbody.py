@@ -31,6 +31,7 @@ from definitions.compile import FieldError
 from definitions.errors import BanshiError
 from definitions.values import text_ok, text_problem
 from runtime.errors import InvalidInput
+from web.deps import house_of
 
 #: Longest number literal accepted in a JSON body (digits, sign, point and exponent).
 MAX_NUMBER_CHARS = 40
@@ -173,7 +174,7 @@ async def read_limited(request: Request[Any, Any, Any], max_bytes: int) -> bytes
 
 async def read_json(request: Request[Any, Any, Any]) -> Any:
     """The JSON body of an API request, within the settings' bounds."""
-    settings = request.app.state.house.settings
+    settings = house_of(request).settings
     raw = await read_limited(request, settings.max_form_kb * 1024)
     return decode_json(raw, max_depth=settings.max_json_depth, max_items=settings.max_group_rows)
 
@@ -189,7 +190,7 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
     """A posted form within bounds: url-encoded bodies at most ``max_form_kb`` and
     ``max_form_fields`` fields; multipart bodies within the app's body limit and its part
     limit (both set from the settings by ``create_app``)."""
-    settings = request.app.state.house.settings
+    settings = house_of(request).settings
     content_type, _ = request.content_type
     if content_type != RequestEncodingType.URL_ENCODED:
         return await request.form()

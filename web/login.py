@@ -41,6 +41,7 @@ from house.settings import Settings
 from rbac.people import lock_user, record_login_event
 from web.auth import EPOCH_KEY, SESSION_KEY, USER_ID_KEY, Credentials, check_credentials
 from web.clientip import client_address
+from web.deps import house_of
 from web.sessions import start_session
 from web.stores import CountingStore, counting
 
@@ -197,7 +198,7 @@ def _page(
             "error": error,
             "username": username,
             "next": next_url,
-            "demo": request.app.state.house.settings.demo_mode,
+            "demo": house_of(request).settings.demo_mode,
             "htmx_available": request.app.state.htmx_available,
         },
         status_code=status,
@@ -263,7 +264,7 @@ def _audit(
 
 @post("/login", include_in_schema=False)
 async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
-    house = request.app.state.house
+    house = house_of(request)
     settings: Settings = house.settings
     form = await request.form()
     username = str(form.get("username") or "").strip()[:NAME_CHARS]

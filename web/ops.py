@@ -32,6 +32,7 @@ from db.migrate import revisions
 from definitions.errors import BanshiError
 from runtime.health import calendar_years, outbox_backlog
 from web.clientip import client_address
+from web.deps import house_of
 from web.logs import bind
 
 #: Prometheus middleware metric prefix (request latency by route).
@@ -123,7 +124,7 @@ class OpsController(Controller):
 
     @get("/health", sync_to_thread=True)
     def health(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        house = request.app.state.house
+        house = house_of(request)
         report: dict[str, Any] = {"status": "ok", "warnings": []}
         try:
             current, head = revisions(house.engine)
@@ -156,7 +157,7 @@ class OpsController(Controller):
 
     @get("/metrics", sync_to_thread=True)
     def metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        house = request.app.state.house
+        house = house_of(request)
         address = client_address(request, house.settings.proxy_networks)
         if not house.settings.metrics_allowed(address):
             raise NotFoundException()

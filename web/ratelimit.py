@@ -12,6 +12,7 @@ from litestar.stores.base import Store
 
 from definitions.errors import BanshiError
 from web.clientip import client_address
+from web.deps import house_of
 
 STORE = "ratelimit"
 WINDOW_S = 60
@@ -55,7 +56,7 @@ async def hit(store: Store, key: str, limit: int, window: int = WINDOW_S) -> int
 
 async def limit(request: Request[Any, Any, Any], scope: str, per_minute: int, message: str) -> None:
     """Raise TooManyRequests (429 with Retry-After) when this client spent its tries."""
-    house = request.app.state.house
+    house = house_of(request)
     client = client_address(request, house.settings.proxy_networks)
     wait = await hit(store_of(request, STORE), f"{scope}:{client}", per_minute)
     if wait is not None:

@@ -22,6 +22,7 @@ from definitions.compile import CompiledItem, FieldError
 from runtime.case_tables import StoredFile
 from runtime.errors import InvalidInput
 from runtime.files import store_upload
+from web.deps import house_of
 from web.jsonbody import bad_char
 
 SESSION_UPLOADS = "uploads"
@@ -30,7 +31,7 @@ NOT_OURS = "不是本次办理中上传的文件，请重新上传"
 
 def remember(request: Request[Any, Any, Any], sha256: str) -> None:
     """Note in the session that it made this upload (most recent last, bounded)."""
-    limit = request.app.state.house.settings.session_uploads
+    limit = house_of(request).settings.session_uploads
     seen = [h for h in (request.session.get(SESSION_UPLOADS) or []) if h != sha256]
     seen.append(sha256)
     request.session[SESSION_UPLOADS] = seen[-limit:]
@@ -146,7 +147,7 @@ def check_file_fields(
 async def store_scan(request: Request[Any, Any, Any], upload: UploadFile) -> dict[str, Any]:
     """Store one scan uploaded through the API (any accepted type, at most the upload
     limit) and remember it in the session: the reference a file field may carry."""
-    house = request.app.state.house
+    house = house_of(request)
     settings = house.settings
     content = await upload.read()
     with transaction(house.sessions) as s:
@@ -174,7 +175,7 @@ async def take_uploads(
     posted back (``_material_ref_*``) count only when this session uploaded them."""
     from renderer.parse import field_path, shape
 
-    house = request.app.state.house
+    house = house_of(request)
     settings = house.settings
     root = Path(settings.upload_dir)
     errors: list[FieldError] = []
