@@ -43,7 +43,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions rbac runtime db renderer banshi house admin tests/strategies web/supervision
+	$(BIN)/mypy definitions rbac runtime db renderer banshi house admin web tests/strategies
 
 schema: install
 	$(BIN)/banshi definitions schema > definitions/schema/item.schema.json

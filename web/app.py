@@ -106,8 +106,8 @@ def _error_response(
             status_code=status,
             re_target="#main",
             re_swap="afterbegin",
-        )  # type: ignore[return-value]
-    return Template(template_name="error.html", context=context, status_code=status)  # type: ignore[return-value]
+        )
+    return Template(template_name="error.html", context=context, status_code=status)
 
 
 def banshi_error_handler(request: Request[Any, Any, Any], exc: BanshiError) -> Response[Any]:
@@ -143,7 +143,7 @@ def not_authorized_handler(
     if _wants_json(request):
         return _error_response(request, 401, "请先登录")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target, safe='/')}", status_code=HTTP_303_SEE_OTHER)  # type: ignore[return-value]
+    return Redirect(f"/login?next={quote(target, safe='/')}", status_code=HTTP_303_SEE_OTHER)
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -208,7 +208,7 @@ def _show(f: Any, value: Any) -> str:
     if f.options:
         labels = {o.value: o.label for o in f.options}
         if isinstance(value, list):
-            return "、".join(labels.get(v, v) for v in value)
+            return "、".join(str(labels.get(v) or v) for v in value)
         return str(labels.get(value, value))
     if isinstance(value, dict):
         return str(value.get("name", ""))
