@@ -1,7 +1,7 @@
 """The four-eyes review: the change in words against the published version, the findings,
 the catalogue report before and after (四减一放), publish (with a reason when a rule warns)
 or send back; retire and reinstate; the preview of the generated form and the service
-guide (also in a phone-sized frame); one published version's canonical text."""
+guide (also in a phone-sized box); one published version's canonical text."""
 
 from __future__ import annotations
 
@@ -176,7 +176,8 @@ class ReviewController(Controller):
     @get("/{code:str}/preview", sync_to_thread=True)
     def preview(self, request: HTMXRequest, user: UserDep, code: FromPath[str]) -> Template:
         """The generated form and the service guide of the draft (else the published
-        version); ``?frame=1`` is the bare page the phone-sized frame shows."""
+        version); ``?phone=1`` shows it in a phone-sized box (375 px; the app's CSP allows
+        no frames)."""
         house = house_of(request)
         tenant = house.settings.tenant
         with house.reading() as s:
@@ -192,7 +193,7 @@ class ReviewController(Controller):
             "section": "/admin/items",
             "code": code,
             "findings": findings,
-            "frame": bool(request.query_params.get("frame")),
+            "phone": bool(request.query_params.get("phone")),
         }
         if findings.compiled is not None:
             compiled = findings.compiled

@@ -160,6 +160,9 @@ def test_a_department_builds_an_item_the_county_publishes_a_clerk_completes_a_ca
     admin.goto(f"/admin/items/{CODE}/preview")
     expect(admin.locator("body")).to_contain_text("冷库容积（立方米）")
     _shot(admin, "admin-03-preview")
+    admin.click("a:has-text('按手机尺寸预览')")
+    expect(admin.locator("#preview.phone")).to_contain_text("冷库容积（立方米）")
+    _shot(admin, "admin-03b-preview-phone", "#preview")
     admin.goto(f"/admin/items/{CODE}")
     admin.fill("#note", "新增冷链食品小作坊登记")
     with admin.expect_navigation():
