@@ -269,6 +269,7 @@ class ItemsController(Controller):
             new, errors = apply_form(old, form.get, form.has)
             if op:
                 new = apply_op(new, op)
+            _keep_owner(request, user, draft.owner, new)
             drafts.save(s, draft, new, user.username, _int(form.one("revision")))
             revision = draft.revision
         if request.htmx and not op:
@@ -334,6 +335,7 @@ class ItemsController(Controller):
             return self._findings(request, doc, _int(form.one("revision")), [])
         with transaction(house.sessions) as s:
             draft = self._draft(request, user, s, code)
+            _keep_owner(request, user, draft.owner, doc)
             drafts.save(s, draft, doc, user.username, _int(form.one("revision")))
         return _see(code, "saved")
 
@@ -415,6 +417,14 @@ class ItemsController(Controller):
             media_type="application/json; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{code}.json"'},
         )
+
+
+def _keep_owner(request: Request[Any, Any, Any], user: CurrentUser, owner: str, doc: Any) -> None:
+    """A draft handed to another department must be within the admin's reach too (a
+    department's admin cannot draft for, or give away to, a department it does not run)."""
+    new_owner = doc.get("owner") if isinstance(doc, dict) else None
+    if new_owner != owner:
+        require_owner(house_of(request), scope(request, user), str(new_owner or ""))
 
 
 def _int(text: str) -> int:
