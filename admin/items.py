@@ -75,6 +75,7 @@ class ItemsController(Controller):
                 "section": "/admin/items",
                 "rows": shown,
                 "total": len(everything),
+                "waiting": sum(r.draft_state == "in_review" for r in everything),
                 "f": f,
                 "owners": sorted({r.owner for r in everything}),
                 "names": names,
