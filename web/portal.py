@@ -20,6 +20,7 @@ from litestar.response import Template
 
 from runtime.numbers import QUERY_ALPHABET
 from runtime.public.query import public_answer
+from web.blocking import run_blocking
 from web.deps import house_of
 from web.public.common import page, titles
 from web.public.limits import limit_case
@@ -65,11 +66,22 @@ class PortalController(Controller):
             await limit_case(request, number)
             names = titles(house)
             today = datetime.now(UTC).astimezone(CHINA).date()
-            calendar = house.calendar()
-            with house.reading() as s:
-                answer = public_answer(
-                    s, house.catalog, calendar, house.settings.tenant, number, code, today, names
-                )
+
+            def read() -> Any:
+                calendar = house.calendar()
+                with house.reading() as s:
+                    return public_answer(
+                        s,
+                        house.catalog,
+                        calendar,
+                        house.settings.tenant,
+                        number,
+                        code,
+                        today,
+                        names,
+                    )
+
+            answer = await run_blocking(request, read)
             if answer is None:
                 context["error"] = "案件编号或查询码不正确"
                 status = 404

@@ -13,20 +13,41 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from rbac.acts import ACT_NAMES
 from runtime.calendar import WorkCalendar
-from runtime.case_tables import Case
+from runtime.case_tables import Case, CaseEvent
 from runtime.clock import DeadlineInputs, compute_deadline
 from runtime.public_tables import Evaluation
 from runtime.publishing import Catalog, Published
-from runtime.queries import case_by_query, events_of
 from runtime.states import STATE_NAMES
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_CASE = Case.__table__
+_EVENT = CaseEvent.__table__
+_EVAL = Evaluation.__table__
+assert isinstance(_CASE, Table) and isinstance(_EVENT, Table) and isinstance(_EVAL, Table)
+# Statements built once (the query page is the public's busiest): values travel as
+# parameters, Core rows come back (no ORM identity map for a read-only answer).
+CASE_BY_NUMBER = select(_CASE).where(
+    _CASE.c.tenant == bindparam("t"), _CASE.c.number == bindparam("n")
+)
+EVENTS = (
+    select(_EVENT.c.act, _EVENT.c.at, _EVENT.c.domain, _EVENT.c.reason)
+    .where(_EVENT.c.tenant == bindparam("t"), _EVENT.c.case_id == bindparam("c"))
+    .order_by(_EVENT.c.seq)
+)
+RATED = (
+    select(_EVAL.c.id)
+    .where(_EVAL.c.tenant == bindparam("t"), _EVAL.c.case_number == bindparam("n"))
+    .limit(1)
+)
 
 #: Acts whose reason the applicant is told anyway (by notice and SMS): shown on the query.
 REASON_PUBLIC = frozenset(
@@ -90,7 +111,7 @@ def _step_name(pub: Published, key: str | None) -> str | None:
     return STEP_KIND_NAMES.get(str(step.kind.value), str(step.kind.value))
 
 
-def _texts(case: Case, calendar: WorkCalendar, today: date) -> tuple[str | None, str | None]:
+def _texts(case: Any, calendar: WorkCalendar, today: date) -> tuple[str | None, str | None]:
     if not case.clock:
         return None, None
     clock = json.loads(case.clock)
@@ -104,7 +125,7 @@ def _texts(case: Case, calendar: WorkCalendar, today: date) -> tuple[str | None,
     return out[0], out[1]
 
 
-def _todo(case: Case, pub: Published, evaluated: bool) -> list[str]:
+def _todo(case: Any, pub: Published, evaluated: bool) -> list[str]:
     """What the applicant must do now, in plain words."""
     state = case.state
     visits = pub.definition.service
@@ -145,8 +166,9 @@ def public_answer(
     number, code = number.strip(), code.strip()
     if not number or not code or len(number) > 32 or len(code) > 12:
         return None
-    case = case_by_query(session, tenant, number, code)
-    if case is None:
+    conn = session.connection()
+    case = conn.execute(CASE_BY_NUMBER, {"t": tenant, "n": number}).first()
+    if case is None or case.query_code != code.upper():
         return None
     return answer_for(session, catalog, calendar, case, today, titles or {})
 
@@ -155,7 +177,7 @@ def answer_for(
     session: Session,
     catalog: Catalog,
     calendar: WorkCalendar,
-    case: Case,
+    case: Any,
     today: date,
     titles: dict[str, str],
 ) -> QueryAnswer:
@@ -163,14 +185,8 @@ def answer_for(
     applicant's account)."""
     pub = catalog.by_id(session, case.item_version_id)
     promised, statutory = _texts(case, calendar, today)
-    evaluated = (
-        session.execute(
-            select(Evaluation.id).where(
-                Evaluation.tenant == case.tenant, Evaluation.case_number == case.number
-            )
-        ).first()
-        is not None
-    )
+    conn = session.connection()
+    evaluated = conn.execute(RATED, {"t": case.tenant, "n": case.number}).first() is not None
     item = pub.definition
     words = getattr(item, "decision", None)
     decision = None
@@ -201,7 +217,7 @@ def answer_for(
         can_evaluate=case.state in ("completed", "delivered") and not evaluated,
         evaluated=evaluated,
     )
-    for ev in events_of(session, case):
+    for ev in conn.execute(EVENTS, {"t": case.tenant, "c": case.id}):
         answer.events.append(
             PublicEvent(
                 ACT_NAMES.get(ev.act, "重新计算期限" if ev.act == "recompute_deadline" else ev.act),
@@ -214,12 +230,9 @@ def answer_for(
 
 
 def _local(moment: Any) -> str:
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}"
+    return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}"
 
 
 def sms_reply(answer: QueryAnswer | None) -> str:

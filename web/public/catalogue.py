@@ -11,19 +11,21 @@ reachable at ``/services/{code}/versions/{version}``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from markupsafe import Markup
 from sqlalchemy import select
 
 from house.wiring import House
 from renderer.guide import guide_view
-from renderer.qr import qr_svg
 from runtime.case_tables import ItemVersion
 from runtime.errors import NotFound
 from runtime.publishing import Published
+from web.blocking import run_blocking
 from web.deps import house_of
 from web.public.common import (
     Entry,
@@ -33,6 +35,7 @@ from web.public.common import (
     halls,
     page,
     public_url,
+    qr_of,
     titles,
 )
 from web.search import matches
@@ -120,8 +123,12 @@ class CatalogueController(Controller):
             block="results",
         )
 
-    @get("/services/{code:str}", sync_to_thread=True)
-    def guide(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+    @get("/services/{code:str}")
+    async def guide(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+        # the public's most read page: from cached parts, on the loop where that is cheaper
+        return await run_blocking(request, partial(self._latest_guide, request, code))
+
+    def _latest_guide(self, request: Request[Any, Any, Any], code: str) -> Template:
         house = house_of(request)
         with house.reading() as s:
             pub = house.catalog.latest(s, house.settings.tenant, code)
@@ -156,14 +163,42 @@ class CatalogueController(Controller):
     ) -> Template:
         if pub is None or not pub.definition.disclosure.guide:
             raise NotFound(f"没有找到事项 {code} 的办事指南")
-        view = guide_view(pub.definition, pub.version, titles(house))
         path = f"/services/{pub.code}" + (f"/versions/{pub.version}" if pinned else "")
         url = public_url(house, path)
         return page(
             request,
             "public/guide.html",
-            {"guide": view, "url": url, "qr": qr_svg(url), "pinned": pinned},
+            {
+                "guide_html": _guide_html(request, house, pub),
+                "guide": pub.definition,
+                "version": pub.version,
+                "url": url,
+                "qr": qr_of(url),
+                "pinned": pinned,
+            },
         )
+
+
+#: Rendered guides by (version sha256, organisation snapshot): a published version never
+#: changes, and the organisation's titles change only with a new policy snapshot.
+GUIDE_CACHE = "guide_html"
+GUIDE_CACHE_MAX = 1024
+
+
+def _guide_html(request: Request[Any, Any, Any], house: House, pub: Published) -> Markup:
+    snap = house.policy.snapshot(house.settings.tenant)
+    cache: dict[tuple[str, object], Markup] = request.app.state.setdefault(GUIDE_CACHE, {})
+    key = (pub.sha256, snap)
+    html = cache.get(key)
+    if html is None:
+        view = guide_view(pub.definition, pub.version, titles(house))
+        engine = request.app.template_engine
+        assert engine is not None  # create_app configures Jinja
+        html = Markup(engine.engine.get_template("guide.html").render(guide=view))
+        if len(cache) >= GUIDE_CACHE_MAX:
+            cache.clear()
+        cache[key] = html
+    return html
 
 
 def _row(e: Entry, names: dict[str, str]) -> dict[str, Any]:

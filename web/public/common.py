@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from litestar import Request
@@ -98,6 +98,15 @@ def public_url(house: House, path: str) -> str:
     """An absolute URL of a public page (QR codes, SMS links)."""
     base = house.settings.public_url.rstrip("/")
     return f"{base}{path}"
+
+
+@lru_cache(maxsize=4096)
+def qr_of(url: str) -> str:
+    """The QR code of a public URL (renderer/qr.py), made once per URL: drawing one takes
+    milliseconds, and a guide's address never changes."""
+    from renderer.qr import qr_svg
+
+    return qr_svg(url)
 
 
 def page(
