@@ -310,7 +310,10 @@ class Settings(BaseSettings):
 
     # -- the public side (web/public, runtime/public) ------------------------------------
     query_per_case_per_minute: int = Field(
-        default=20, ge=1, le=1000, description="Public queries of one case number per minute."
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="Public queries of one case number per minute.",
     )
     sms_code_minutes: int = Field(
         default=10, ge=1, le=60, description="Minutes an SMS confirmation code stays valid."
