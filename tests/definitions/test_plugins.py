@@ -282,3 +282,19 @@ def test_personal_types_say_so_and_mask_themselves() -> None:
     assert reg["id_card"].masked("42282219900101001X") == "422822********001X"
     assert reg["mobile"].masked("13972800001") == "139****0001"
     assert reg["text"].masked("建始县好味道餐饮店") == "建始县好味道餐饮店"
+
+
+def test_the_strategies_draw_nested_groups_calendar_days_and_every_kind() -> None:
+    """The property tests see the new capabilities: seeded definitions include groups in
+    groups, calendar-day budgets and every registered special-procedure kind."""
+    from tests.strategies.items import build_definition
+    from tests.strategies.sources import RandomSource
+
+    def depth(fields: Any) -> int:
+        return max((1 + depth(f.fields) for f in fields or [] if f.fields), default=0)
+
+    drawn = [build_definition(RandomSource(seed)) for seed in range(200)]
+    assert any(depth(d.form.all_fields()) >= 2 for d in drawn)
+    assert any(s.day_unit is DayUnit.CALENDAR for d in drawn for s in d.steps)
+    used = {s.procedure for d in drawn for s in d.steps if s.procedure}
+    assert used == set(default_procedures().names())
