@@ -91,7 +91,15 @@ class DemoDriver:
             report.by_state[state] = report.by_state.get(state, 0) + 1
             progress()
         self.supervise()
+        self.public_side()
         return report
+
+    def public_side(self) -> None:
+        """The citizens' side of the demo: ratings of some completed cases (one bad, which
+        opens the department's rectification task) and an anonymous complaint."""
+        from runtime.public.demo import rate_and_complain
+
+        rate_and_complain(self.service, self.rng, self.today)
 
     def supervise(self) -> None:
         """Electronic supervision's rule cards for the demo's late cases (idempotent)."""

@@ -75,3 +75,14 @@ def test_the_guide_of_a_pinned_version_stays_reachable(anon) -> None:
     r = anon.get(f"/services/{FOOD}/versions/1")
     assert r.status_code == 200 and "第 1 版" in r.text
     assert anon.get(f"/services/{FOOD}/versions/99").status_code == 404
+
+
+def test_every_published_item_has_its_guide_page(anon) -> None:
+    rows = anon.get("/open-data/items.json").json()["rows"]
+    assert len(rows) >= 20
+    for row in rows:
+        r = anon.get(f"/services/{row['code']}")
+        assert r.status_code == 200, row["code"]
+        assert row["name"].replace("（", "").split("）")[0][:4] in r.text
+        if row["online"]:
+            assert anon.get(f"/services/{row['code']}/apply").status_code == 200, row["code"]
