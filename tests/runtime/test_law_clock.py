@@ -25,7 +25,7 @@ from runtime.case_tables import Case, CaseEvent, OutboxMessage
 from runtime.clock import WAIT_PAYMENT, Card, DeadlineInputs, compute_deadline, progress
 from runtime.errors import ActError, NotAllowed, WrongState
 from runtime.service import Actor, Applicant, CaseService
-from tests.runtime.conftest import TENANT, advance, food_definition, sample_data
+from tests.runtime.conftest import TENANT, FixedNow, advance, food_definition, sample_data
 
 NINE_DAYS = "422822-ZFB-QT-0001"  # promised 9, statutory 20, extension 20 wd
 THREE_DAYS = "422822-ZJJ-XK-0001"  # promised 3, statutory 7
@@ -419,3 +419,117 @@ def _restore(sessions: sessionmaker[Session]) -> None:
 def _version(sessions: sessionmaker[Session]) -> int:
     with sessions() as s:
         return calendar_version(s, TENANT)
+
+
+def _paid_at(step_key: str, code: str) -> Any:
+    """The food licence with a 10-yuan fee to be paid before ``step_key`` can end."""
+    raw = json.loads(food_definition().model_dump_json(exclude_none=True))
+    for step in raw["steps"]:
+        if step["key"] == step_key:
+            step["requires_payment"] = True
+    fee = {
+        "key": "cert",
+        "name": "工本费",
+        "amount": "10.00",
+        "basis": "《中华人民共和国食品安全法》第三十五条",
+    }
+    return food_definition(code=code, steps=raw["steps"], fees=[fee])
+
+
+def test_a_payment_awaited_during_a_special_procedure_is_its_own_suspension(
+    service: CaseService, publish: Any
+) -> None:
+    pub = service.latest_published(publish(_paid_at("inspect", "422822-SCJG-XK-0096")))
+    case = accept_on(service, pub, date(2026, 3, 2))
+    reviewer, clerk = Actor("reviewer@county.scjg"), Actor("window_clerk@county.hall")
+    case = service.start_special(reviewer, case.number, at=at(date(2026, 3, 3)))
+    case = service.assess_fee(clerk, case.number, at=at(date(2026, 3, 4)))
+    opened = [(s.start, s.reason) for s in inputs(case, "statutory").suspensions if s.open]
+    assert opened == [(date(2026, 3, 3), "现场勘查"), (date(2026, 3, 4), WAIT_PAYMENT)]
+    case = service.record_payment(clerk, case.number, payment_ref="JF2", at=at(date(2026, 3, 6)))
+    still = [(s.start, s.end, s.reason) for s in inputs(case).suspensions]
+    assert still == [
+        (date(2026, 3, 3), None, "现场勘查"),  # the inspection goes on
+        (date(2026, 3, 4), date(2026, 3, 6), WAIT_PAYMENT),
+    ]
+    case = service.finish_special(reviewer, case.number, result="合格", at=at(date(2026, 3, 9)))
+    assert all(not s.open for s in inputs(case).suspensions)
+    # merged: stopped 4–9 March (4 working days), not 2 + 4
+    assert case.due_promised == service.calendar().add_workdays(date(2026, 3, 11), 4).value
+
+
+def test_a_fee_after_the_decision_does_not_touch_the_stopped_clock(
+    service: CaseService, publish: Any
+) -> None:
+    pub = service.latest_published(publish(_paid_at("complete", "422822-SCJG-XK-0095")))
+    case = accept_on(service, pub, date(2026, 3, 2))
+    while case.state != "decided":
+        case = advance(service, pub, case, at=at(date(2026, 3, 3)))
+    stopped = (inputs(case), inputs(case, "statutory"), case.due_promised)
+    case = service.assess_fee(
+        Actor("window_clerk@county.hall"), case.number, at=at(date(2026, 3, 20))
+    )
+    assert not case.fee_paid
+    assert (inputs(case), inputs(case, "statutory"), case.due_promised) == stopped
+    case = service.record_payment(
+        Actor("window_clerk@county.hall"), case.number, payment_ref="JF3", at=at(date(2026, 4, 1))
+    )
+    assert (inputs(case), inputs(case, "statutory")) == stopped[:2]
+
+
+def test_the_recompute_event_says_exactly_what_moved(
+    service: CaseService, catalog: dict[str, Any], sessions: sessionmaker[Session]
+) -> None:
+    case = accept_on(service, catalog[NINE_DAYS], date(2026, 12, 24))
+    before = (case.due_statutory, case.due_promised)
+    with transaction(sessions) as s:
+        replace_year(s, TENANT, 2027, [DayEntry(date(2027, 1, 1), False, "元旦")], by="admin")
+    service.calendar_cache.clear()  # type: ignore[attr-defined]
+    assert service.recompute_deadlines(at=at(date(2026, 12, 28))) == [case.number]
+    after = row(sessions, case.number)
+    assert events(sessions, case.number)[-1].reason == (
+        f"工作日历更新，重新计算期限：法定期限 {before[0].isoformat()}（暂定） → "
+        f"{after.due_statutory.isoformat()}；承诺期限 {before[1].isoformat()}（暂定） → "
+        f"{after.due_promised.isoformat()}"
+    )
+
+
+def test_no_extension_is_offered_once_the_law_allows_no_more_days(
+    service: CaseService,
+    catalog: dict[str, Any],
+    sessions: sessionmaker[Session],
+    clock: FixedNow,
+) -> None:
+    pub = catalog[NINE_DAYS]
+    case = accept_on(service, pub, date(2026, 3, 2))
+    clock.moment = at(date(2026, 3, 3))  # the day the page is read
+    clerk = service.possible  # the desk's buttons for the disclosure office's head
+
+    def offered() -> list[str]:
+        with sessions() as s:
+            stored = s.execute(select(Case).where(Case.number == case.number)).scalar_one()
+            return [o.act for o in clerk(CHIEF.username, stored, pub, s)]
+
+    assert "extend" in offered()
+    service.extend(CHIEF, case.number, days=19, reason="征求第三方意见", at=at(date(2026, 3, 3)))
+    assert "extend" in offered()  # one day left
+    service.extend(CHIEF, case.number, days=1, reason="仍需核实", at=at(date(2026, 3, 4)))
+    assert "extend" not in offered()
+
+
+def test_no_extension_is_offered_after_the_statutory_deadline(
+    service: CaseService,
+    catalog: dict[str, Any],
+    sessions: sessionmaker[Session],
+    clock: FixedNow,
+) -> None:
+    pub = catalog[NINE_DAYS]
+    case = accept_on(service, pub, date(2026, 11, 2))  # statutory due 30 November
+
+    def offered(day: date) -> bool:
+        clock.moment = at(day)
+        with sessions() as s:
+            stored = s.execute(select(Case).where(Case.number == case.number)).scalar_one()
+            return "extend" in [o.act for o in service.possible(CHIEF.username, stored, pub, s)]
+
+    assert offered(date(2026, 11, 30)) and not offered(date(2026, 12, 1))

@@ -177,3 +177,27 @@ def test_nothing_elapsed_on_the_start_day_and_no_year_missing_for_it() -> None:
     start = date(2027, 3, 1)  # 2027 unknown
     assert elapsed_workdays(cal, DeadlineInputs(start, 5), start) == (0, ())
     assert elapsed_workdays(cal, DeadlineInputs(start, 5), date(2027, 3, 2)) == (1, (2027,))
+
+
+# -- the extension's form ------------------------------------------------------------------
+
+
+def test_the_extension_form_takes_whole_working_days_only() -> None:
+    from runtime.acts.clock import extend
+    from runtime.acts.registry import Texts
+    from runtime.errors import InvalidInput
+
+    assert extend.from_text is not None
+    parse = extend.from_text
+    assert parse(Texts({"days": [" 10 "], "reason": ["征求意见"]})) == {
+        "days": 10,
+        "reason": "征求意见",
+    }
+    assert parse(Texts({"days": ["9999"], "reason": [""]}))["days"] == 9999
+    for bad in ("", "0x1", "-1", "1.5", "12345", "１０", "十"):
+        with pytest.raises(InvalidInput) as caught:
+            parse(Texts({"days": [bad], "reason": ["x"]}))
+        assert caught.value.message == "请填写延长的工作日数（整数）"
+        assert [(e.path, e.message) for e in caught.value.errors] == [
+            ("/days", "请填写延长的工作日数（整数）")
+        ]
