@@ -101,12 +101,24 @@ ACT_BODY = Schema(
     properties={
         "expected_version": Schema(type=OpenAPIType.INTEGER),
         "reason": _STRING,
-        "value": _STRING,
+        "value": Schema(
+            type=OpenAPIType.STRING,
+            description="The choice the act offers (GET /api/cases/{number} lists them under "
+            "actions): e.g. grant/deny for decide, fallback for accepting an instant item "
+            "that cannot be finished on the spot",
+        ),
         "days": Schema(type=OpenAPIType.INTEGER),
         "payment_ref": _STRING,
         "received": Schema(type=OpenAPIType.ARRAY, items=_STRING),
         "missing": Schema(type=OpenAPIType.ARRAY, items=_STRING),
         "waive": Schema(type=OpenAPIType.ARRAY, items=_STRING),
+    },
+    pattern_properties={
+        "^qty_": Schema(
+            type=OpenAPIType.STRING,
+            description="assess_fee: qty_<fee key> is the actual quantity of a fee assessed "
+            "at this step (a decimal number)",
+        )
     },
 )
 
