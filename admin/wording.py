@@ -80,6 +80,8 @@ LABELS: dict[str, str] = {
     "publish_results": "公示结果",
     "result_fields": "公示字段",
     "faq": "常见问题",
+    "min": "最少行数",
+    "max": "最多行数",
 }
 #: What a keyed list's element is called.
 THINGS: dict[str, str] = {
@@ -91,6 +93,34 @@ THINGS: dict[str, str] = {
     "sections": "分节",
 }
 DAYS = {"statutory_days", "promised_days", "extension_days", "days"}
+#: Values reported whole, not key by key (conditions).
+WHOLE = {"required_when", "visible_when", "when"}
+
+
+COMPARISONS = {
+    "eq": "等于",
+    "ne": "不等于",
+    "in": "属于",
+    "gt": "大于",
+    "gte": "不小于",
+    "lt": "小于",
+    "lte": "不大于",
+}
+
+
+def condition_text(c: Any) -> str:
+    """A condition in words: "cold_chain 等于 是 且 area 大于 100"."""
+    if isinstance(c, dict):
+        if isinstance(c.get("all"), list):
+            return "（" + " 且 ".join(condition_text(x) for x in c["all"]) + "）"
+        if isinstance(c.get("any"), list):
+            return "（" + " 或 ".join(condition_text(x) for x in c["any"]) + "）"
+        if "not" in c:
+            return f"非{condition_text(c['not'])}"
+        for op, word in COMPARISONS.items():
+            if c.get(op) is not None:
+                return f"{c.get('field')} {word} {show(c[op])}"
+    return show(c)
 
 
 def label(key: str) -> str:
@@ -115,13 +145,27 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
+def step_title(step: dict[str, Any]) -> str:
+    """A step as the desk names it: its own name, its procedure's or its kind's title."""
+    from definitions.plugins import default_plugins
+
+    plugins = default_plugins()
+    if isinstance(step.get("name"), str) and step["name"]:
+        return str(step["name"])
+    procedure = plugins.procedures.get(str(step.get("procedure") or ""))
+    if procedure is not None:
+        return procedure.title
+    kind = plugins.step_kinds.get(str(step.get("kind") or ""))
+    return kind.title if kind is not None else str(step.get("kind") or step.get("key") or "")
+
+
 def _name(thing: dict[str, Any]) -> str:
     for k in ("label", "name", "title"):
         v = thing.get(k)
         if isinstance(v, str) and v:
             return f"“{v}”"
     if thing.get("kind"):
-        return f"“{thing['kind']}”（{thing.get('key', '')}）"
+        return f"“{step_title(thing)}”（{thing.get('key', '')}）"
     return f"“{thing.get('key', '')}”"
 
 
@@ -150,7 +194,19 @@ def _walk(old: Any, new: Any, where: str, out: list[str], key: str = "") -> None
             if k == "sections" and isinstance(old.get(k), list) and isinstance(new.get(k), list):
                 _sections(old[k], new[k], where, out)
                 continue
-            _walk(old.get(k), new.get(k), f"{where}{label(k)}", out, k)
+            if k in WHOLE and old.get(k) != new.get(k):  # a condition reads as a whole
+                a, b = old.get(k), new.get(k)
+                _leaf(
+                    None if a is None else condition_text(a),
+                    None if b is None else condition_text(b),
+                    f"{where}{label(k)}",
+                    out,
+                    k,
+                )
+                continue
+            grouping = isinstance(old.get(k), dict) or isinstance(new.get(k), dict)
+            # a grouping (limits, levels, service …) is not named: "承诺时限：10 → 7"
+            _walk(old.get(k), new.get(k), where if grouping else f"{where}{label(k)}", out, k)
         return
     if _keyed(old) or _keyed(new):
         _list(old or [], new or [], where, key, out)
@@ -169,6 +225,10 @@ def _walk(old: Any, new: Any, where: str, out: list[str], key: str = "") -> None
         if not added and not removed:
             out.append(f"{where}顺序调整")
         return
+    _leaf(old, new, where, out, key)
+
+
+def _leaf(old: Any, new: Any, where: str, out: list[str], key: str) -> None:
     unit = " 个工作日" if key in DAYS and isinstance(new, int) and isinstance(old, int) else ""
     if old is None:
         out.append(f"{where}设为 {show(new)}{unit}")
@@ -252,10 +312,7 @@ def _summary(new: dict[str, Any]) -> list[str]:
     out.append(f"申请表：{count} 个字段")
     steps = [s for s in new.get("steps") or [] if isinstance(s, dict)]
     if steps:
-        out.append(
-            "办理环节："
-            + " → ".join(str(s.get("name") or s.get("procedure") or s.get("kind")) for s in steps)
-        )
+        out.append("办理环节：" + " → ".join(step_title(s) for s in steps))
     materials = [m for m in new.get("materials") or [] if isinstance(m, dict)]
     out.append(
         f"申请材料：{len(materials)} 项"

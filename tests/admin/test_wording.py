@@ -24,7 +24,7 @@ def test_the_reviewer_reads_what_changed() -> None:
     new["fees"] = [{"key": "fee", "name": "工本费", "amount": "10", "basis": "x"}]
     new["levels"]["accept"] = ["county.hall"]
     words = diff_words(old, new)
-    assert "时限承诺时限：4 → 3 个工作日" in words
+    assert "承诺时限：4 → 3 个工作日" in words
     assert any("新增字段“备注”" in w for w in words)
     assert any("新增收费“工本费”" in w for w in words)
     assert any("环节顺序调整" in w for w in words)
@@ -38,3 +38,17 @@ def test_the_reviewer_reads_what_changed() -> None:
 def test_a_new_item_reads_as_new() -> None:
     words = diff_words(None, {"code": "C", "name": "N"})
     assert words[0] == "新事项“N”（C）" and "申请表：0 个字段" in words
+
+
+def test_a_changed_condition_reads_as_words() -> None:
+    def field(cond: object) -> dict:  # type: ignore[type-arg]
+        f = {"key": "m3", "label": "冷库容积", "type": "number", "required_when": cond}
+        return {"form": {"sections": [{"title": "A", "fields": [f]}]}}
+
+    words = diff_words(
+        field({"field": "cold_chain", "eq": True}),
+        field({"all": [{"field": "cold_chain", "eq": True}, {"field": "area", "gt": 100}]}),
+    )
+    assert words == [
+        "字段“冷库容积”的条件必填：cold_chain 等于 是 → （cold_chain 等于 是 且 area 大于 100）"
+    ]

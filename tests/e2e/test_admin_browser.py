@@ -212,5 +212,27 @@ def test_a_department_builds_an_item_the_county_publishes_a_clerk_completes_a_ca
     _act(clerk, "办结")
     expect(clerk.locator("#case-state")).to_contain_text("办结")
     _shot(clerk, "admin-06-case-completed")
+
+    # the next version: 9 → 7 days, accepted at townships only, the material dropped;
+    # the county reads the change in words
+    admin.goto(f"/admin/items/{CODE}")
+    with admin.expect_navigation():
+        admin.click("button:has-text('新建草稿')")
+    admin.fill(promised, "7")
+    admin.fill(_id("/levels/accept"), "township.*")
+    _button(admin, "remove:/materials/0")
+    admin.fill("#note", "压缩承诺时限，下放乡镇受理")
+    with admin.expect_navigation():
+        admin.click("button:has-text('提交县级管理员审核')")
+    county.goto(f"/admin/items/{CODE}/review")
+    diff = county.locator("#diff")
+    expect(diff).to_contain_text("承诺时限：9 → 7 个工作日")
+    expect(diff).to_contain_text("删除材料“冷链管理制度”")
+    expect(diff).to_contain_text("受理地点取消：county.hall")
+    _shot(county, "admin-07-diff")
+    county.fill("#reason", "四减一放：压缩时限、下放乡镇")
+    with county.expect_navigation():
+        county.click("button:has-text('发布')")
+    expect(county.locator("body")).to_contain_text("第 2 版")
     for p in (admin, county, clerk, reviewer, chief):
         p.context.close()
