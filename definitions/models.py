@@ -15,10 +15,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -46,6 +49,7 @@ from definitions.scalars import (
     Text,
     clean_text,
 )
+from definitions.stepkinds import StepKindPlugin
 
 
 class _Model(BaseModel):
@@ -283,6 +287,32 @@ class Step(_Model):
 
     #: the special-procedure kind ``procedure`` names, from the registry that validated
     _procedure_kind: ProcedureKind | None = PrivateAttr(default=None)
+    #: the step kind's plugin; a county's own kind keeps its name here (``kind`` holds the
+    #: built-in behaviour it is ``like``)
+    _kind_plugin: StepKindPlugin | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _county_kind(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Step], info: ValidationInfo
+    ) -> Step:
+        """A county's own step kind runs as the built-in kind it is like; the definition
+        keeps its name (see :meth:`_keep_kind_name`)."""
+        name = data.get("kind") if isinstance(data, dict) else None
+        plugin = plugins_of(info.context).step_kinds.get(name) if isinstance(name, str) else None
+        if plugin is None or plugin.like is None:
+            return handler(data)
+        step = handler({**data, "kind": plugin.like})
+        step._kind_plugin = plugin
+        return step
+
+    @model_serializer(mode="wrap")
+    def _keep_kind_name(self, handler: SerializerFunctionWrapHandler) -> Any:
+        out = handler(self)
+        plugin = self._kind_plugin
+        if plugin is not None and plugin.like is not None and isinstance(out, dict):
+            out["kind"] = plugin.name
+        return out
 
     @field_validator("procedure")
     @classmethod
@@ -304,7 +334,15 @@ class Step(_Model):
             raise ValueError("；".join(problems))
         if self.procedure is not None:
             self._procedure_kind = plugins.procedures[self.procedure]
+        if self._kind_plugin is None:  # a county's kind was set by _county_kind
+            self._kind_plugin = kind
         return self
+
+    @property
+    def kind_title(self) -> str:
+        """What the step's kind is called (a county's own kind by its own name)."""
+        plugin = self._kind_plugin or plugins_of(None).step_kinds.get(self.kind.value)
+        return plugin.title if plugin is not None else self.kind.value
 
     @property
     def procedure_kind(self) -> ProcedureKind | None:

@@ -1,6 +1,10 @@
 """Step kinds are plugins: a kind knows its Chinese name, the keys a step of its kind takes
 (and must take), and the act that finishes such a step.
 
+A county's own kind is a named variant of a built-in one (``like``): 村（居）民委员会评议 that
+the house runs as a review. The definition keeps the county's name (its canonical JSON, the
+desk's label); the acts, guards and reform rules see the built-in behaviour.
+
 The built-ins register through :meth:`~definitions.registry.Registry.register`, the same
 hook as field types and special-procedure kinds; the step model asks the kind which keys
 it accepts instead of listing kinds itself, and the registry handed to the compiler is the
@@ -27,6 +31,7 @@ class StepKindPlugin:
     keys: frozenset[str] = frozenset()  # keys beyond STEP_COMMON_KEYS it accepts
     required: frozenset[str] = frozenset()  # of those, the ones it must be given
     meaning: str = ""
+    like: str | None = None  # a county's kind: the built-in kind whose behaviour it takes
 
     def problems(self, given: set[str]) -> list[str]:
         """What is wrong with a step of this kind that gives ``given`` keys."""
@@ -43,6 +48,16 @@ class StepKindPlugin:
 class StepKindRegistry(Registry[StepKindPlugin]):
     what = "环节类型"
     kind = "step kind"
+
+    def accept(self, plugin: StepKindPlugin) -> None:
+        if plugin.like is not None:
+            base = self.get(plugin.like)
+            if base is None or base.like is not None:
+                raise ValueError(
+                    f"step kind {plugin.name!r} is like {plugin.like!r}, not a built-in"
+                )
+            if plugin.act != base.act:
+                raise ValueError(f"step kind {plugin.name!r} is finished by {base.act!r}")
 
 
 _SPECIAL_KEYS = frozenset({"procedure", "counts_toward_limit"})

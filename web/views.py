@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from definitions.stepkinds import default_step_kinds
 from rbac.acts import ACT_NAMES
 from rbac.policy import PolicySnapshot
 from runtime.calendar import WorkCalendar
@@ -22,8 +21,6 @@ from runtime.queries import events_of
 from runtime.states import STATE_NAMES
 from web.deadlines import DeadlineView, deadline_views
 
-#: What each step kind is called (the step-kind plugins' titles).
-STEP_KIND_NAMES = {k.name: k.title for k in default_step_kinds()}
 EXTRA_ACT_NAMES = {"recompute_deadline": "重新计算期限"}
 
 
@@ -100,7 +97,7 @@ def step_label(pub: Published, key: str | None) -> str | None:
     kind = step.procedure_kind
     if kind is not None:
         return kind.title
-    return STEP_KIND_NAMES[step.kind.value]
+    return step.kind_title  # a county's own kind by its own name
 
 
 def clock_of(

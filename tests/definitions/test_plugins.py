@@ -15,7 +15,7 @@ from definitions.compile import Compiler
 from definitions.fieldtypes import default_registry
 from definitions.limits import MAX_GROUP_DEPTH
 from definitions.loading import pydantic_problems
-from definitions.models import ItemDefinition, Step
+from definitions.models import ItemDefinition, Step, StepKind
 from definitions.plugins import Plugins
 from definitions.procedures import (
     DayUnit,
@@ -24,7 +24,7 @@ from definitions.procedures import (
     default_procedures,
     register_builtin_procedures,
 )
-from definitions.stepkinds import StepKindRegistry, register_builtin_step_kinds
+from definitions.stepkinds import StepKindPlugin, StepKindRegistry, register_builtin_step_kinds
 from tests.definitions.conftest import REPO, example_raw
 
 DEMOCRATIC_REVIEW = ProcedureKind(
@@ -298,3 +298,34 @@ def test_the_strategies_draw_nested_groups_calendar_days_and_every_kind() -> Non
     assert any(s.day_unit is DayUnit.CALENDAR for d in drawn for s in d.steps)
     used = {s.procedure for d in drawn for s in d.steps if s.procedure}
     assert used == set(default_procedures().names())
+
+
+VILLAGE_REVIEW = StepKindPlugin(
+    "village_review",
+    "村（居）民委员会评议",
+    "review",
+    meaning="村（居）民委员会组织评议，作为审查环节办理。",
+    like="review",
+)
+
+
+def test_a_countys_own_step_kind_runs_as_the_built_in_it_is_like() -> None:
+    kinds = StepKindRegistry()
+    register_builtin_step_kinds(kinds)
+    kinds.register(VILLAGE_REVIEW)
+    raw = example_raw()
+    raw["steps"][2]["kind"] = "village_review"  # the review step
+    compiler = Compiler(Plugins(step_kinds=kinds))
+    item = compiler.compile(compiler.validate(raw))
+    step = item.definition.steps[2]
+    assert step.kind is StepKind.REVIEW and step.kind_title == "村（居）民委员会评议"
+    assert item.canonical["steps"][2]["kind"] == "village_review"  # the definition keeps it
+    assert compiler.validate(item.canonical).steps[2].kind_title == "村（居）民委员会评议"
+    with pytest.raises(ValidationError) as refused:
+        Compiler().validate(raw)
+    [problem] = list(pydantic_problems(refused.value, "item.json"))
+    assert problem.pointer == "/steps/2/kind"
+    with pytest.raises(ValueError, match="not a built-in"):
+        kinds.register(StepKindPlugin("odd", "奇怪", "review", like="village_review"))
+    with pytest.raises(ValueError, match="finished by 'review'"):
+        kinds.register(StepKindPlugin("odd", "奇怪", "decide", like="review"))

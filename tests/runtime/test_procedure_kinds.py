@@ -23,11 +23,12 @@ from definitions.procedures import (
     ProcedureRegistry,
     register_builtin_procedures,
 )
+from definitions.stepkinds import StepKindPlugin, StepKindRegistry, register_builtin_step_kinds
 from rbac.permissions import Authorizer
 from rbac.policy import PolicyStore
 from runtime.calendar import WorkCalendar
 from runtime.calendar_store import load_calendar
-from runtime.case_tables import Case, CaseEvent, OutboxMessage
+from runtime.case_tables import Case, CaseEvent, ItemVersion, OutboxMessage
 from runtime.publishing import Catalog
 from runtime.service import Actor, Applicant, CaseService, ServiceConfig
 from tests.runtime.conftest import FOOD, TENANT, FixedNow
@@ -234,6 +235,28 @@ def test_a_steps_own_budget_in_calendar_days(
     service.start_special(REVIEWER, number)
     case = service.finish_special(REVIEWER, number, result="现场符合要求")
     assert case.current_step == "review" and case.step_due == date(2026, 10, 3)
+
+
+def test_a_countys_own_step_kind_is_worked_like_the_built_in_it_names(
+    org: None, sessions: sessionmaker[Session], clock: FixedNow
+) -> None:
+    kinds = StepKindRegistry()
+    register_builtin_step_kinds(kinds)
+    kinds.register(
+        StepKindPlugin("village_review", "村（居）民委员会评议", "review", like="review")
+    )
+    service = make_service(sessions, clock, Compiler(Plugins(step_kinds=kinds)))
+    raw = food_with({"procedure": "site_inspection", "days": 1})
+    raw["steps"][2]["kind"] = "village_review"
+    number = at_special(service, sessions, raw)
+    service.start_special(REVIEWER, number)
+    case = service.finish_special(REVIEWER, number)
+    assert case.current_step == "review"
+    case = service.review(REVIEWER, number, opinion="村委会评议通过")
+    assert case.current_step == "decide"
+    with sessions() as s:
+        stored = s.execute(select(ItemVersion.canonical).where(ItemVersion.code == raw["code"]))
+        assert '"kind":"village_review"' in stored.scalar_one().replace(" ", "")
 
 
 def test_boundaries_of_calendar_days() -> None:
