@@ -41,7 +41,8 @@ def format_checks(fields: Sequence[FormField], registry: FieldTypeRegistry) -> l
 
 
 def pattern_shapes(fields: Sequence[FormField], base: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    """Where the definition's patterns apply: (key,) or (group, "*", key)."""
+    """Where the definition's patterns apply: (key,), (group, "*", key), and so on down
+    nested groups (companies, "*", staff, "*", name)."""
     out: set[tuple[str, ...]] = set()
     for f in fields:
         if f.pattern is not None:

@@ -13,6 +13,11 @@ branch_labels = None
 depends_on = None
 
 
+# No schema change: step kinds, special-procedure kinds and their units live in each
+# published definition's canonical JSON (item_version.canonical), and a special step's due
+# date in calendar days is stored in the existing case.step_due column.
+
+
 def upgrade() -> None:
     pass
 
