@@ -1,7 +1,7 @@
 """Results publicity (结果公示): decided cases of items whose definition publishes results
 (``disclosure.publish_results``), showing only the fields it discloses
 (``disclosure.result_fields``) of the version the case is pinned to, with personal names,
-ID numbers and mobiles masked; a result stays public for ``BANSHI_PUBLICITY_DAYS``
+ID numbers and mobiles masked (a personal field type's own mask, the surname of a name); a result stays public for ``BANSHI_PUBLICITY_DAYS``
 calendar days after the decision, then leaves the list (《政府信息公开条例》第二十条:
 licences' results are disclosed proactively; personal data only as far as needed).
 
@@ -23,8 +23,6 @@ from sqlalchemy.orm import Session
 from runtime.case_tables import Case, CaseEvent
 from runtime.publishing import Catalog, Published
 
-#: Field types whose values are always masked, whatever the definition discloses.
-MASKED_TYPES = frozenset({"id_card", "mobile"})
 #: Labels that name a natural person: their values are masked (张* / 欧阳**).
 PERSON_LABEL = re.compile(r"姓名|法定代表人|负责人|申请人|户主|联系人")
 PUBLISHED_STATES = ("decided", "completed", "delivered")
@@ -39,14 +37,6 @@ class PublicResult:
     decided_on: str
     until: str
     fields: list[tuple[str, str]] = field(default_factory=list)
-
-
-def mask_id(value: str) -> str:
-    return value[:4] + "*" * max(0, len(value) - 8) + value[-4:] if len(value) > 8 else "****"
-
-
-def mask_mobile(value: str) -> str:
-    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
 
 
 def mask_name(value: str) -> str:
@@ -76,17 +66,17 @@ def _shown(f: Any, value: Any) -> str:
 def disclosed_fields(pub: Published, data: dict[str, Any]) -> list[tuple[str, str]]:
     """The disclosed (label, value) pairs of one case, masked."""
     by_key = {f.key: f for f in pub.definition.form.all_fields()}
+    registry = pub.compiled.registry
     out = []
     for key in pub.definition.disclosure.result_fields:
         f = by_key.get(key)
         if f is None or key not in data:
             continue
         text = _shown(f, data[key])
-        if f.type == "id_card":
-            text = mask_id(text)
-        elif f.type == "mobile":
-            text = mask_mobile(text)
-        elif PERSON_LABEL.search(f.label):
+        plugin = registry.get(f.type)
+        if plugin is not None and plugin.personal:  # an ID number, a phone, an address
+            text = plugin.masked(text)
+        elif PERSON_LABEL.search(f.label):  # a name in a text field: the surname stays
             text = mask_name(text)
         out.append((f.label, text))
     return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from runtime.public.publicity import mask_id, mask_name, public_results
+from definitions.fieldtypes import default_registry
+from runtime.public.publicity import mask_name, public_results
 from tests.web.flows import accept_food
 from tests.web.public.apply_flow import complete_case
 
@@ -39,5 +40,30 @@ def test_the_publicity_period_ends(login, house) -> None:
 
 
 def test_masks() -> None:
-    assert mask_id("422822199001011231") == "4228**********1231"
+    assert default_registry()["id_card"].masked("422822199001011231") == "422822********1231"
     assert mask_name("向明") == "向*" and mask_name("欧阳娜娜") == "欧阳**"
+
+
+def test_a_disclosed_name_shows_the_surname_only(house) -> None:
+    """(Personal field types — ID numbers, phones — may not be disclosed at all: the
+    guide-disclosure rule refuses such a definition; were one shown, its type masks it.)"""
+    from runtime.public.publicity import disclosed_fields
+    from tests.web.demo_site import FOOD, food_data
+
+    with house.sessions() as s:
+        pub = house.catalog.latest(s, house.settings.tenant, FOOD)
+    assert pub is not None
+    item = pub.definition
+    loose = item.model_copy(
+        update={
+            "disclosure": item.disclosure.model_copy(
+                update={"result_fields": ["operator_name", "legal_person"]}
+            )
+        }
+    )
+    pub = type(pub)(
+        pub.id, pub.tenant, pub.code, pub.version, pub.sha256, house.catalog.checked(loose)
+    )
+    shown = dict(disclosed_fields(pub, food_data()))
+    assert shown["法定代表人（负责人）"] == "向*"
+    assert shown["经营者名称"] == "建始县业州镇放心小卖部"
