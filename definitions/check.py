@@ -14,7 +14,7 @@ from pathlib import Path
 from definitions.conditions import AnyCondition, atoms
 from definitions.fees import explicit_problems, fee_problems
 from definitions.fieldtypes import FieldTypeRegistry, default_registry
-from definitions.limits import ReadLimits
+from definitions.limits import MAX_GROUP_DEPTH, ReadLimits
 from definitions.loading import Loaded, definition_files, load_path
 from definitions.models import FormField, Handling, ItemDefinition, StepKind
 from definitions.problems import Problem, Severity, pointer
@@ -30,6 +30,9 @@ class CheckContext:
     known_domains: frozenset[str] | None = None
     #: Bounds on reading definition files (size, nesting, number literals).
     limits: ReadLimits = field(default_factory=ReadLimits)
+    #: Deepest nesting of repeating groups allowed here (``Settings.max_group_depth``; the
+    #: language's own bound is :data:`~definitions.limits.MAX_GROUP_DEPTH`).
+    max_group_depth: int = MAX_GROUP_DEPTH
 
 
 def _kind(registry: FieldTypeRegistry, f: FormField) -> str:
@@ -129,7 +132,8 @@ class _Checker:
             idx = [i for i, k in enumerate(keys) if k == dup][1]
             self.add(pointer(where, idx, attr), f"{what}键“{dup}”重复", "duplicate-key")
 
-    def check_level(self, fields: list[tuple[str, FormField]]) -> None:
+    def check_level(self, fields: list[tuple[str, FormField]], depth: int = 0) -> None:
+        """One form level (``depth``: the groups it is inside), then each group's rows."""
         keys = [f.key for _, f in fields]
         for dup in sorted(_dupes(keys)):
             ptr = [p for p, f in fields if f.key == dup][1]
@@ -146,8 +150,15 @@ class _Checker:
                 cond = getattr(f, attr)
                 if cond is not None:
                     self.check_condition(cond, by_key, f"{ptr}/{attr}", f"字段“{f.label}”", kinds)
-            if f.fields:
-                self.check_level([(f"{ptr}/fields/{i}", sub) for i, sub in enumerate(f.fields)])
+            if f.fields and self.reg[f.type].container and depth + 1 > self.ctx.max_group_depth:
+                self.add(
+                    ptr,
+                    f"重复分组“{f.label}”在第 {depth + 1} 层，本县最多允许 {self.ctx.max_group_depth} 层嵌套",
+                    "group-depth",
+                )
+            elif f.fields:
+                rows = [(f"{ptr}/fields/{i}", sub) for i, sub in enumerate(f.fields)]
+                self.check_level(rows, depth + 1)
         self.check_cycles(fields)
 
     def check_condition(

@@ -325,6 +325,10 @@ STRUCTURAL_CHECKS: dict[str, tuple[str, str]] = {
         "按提示的行列修正；可先用 JSON 校验工具检查。",
     ),
     "json-depth": ("JSON 嵌套层数超过上限。", "减少条件或分组的嵌套层数。"),
+    "group-depth": (
+        "重复分组嵌套的层数超过本县设置（BANSHI_MAX_GROUP_DEPTH，语言本身最多 3 层）。",
+        "把最内层的分组改为上一层分组的普通字段，或由管理员调大 BANSHI_MAX_GROUP_DEPTH。",
+    ),
     "json-number": ("数字过长、过大，或为 NaN、Infinity。", "改为限制范围内的普通数字。"),
     "json-duplicate-key": ("同一个对象中出现两个相同的键。", "删除或合并重复的键。"),
     "text-characters": (

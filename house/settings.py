@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from definitions.errors import BanshiError
-from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH
+from definitions.limits import MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH, MAX_GROUP_DEPTH
 from house.networks import Network, in_networks, parse_networks
 
 
@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         ge=0,
         le=60000,
         description="How often each process checks for organisation changes (ms).",
+    )
+    # -- PostgreSQL round trips (issue #15) --
+    case_number_block: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Case numbers a process reserves at once on PostgreSQL (1: one per "
+        "filing); the unused rest of a block is skipped when the process stops.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -365,6 +373,15 @@ class Settings(BaseSettings):
     )
     admin_log_page: int = Field(
         default=200, ge=10, le=5000, description="Admin log entries listed per page."
+    )
+
+    # -- plugin kinds and nested groups (definitions/plugins.py, form_models.py) ----------
+    max_group_depth: int = Field(
+        default=MAX_GROUP_DEPTH,
+        ge=1,
+        le=MAX_GROUP_DEPTH,
+        description="Deepest nesting of repeating groups a published definition may have "
+        f"(the language allows {MAX_GROUP_DEPTH}).",
     )
 
     @field_validator("trusted_proxies", "metrics_allow")

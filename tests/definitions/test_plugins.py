@@ -329,3 +329,30 @@ def test_a_countys_own_step_kind_runs_as_the_built_in_it_is_like() -> None:
         kinds.register(StepKindPlugin("odd", "奇怪", "review", like="village_review"))
     with pytest.raises(ValueError, match="finished by 'review'"):
         kinds.register(StepKindPlugin("odd", "奇怪", "decide", like="review"))
+
+
+def test_a_county_may_allow_less_nesting_than_the_language() -> None:
+    """BANSHI_MAX_GROUP_DEPTH bounds published definitions below the language's own bound;
+    the checker names the group too deep, by its pointer."""
+    from definitions.check import CheckContext, check_definition
+
+    raw = example_raw()
+    raw["form"]["sections"][0]["fields"].append(nested_group(3))
+    definition = ItemDefinition.model_validate(raw)
+    deep = [
+        p
+        for p in check_definition(definition, "item.json", CheckContext())
+        if p.rule == "group-depth"
+    ]
+    assert deep == []
+    found = [
+        (p.pointer, p.message)
+        for p in check_definition(definition, "item.json", CheckContext(max_group_depth=2))
+        if p.rule == "group-depth"
+    ]
+    assert found == [
+        (
+            "/form/sections/0/fields/7/fields/1/fields/1",
+            "重复分组“第3层”在第 3 层，本县最多允许 2 层嵌套",
+        )
+    ]
