@@ -45,6 +45,7 @@ def check(
         limits=ReadLimits(
             max_bytes=settings.definition_max_bytes, max_depth=settings.definition_max_depth
         ),
+        max_group_depth=settings.max_group_depth,
     )
     items, problems = check_paths([p for p in paths if p.exists()], ctx)
     if org is not False:
