@@ -59,7 +59,7 @@ def test_every_state_changing_route_needs_the_csrf_token(
 
     clerk = login("window_clerk@township.yezhou")
     number = case_number(post_application(clerk, "accept", food_data(), received=FOOD_MATERIALS))
-    samples = {"code": FOOD, "number": number, "act": "review"}
+    samples = {"code": FOOD, "number": number, "act": "review", "card_id": "1"}
     form_bodies: dict[str, list[tuple[str, str]]] = {
         "/login": [("username", "window_clerk@township.yezhou"), ("password", "x")],
         "/desk/apply/{code:str}": application_post(food_data(), "check"),
