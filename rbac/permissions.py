@@ -6,8 +6,9 @@ judged always comes from the stored target:
 * applicant acts (submit, correct, withdraw, evaluate, complain): the case's own applicant
   only (code ``own_case``) — except that a walk-in applicant (a case with no applicant
   account) withdraws at the window: a window clerk of the accepting domain records the
-  written request (code ``grant``/``delegation``); ``submit`` on an item (filing one's own new application) is open
-  to every active user, also with code ``own_case``. Reading an item is public (``open_item``).
+  written request (code ``grant``/``delegation``). ``submit`` on an item (filing one's own
+  new application) is open to every active user, also with code ``own_case``. Reading an
+  item is public (``open_item``).
 * window acts: a window clerk at the case's accepting domain, and only when the item lets
   that domain accept (``township.*`` / ``township.X`` for a township window).
 * step acts (review, special procedures, return): a reviewer or chief representative of the

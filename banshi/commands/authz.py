@@ -18,7 +18,9 @@ app = typer.Typer(no_args_is_help=True)
 def check(
     user: str = typer.Argument(..., help="User name, e.g. chief_representative@county.scjg."),
     act: str = typer.Argument(..., help="Act, e.g. decide, accept, read, manage_items."),
-    target: str = typer.Argument(..., help="A domain (county.scjg), item:<code> or case:<number>."),
+    target: str = typer.Argument(
+        ..., help="A domain (county.scjg), item:<code> (its published version) or case:<number>."
+    ),
     on: str | None = typer.Option(
         None, "--on", help="Judge as of this day (YYYY-MM-DD), for delegations."
     ),

@@ -52,7 +52,7 @@ def _return_guard(s: Situation, choice: str | None) -> str | None:
     if s.case.special_running:
         return "特别程序进行中，不能退回"
     if not _earlier_steps(s):
-        return "没有可以退回的上一环节（受理后的第一个环节不能退回；不同意受理请由窗口办理）"
+        return "没有可以退回的上一环节：本环节之前只有窗口受理"
     return None
 
 
