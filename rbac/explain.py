@@ -21,7 +21,7 @@ from definitions.models import ItemDefinition
 from definitions.shipped import catalog_dir
 from rbac.acts import ACT_NAMES
 from rbac.permissions import Decision
-from rbac.policy import ROLE_NAMES, PolicySnapshot
+from rbac.policy import ROLE_NAMES, DelegationRec, PolicySnapshot
 from rbac.targets import CaseTarget, DomainTarget, ItemTarget, Target
 
 Resolver = Callable[[Session, str, str], Target]
@@ -110,7 +110,21 @@ def explain(decision: Decision, target: Target, snap: PolicySnapshot | None = No
             f"{ROLE_NAMES.get(g.role, g.role)}@{g.domain}" for g in snap.grants_of(user.username)
         ]
         lines.append("现有授权 grants: " + ("、".join(held) if held else "（无）"))
-        dels = [d.describe() for d in snap.all_delegations if d.to_username == user.username]
-        for text in dels:
-            lines.append("代理 delegations: " + text)
+        live = snap.delegations.get(user.username, ())
+        for d in snap.all_delegations:
+            if d.to_username == user.username:
+                idle = "" if d in live else f" [不生效：{_idle_reason(d, snap)}]"
+                lines.append("代理 delegations: " + d.describe() + idle)
     return lines
+
+
+def _idle_reason(d: DelegationRec, snap: PolicySnapshot) -> str:
+    """Why a delegation gives nothing (rbac/policy.py keeps only those that can allow)."""
+    delegator = snap.users.get(d.from_username)
+    if d.ended:
+        return "已结束"
+    if delegator is None or not delegator.active:
+        return "委托人已停用"
+    if not any(g.role == d.role and g.domain == d.domain for g in snap.grants_of(d.from_username)):
+        return "委托人已不再持有该角色"
+    return "部门负责人不再直接审批（首席代表制）"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import transaction
 from rbac import people
+from rbac.explain import explain
 from rbac.people import OrgError
 from rbac.permissions import Authorizer
 from rbac.tables import OrgDelegation, utcnow
@@ -126,6 +127,11 @@ def test_a_delegation_recorded_before_the_rule_gives_a_head_nothing(
         assert not authorizer.can(
             "head", "decide", DomainTarget(TENANT, "county.scjg"), today=DAY
         ).allowed
+    # the explanation shows the delegation and why it gives nothing
+    target = case(None)
+    snap = authorizer.store.snapshot(TENANT)
+    lines = explain(authorizer.can("head", "decide", target, today=DAY), target, snap)
+    assert any("旧数据" in x and "不生效：部门负责人不再直接审批" in x for x in lines), lines
 
 
 def test_separation_of_duties_holds_for_a_delegate(sessions: sessionmaker[Session]) -> None:
