@@ -21,6 +21,14 @@ TEMPLATES: dict[str, str] = {
     "completed": "【建始县政务服务】您申请的“{item}”（编号{number}）已办结：{decision}。请对本次服务作出评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",
     "delivered": "【建始县政务服务】您申请的“{item}”（编号{number}）办理结果已送达。欢迎评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",
     "withdrawn": "【建始县政务服务】您申请的“{item}”（编号{number}）已撤回。咨询{phone}",
+    # the public side's messages, which belong to no case event (runtime/public/)
+    "sms_code": "【建始县政务服务】验证码 {code}，用于{purpose}，{minutes}分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。",
+    "draft_saved": "【建始县政务服务】您的“{item}”申请草稿已保存，{days}天内可继续填写：{link}",
+    "rectification": "【建始县政务服务】您对办件{number}的评价（{level}）已收到，已交承办部门整改，{due}前回访您。投诉：县电子监察中心 0718-3322000",
+    "complaint_filed": "【建始县政务服务】您的投诉已登记，追踪码{code}，将于{due}前决定是否受理。查询：{link}",
+    "complaint_accepted": "【建始县政务服务】您的投诉（追踪码{code}）已受理，将于{due}前答复。详情：{link}",
+    "complaint_not_accepted": "【建始县政务服务】您的投诉（追踪码{code}）不予受理，理由：{reason}。详情：{link}",
+    "complaint_answered": "【建始县政务服务】您的投诉（追踪码{code}）已答复：{reason}。详情：{link}",
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from runtime.errors import ActError
+from runtime.messages import render
 from runtime.public.messages import enqueue
 from runtime.public_tables import SmsCode
 
@@ -77,9 +78,9 @@ def send_code(
             attempts=0,
         )
     )
-    body = (
-        f"【建始县政务服务】验证码 {code}，用于{PURPOSES[purpose]}，{policy.minutes}分钟内有效。"
-        "工作人员不会向您索要验证码，请勿告诉他人。"
+    body = render(
+        "sms_code",
+        {"code": code, "purpose": PURPOSES[purpose], "minutes": str(policy.minutes)},
     )
     enqueue(session, tenant, "sms_code", mobile, body, now=now)
     return code

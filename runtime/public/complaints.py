@@ -28,6 +28,7 @@ from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case
 from runtime.chain import GENESIS
 from runtime.errors import Conflict, InvalidInput, NotFound, ReasonRequired, WrongState
+from runtime.messages import render
 from runtime.numbers import QUERY_ALPHABET
 from runtime.public.messages import enqueue
 from runtime.public_tables import Complaint, ComplaintEvent
@@ -184,8 +185,14 @@ def file_complaint(
             tenant,
             "complaint_filed",
             new.mobile,
-            f"【建始县政务服务】您的投诉已登记，追踪码{code}，"
-            f"将于{complaint.accept_due:%Y年%m月%d日}前决定是否受理。查询：{deadlines.site}/complaints/{code}",
+            render(
+                "complaint_filed",
+                {
+                    "code": code,
+                    "due": f"{complaint.accept_due:%Y年%m月%d日}",
+                    "link": f"{deadlines.site}/complaints/{code}",
+                },
+            ),
             ref=code,
             now=now,
         )
@@ -273,19 +280,21 @@ def act_on(
     }
     _chain(session, complaint, act, actor, text or None, changes, now)
     if complaint.mobile:
-        message = {
-            "accept": f"已受理，将于{complaint.answer_due:%Y年%m月%d日}前答复"
-            if complaint.answer_due
-            else "已受理",
-            "not_accept": f"不予受理，理由：{text}",
-            "answer": f"已答复：{text[:60]}",
-        }[act]
+        due = complaint.answer_due
         enqueue(
             session,
             tenant,
             f"complaint_{to}",
             complaint.mobile,
-            f"【建始县政务服务】您的投诉（追踪码{complaint.code}）{message}。详情：{deadlines.site}/complaints/{complaint.code}",
+            render(
+                f"complaint_{to}",
+                {
+                    "code": complaint.code,
+                    "due": f"{due:%Y年%m月%d日}" if due else "",
+                    "reason": text[:60],
+                    "link": f"{deadlines.site}/complaints/{complaint.code}",
+                },
+            ),
             ref=complaint.code,
             now=now,
         )

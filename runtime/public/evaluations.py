@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case
 from runtime.errors import Conflict, InvalidInput, NotFound, WrongState
+from runtime.messages import render
 from runtime.public.messages import enqueue
 from runtime.public_tables import Evaluation, Rectification
 
@@ -144,8 +145,14 @@ def evaluate(
                 case.tenant,
                 "rectification",
                 case.applicant_mobile,
-                f"【建始县政务服务】您对办件{case.number}的评价（{LEVELS[rating.level]}）已收到，"
-                f"已交承办部门整改，{due:%Y年%m月%d日}前回访您。投诉：县电子监察中心 0718-3322000",
+                render(
+                    "rectification",
+                    {
+                        "number": case.number,
+                        "level": LEVELS[rating.level],
+                        "due": f"{due:%Y年%m月%d日}",
+                    },
+                ),
                 ref=case.number,
                 now=now,
             )

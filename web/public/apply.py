@@ -30,6 +30,7 @@ from renderer.forms import build_form
 from renderer.parse import field_path, parse_form, row_counts
 from runtime.applicant import applicant_errors
 from runtime.errors import InvalidInput, NotFound
+from runtime.messages import render
 from runtime.public.drafts import draft_values, live_draft, save_draft
 from runtime.publishing import Published
 from web.blocking import run_blocking
@@ -180,8 +181,14 @@ class ApplyController(Controller):
                     house.settings.tenant,
                     "draft_saved",
                     mobile,
-                    f"【建始县政务服务】您的“{pub.definition.name}”申请草稿已保存，"
-                    f"{house.settings.public_draft_days}天内可继续填写：{link}",
+                    render(
+                        "draft_saved",
+                        {
+                            "item": pub.definition.name,
+                            "days": str(house.settings.public_draft_days),
+                            "link": link,
+                        },
+                    ),
                     now=now,
                 )
                 saved = draft.token
