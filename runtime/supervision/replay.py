@@ -93,6 +93,9 @@ class Replay:
     suspensions: list[tuple[date, date | None, str]] = field(default_factory=list)
     broken: Break | None = None
     anchor: Anchor | None = None
+    #: working days of the promised limit used by today (or by the decision), and the limit
+    used_today: int | None = None
+    promised: int | None = None
 
     @property
     def verified(self) -> bool:
@@ -204,6 +207,7 @@ def replay(
     if clock is not None:
         inputs = DeadlineInputs.from_json(json.loads(clock)["promised"])
         out.suspensions = [(s.start, s.end, s.reason) for s in inputs.suspensions]
+        out.used_today, out.promised = _used(calendar, clock, today)
     out.broken = verify_case(session, case)
     out.anchor = _anchor(session, case.tenant, events[-1].id if events else None)
     return out
