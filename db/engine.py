@@ -1,7 +1,22 @@
-"""Engines and sessions. SQLite runs in WAL mode with foreign keys on; PostgreSQL as is."""
+"""Engines and sessions. SQLite runs in WAL mode with foreign keys on; PostgreSQL as is.
+
+PostgreSQL without a pre-ping: SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` at every
+checkout, one round trip of the dozen and a half a window submission costs. Instead, at
+checkout, the connection's socket is polled without waiting (``_still_there``): an idle
+connection has nothing to read unless the server said something, and a server that ends a
+connection (``pg_terminate_backend``, a restart, ``idle_session_timeout``) first sends its
+FATAL notice and closes the socket. Such a connection is refused at checkout and the pool
+opens a new one (``DisconnectionError``: the pool's own retry), before any statement of
+the transaction ran, so nothing can have been committed and nothing is sent twice. A peer
+that vanished without a word (a cut cable) is found by the first statement, as before: it
+fails that request, the pool is invalidated, and the next request gets a new connection.
+``make_engine(url, pool_pre_ping=True)`` brings the round-trip ping back where a network
+drops connections silently.
+"""
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 import weakref
@@ -10,7 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,8 +88,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "checkin", _sqlite_optimize)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", False)
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql" and not kwargs["pool_pre_ping"]:
+        event.listen(engine, "checkout", _refuse_departed)
+    return engine
+
+
+def _still_there(dbapi_connection: Any) -> bool:
+    """Whether a pooled psycopg connection is still open, with no round trip: an idle
+    connection's socket is readable only if the server sent something on its own (its
+    goodbye before closing the connection)."""
+    if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+        return False
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    # Something arrived unasked on an idle connection. Pooled connections LISTEN to
+    # nothing, so it is the server's FATAL notice before it hangs up (the EOF may not be
+    # there yet): the connection is given up; at worst a healthy one is reopened.
+    return not readable
+
+
+def _refuse_departed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pool ``checkout``: a connection the server has closed is replaced before use (the
+    pool tries again with a fresh connection when this raises ``DisconnectionError``)."""
+    if not _still_there(dbapi_connection):
+        raise exc.DisconnectionError("the server closed this pooled connection")
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for a single read outside any transaction. On PostgreSQL in
+    autocommit: one round trip for the statement instead of three (BEGIN, the statement,
+    ROLLBACK); switching autocommit on and off is local to psycopg, no round trip."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

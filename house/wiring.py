@@ -22,6 +22,7 @@ from rbac.permissions import Authorizer
 from rbac.policy import PolicyStore
 from rbac.targets import Target
 from runtime.calendar_provider import CalendarProvider
+from runtime.numbers import number_blocks
 from runtime.publishing import Catalog
 from runtime.resolve import case_resolver, item_resolver
 from runtime.service import CaseService, ServiceConfig
@@ -66,12 +67,16 @@ class House:
 def build_house(settings: Settings, engine: Engine | None = None) -> House:
     """The house for ``settings`` (on ``engine`` when given: tests share one)."""
     engine = engine or make_engine(settings.database_url)
+    number_blocks(engine, settings.case_number_block)
     sessions = session_factory(engine)
     policy = PolicyStore(sessions=sessions, poll_interval_ms=settings.policy_poll_ms)
     authorizer = Authorizer(policy, separation_of_duties=settings.separation_of_duties)
     catalog = Catalog(
         Compiler(),
-        CheckContext(settings=RuleSettings(compression_ratio=settings.compression_ratio)),
+        CheckContext(
+            settings=RuleSettings(compression_ratio=settings.compression_ratio),
+            max_group_depth=settings.max_group_depth,
+        ),
         org_names=True,
     )
     calendar = CalendarProvider(

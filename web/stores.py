@@ -22,7 +22,7 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import Engine, Table, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.engine import write_transaction
+from db.engine import read_connection, write_transaction
 from db.kv_tables import KvEntry
 
 T = TypeVar("T")
@@ -172,7 +172,7 @@ class DatabaseStore(NamespacedStore):
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         def read() -> tuple[bytes, dt.datetime | None] | None:
-            with self._shared.engine.connect() as conn:
+            with read_connection(self._shared.engine) as conn:
                 row = conn.execute(
                     select(KV.c.value, KV.c.expires_at).where(self._where(key))
                 ).first()
@@ -213,7 +213,7 @@ class DatabaseStore(NamespacedStore):
 
     async def expires_in(self, key: str) -> int | None:
         def read() -> Any:
-            with self._shared.engine.connect() as conn:
+            with read_connection(self._shared.engine) as conn:
                 return conn.execute(select(KV.c.expires_at).where(self._where(key))).first()
 
         row = await self._run(read)

@@ -1,0 +1,40 @@
+"""Round trips of a window submission (the desk files and accepts in one POST): a count
+pinned as a regression guard. On PostgreSQL each entry is one round trip (the session
+read in autocommit, BEGIN, the act's statements, COMMIT; no pre-ping, no transaction of
+its own for the case number); on SQLite it is the statements SQLite ran."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from db.roundtrips import counting
+from house.wiring import House
+from tests.web.conftest import Client
+from tests.web.flows import accept_food
+
+CLERK = "window_clerk@township.yezhou"
+#: PostgreSQL round trips of a desk filing accepted at once: 22 before issue #15
+#: (3 pre-pings, the session read in a transaction, the number in a transaction of its own)
+MOST_ROUND_TRIPS = 16
+#: SQLite: the same statements, the number taken inside the act, the policy-version poll
+MOST_SQLITE_STATEMENTS = 19
+
+
+def test_a_window_submission_costs_few_round_trips(
+    house: House, login: Callable[[str], Client]
+) -> None:
+    clerk = login(CLERK)
+    accept_food(clerk)  # warm: the catalogue, calendar and policy caches, a number block
+    with counting(house.engine) as trips:
+        number = accept_food(clerk)
+    assert number
+    sent = "\n".join(trips.sent)
+    assert "pre-ping" not in sent
+    if house.engine.dialect.name == "postgresql":
+        assert trips.count <= MOST_ROUND_TRIPS, sent
+        # one transaction: the act's; the session is read outside any
+        assert trips.sent.count("BEGIN") == 1, sent
+        assert trips.sent[0].startswith("SELECT kv_entry"), sent
+        assert not any(s.startswith(("INSERT INTO counter", "UPDATE counter")) for s in trips.sent)
+    else:
+        assert trips.count <= MOST_SQLITE_STATEMENTS, sent
