@@ -12,14 +12,13 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.orm import Session
 
 from admin.access import require_act, root_domain
-from admin.common import blocking, page, posted
+from admin.common import Posted, blocking, page, posted
 from admin.items import ADMIN_GUARDS
 from admin.log import record
 from db.engine import transaction
@@ -68,6 +67,26 @@ def _change(
     return Redirect(f"{back}?done={done}", status_code=HTTP_303_SEE_OTHER)
 
 
+FIELD_NAMES = {
+    "username": "用户名",
+    "role": "角色",
+    "domain": "组织",
+    "from": "被代理人",
+    "to": "代理人",
+    "name": "编号",
+    "title": "名称",
+    "kind": "类型",
+}
+
+
+def _need(form: Posted, *names: str) -> None:
+    """Every field named must be filled (422 naming them, before any permission is asked:
+    a missing domain is bad input, not a refusal)."""
+    missing = [FIELD_NAMES.get(n, n) for n in names if not form.one(n).strip()]
+    if missing:
+        raise InvalidInput(f"请填写：{'、'.join(missing)}")
+
+
 def _day(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -109,6 +128,7 @@ class OrgController(Controller):
     @post("/domains")
     async def add_domain(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "name", "title", "kind")
         name, parent = form.one("name").strip(), form.one("parent").strip() or None
 
         def work(s: Session, house: House) -> str:
@@ -203,6 +223,7 @@ class PeopleController(Controller):
     @post("/users")
     async def add_user(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "username")
         username = form.one("username").strip()
         role, domain = form.one("role"), form.one("domain")
 
@@ -227,6 +248,7 @@ class PeopleController(Controller):
     @post("/grants")
     async def grant(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "username", "role", "domain")
         username, role, domain = form.one("username"), form.one("role"), form.one("domain")
         revoke = form.one("revoke") == "1"
 
@@ -248,6 +270,7 @@ class PeopleController(Controller):
     @post("/delegations")
     async def delegate(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "from", "to", "role", "domain")
         frm, to, role, domain = (
             form.one("from"),
             form.one("to"),
@@ -276,11 +299,12 @@ class PeopleController(Controller):
 
         return await self._do(request, user, [domain], work, to)
 
-    @post("/delegations/{delegation_id:int}/end")
-    async def end_delegation(
-        self, request: HTMXRequest, user: UserDep, delegation_id: FromPath[int]
-    ) -> Redirect:
-        await posted(request)
+    @post("/delegations/end")
+    async def end_delegation(self, request: HTMXRequest, user: UserDep) -> Redirect:
+        form = await posted(request)
+        if not form.one("id").isdigit():
+            raise InvalidInput("缺少要结束的代理编号")
+        delegation_id = int(form.one("id"))
         house = house_of(request)
         with house.reading() as s:
             found = [
@@ -298,11 +322,11 @@ class PeopleController(Controller):
 
         return await self._do(request, user, domains, work, f"delegation {delegation_id}")
 
-    @post("/{username:str}/active")
-    async def set_active(
-        self, request: HTMXRequest, user: UserDep, username: FromPath[str]
-    ) -> Redirect:
+    @post("/active")
+    async def set_active(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "username")
+        username = form.one("username")
         active = form.one("active") == "1"
 
         def work(s: Session, house: House) -> str:
@@ -320,11 +344,11 @@ class PeopleController(Controller):
             request, user, _user_domains(house_of(request), username), work, username
         )
 
-    @post("/{username:str}/password")
-    async def reset_password(
-        self, request: HTMXRequest, user: UserDep, username: FromPath[str]
-    ) -> Redirect:
+    @post("/password")
+    async def reset_password(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        _need(form, "username")
+        username = form.one("username")
         password = form.one("password")
         if len(password) < 8:
             raise InvalidInput("新密码至少 8 个字符")

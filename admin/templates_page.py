@@ -9,7 +9,6 @@ import string
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -114,9 +113,10 @@ class TemplatesController(Controller):
             {"section": "/admin/templates", "rows": rows, "number": number, "max": MAX_CHARS},
         )
 
-    @post("/{event:str}")
-    async def save(self, request: HTMXRequest, user: UserDep, event: FromPath[str]) -> Redirect:
+    @post("/")
+    async def save(self, request: HTMXRequest, user: UserDep) -> Redirect:
         form = await posted(request)
+        event = form.one("event")
 
         def work() -> Redirect:
             house = house_of(request)
