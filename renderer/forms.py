@@ -199,7 +199,7 @@ def build_form(
             multiple=plugin.multiple(f),
             accept=list(f.accept or []),
             max_length=f.max_length,
-            triggers=not in_row and f.key in triggers,
+            triggers=f.key in triggers,  # a row's field too: its siblings may depend on it
             container=plugin.container,
             input_mode=plugin.input_mode,
             autocomplete=plugin.autocomplete,

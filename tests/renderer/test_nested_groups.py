@@ -184,3 +184,21 @@ def test_adding_and_removing_rows_of_rows_without_javascript(nested: CompiledIte
     assert data["companies"][0]["staff"] == [{"name": "王五"}] and rows["companies/0/staff"] == 1
     assert change_rows(nested, data, dict(rows), "add:nothing/0/here") == (data, rows)
     assert len(_fields(nested, data, rows)["companies"].rows) == 1
+
+
+def test_a_rows_field_that_its_siblings_depend_on_re_renders_the_form() -> None:
+    """特殊工时审批: choosing 综合计算工时工作制 in a company's row shows that row's 综合计算周期."""
+    import json
+
+    from definitions.compile import Compiler
+
+    path = Path(__file__).resolve().parents[2] / "definitions/catalog/422822-RSJ-XK-0001.json"
+    compiler = Compiler()
+    item = compiler.compile(compiler.validate(json.loads(path.read_text(encoding="utf-8"))))
+
+    def row(system: str) -> dict[str, FieldView]:
+        data = {"companies": [{"name": "甲公司", "system": system}]}
+        return {c.key: c for c in _fields(item, data)["companies"].rows[0]}
+
+    assert row("flexible")["system"].triggers and "period" not in row("flexible")
+    assert row("comprehensive")["period"].required
