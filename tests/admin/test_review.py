@@ -109,3 +109,18 @@ def test_published_versions_are_shown_and_immutable(login: Callable[[str], Clien
     item = county.get(f"/admin/items/{FOOD}").text
     assert "定义内容（只读）" in item and "新建草稿（基于第 1 版）" in item
     assert county.send_form(f"/admin/items/{FOOD}/edit", {"revision": "1"}).status_code == 404
+
+
+def test_a_rule_warning_needs_a_written_reason(login: Callable[[str], Client]) -> None:
+    dept, county = login("admin@county.scjg"), login("admin@county")
+    create_blank(dept)
+    edit(dept, {"v:/service/max_visits": "3"})  # more visits than one: the rule warns
+    page = dept.get(f"/admin/items/{NEW_CODE}").text
+    assert "0 个错误，1 个警告" in page
+    _submit(dept)
+    assert "必填" in county.get(f"/admin/items/{NEW_CODE}/review").text
+    refused = county.send_form(f"/admin/items/{NEW_CODE}/publish", {"reason": " "})
+    assert refused.status_code == 422 and "理由" in refused.text
+    done = county.send_form(f"/admin/items/{NEW_CODE}/publish", {"reason": "须现场核验原件三次"})
+    assert done.status_code == 303
+    assert "须现场核验原件三次" in county.get(f"/admin/items/{NEW_CODE}").text  # version history
