@@ -25,7 +25,13 @@ Figures (higher is better):
   request does, loads the last row and deserialises before each step.
 
 The two sides run interleaved in rounds in the same process so a busy machine slows both
-alike, in ABBA order (ours first in one round, last in the next). ``BANSHI_BENCH_LIFECYCLE_CASES`` sets the number of timed cases (default 200).
+alike, in ABBA order (ours first in one round, last in the next).
+
+The floor (bench/_floor.py): a bare driver loop doing each act's reads and writes (the
+case row, its event, an outbox row) with no logic, on the same database in the same
+rounds; ``lifecycle per act vs floor`` is the goal's figure (within 2x). The lifecycle
+runs again on PostgreSQL (a throwaway database on ``BANSHI_TEST_POSTGRES_URL``'s server)
+beside its own floor; SpiffWorkflow's figure stays the SQLite one. ``BANSHI_BENCH_LIFECYCLE_CASES`` sets the number of timed cases (default 200).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, i
 
 from bench import Figure
 from bench._cases import (
+    Db,
     FixedNow,
     case_service,
     catalogue_item,
@@ -49,6 +56,7 @@ from bench._cases import (
     load_demo_org,
     publish,
 )
+from bench._floor import Floor, fresh_postgres
 from definitions.samples import person_name, sample_application
 from runtime.publishing import Published
 from runtime.service import Actor, Applicant, CaseService
@@ -195,31 +203,69 @@ def _timed(
     return time.perf_counter() - start
 
 
+def _ours(db: Db, total: int) -> tuple[Ours, list[tuple[dict[str, Any], str]], FixedNow]:
+    load_demo_org(db)
+    # a working Wednesday morning in Jianshi; each case moves the clock on a little
+    clock = FixedNow(datetime(2026, 5, 6, 1, 30, tzinfo=UTC))
+    service = case_service(db, clock)
+    pub = publish(db, service, catalogue_item(CODE))
+    rng = random.Random(2026)
+    apps = [(data, person_name(rng)) for data in applications(pub, WARMUP + total, rng)]
+    return Ours(service, pub, clock, [data for data, _ in apps]), apps, clock
+
+
+def _rounds(
+    sides: list[tuple[str, Callable[[dict[str, Any], str], None]]],
+    apps: list[tuple[dict[str, Any], str]],
+    clock: FixedNow,
+    per_round: int,
+) -> dict[str, float]:
+    """Warm every side up, then time them in ABBA rounds (first in even rounds, last in
+    odd ones) so a busy machine slows them alike."""
+    spent = {name: 0.0 for name, _ in sides}
+    for r in range(ROUNDS):
+        batch = apps[WARMUP + r * per_round : WARMUP + (r + 1) * per_round]
+        clock.moment += timedelta(minutes=1)
+        for name, one in sides if r % 2 == 0 else list(reversed(sides)):
+            spent[name] += _timed(one, batch)
+    return spent
+
+
+def _floor_figures(engine: str, total: int, spent: dict[str, float]) -> Iterator[Figure]:
+    acts = total * 5
+    yield Figure(
+        f"lifecycle per act vs floor ({engine})",
+        spent["ours"] / acts * 1000,
+        "ms",
+        spent["floor"] / acts * 1000,
+        note=(
+            f"mean wall time of one committed act vs the bare-driver floor on {engine}: the "
+            "same case row, event and outbox row read and written, no logic (bench/_floor.py); "
+            "goal within 2x (ratio >= 0.5)"
+        ),
+    )
+
+
 def run() -> Iterator[Figure]:
     total = case_count()
     per_round = max(1, total // ROUNDS)
     total = per_round * ROUNDS
     with fresh_sqlite("ours.sqlite3") as ours_db, fresh_sqlite("spiff.sqlite3") as spiff_db:
-        load_demo_org(ours_db)
-        # a working Wednesday morning in Jianshi; each case moves the clock on a little
-        clock = FixedNow(datetime(2026, 5, 6, 1, 30, tzinfo=UTC))
-        service = case_service(ours_db, clock)
-        pub = publish(ours_db, service, catalogue_item(CODE))
-        rng = random.Random(2026)
-        apps = [(data, person_name(rng)) for data in applications(pub, WARMUP + total, rng)]
-        ours = Ours(service, pub, clock, [data for data, _ in apps])
+        ours, apps, clock = _ours(ours_db, total)
         spiff = Spiff(spiff_db.engine, stateless=False)
         stateless = Spiff(spiff_db.engine, stateless=True)
         for side in (ours, spiff, stateless):
             _timed(side.one, apps[:WARMUP])
-        spent = {"ours": 0.0, "spiff": 0.0, "stateless": 0.0}
-        for r in range(ROUNDS):
-            batch = apps[WARMUP + r * per_round : WARMUP + (r + 1) * per_round]
-            clock.moment += timedelta(minutes=1)
-            # ABBA: ours first in even rounds, last in odd ones
-            sides = [("ours", ours.one), ("spiff", spiff.one), ("stateless", stateless.one)]
-            for name, one in sides if r % 2 == 0 else reversed(sides):
-                spent[name] += _timed(one, batch)
+        floor = Floor(ours_db.engine)
+        _timed(floor.one, apps[:WARMUP])
+        sides: list[tuple[str, Callable[[dict[str, Any], str], None]]] = [
+            ("ours", ours.one),
+            ("spiff", spiff.one),
+            ("stateless", stateless.one),
+            ("floor", floor.one),
+        ]
+        spent = _rounds(sides, apps, clock, per_round)
+        floor.close()
     rate = {k: total / v for k, v in spent.items()}
     yield Figure(
         "lifecycle",
@@ -247,3 +293,23 @@ def run() -> Iterator[Figure]:
         spent["spiff"] / (total * 5) * 1000,
         note="mean wall time of one committed act (ours) vs one SpiffWorkflow step + serialise + commit",
     )
+    yield from _floor_figures("SQLite", total, spent)
+    with fresh_postgres("banshi_bench_lifecycle") as pg:
+        if pg is None:
+            print("# lifecycle: PostgreSQL skipped (BANSHI_TEST_POSTGRES_URL unset or unreachable)")
+            return
+        ours, apps, clock = _ours(pg, total)
+        _timed(ours.one, apps[:WARMUP])
+        floor = Floor(pg.engine)
+        _timed(floor.one, apps[:WARMUP])
+        spent = _rounds([("ours", ours.one), ("floor", floor.one)], apps, clock, per_round)
+        floor.close()
+    yield Figure(
+        "lifecycle (PostgreSQL)",
+        total / spent["ours"],
+        "cases/s",
+        total / spent["floor"],
+        higher_is_better=True,
+        note=f"{total} cases x 5 committed acts on PostgreSQL vs the bare-driver floor",
+    )
+    yield from _floor_figures("PostgreSQL", total, spent)
