@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -145,7 +145,7 @@ class CardsController(Controller):
         with transaction(house.sessions) as s:
             try:
                 case: Case = visible_case(house, s, scope, number)
-            except Exception:
+            except NotFoundException:
                 raise InvalidInput(f"没有找到案件 {number}") from None
             pub = house.catalog.by_id(s, case.item_version_id)
             who, domain = responsible_for(snap, pub, case.current_step, case.current_domain)
