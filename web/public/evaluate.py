@@ -18,7 +18,7 @@ from litestar.types import Guard
 
 from db.engine import transaction
 from rbac.targets import DomainTarget
-from runtime.errors import InvalidInput, NotAllowed
+from runtime.errors import InvalidInput, NotAllowed, NotFound
 from runtime.public.evaluations import (
     INDICATORS,
     LEVELS,
@@ -204,7 +204,9 @@ class RectificationController(Controller):
             from runtime.public_tables import Rectification
 
             task = s.get(Rectification, task_id)
-            if task is None or task.department not in self._departments(request):
+            if task is None or task.tenant != house.settings.tenant:
+                raise NotFound("整改任务不存在")
+            if task.department not in self._departments(request):
                 raise NotAllowed("您不负责该整改任务")
             now = datetime.now(UTC)
             if step == "callback":
