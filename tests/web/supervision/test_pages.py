@@ -196,3 +196,36 @@ def test_the_filters_answer_htmx_with_the_results_only(
     assert r.status_code == 200
     assert r.text.lstrip().startswith('<div id="results">') and "<html" not in r.text
     assert late_cases["hall"] in r.text
+
+
+ALL_PAGES = (
+    "/supervision/",
+    "/supervision/cards",
+    "/supervision/figures",
+    "/supervision/figures.xlsx",
+    "/supervision/figures.csv",
+    "/supervision/figures.csv?view=township",
+    "/supervision/queues",
+)
+
+
+@pytest.mark.parametrize("username", [COUNTY, TOWNSHIP, HEAD])
+def test_every_page_opens_for_every_supervising_role(
+    login: Callable[[str], Client], late_cases: dict[str, str], username: str
+) -> None:
+    c = login(username)
+    for page in ALL_PAGES:
+        assert c.get(page).status_code == 200, (username, page)
+    own = late_cases["yezhou"] if username == TOWNSHIP else late_cases["hall"]
+    assert c.get(f"/supervision/cases/{own}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "username", ["window_clerk@township.yezhou", "chief_representative@county.scjg"]
+)
+def test_every_page_is_refused_to_other_roles(
+    login: Callable[[str], Client], late_cases: dict[str, str], username: str
+) -> None:
+    c = login(username)
+    for page in (*ALL_PAGES, f"/supervision/cases/{late_cases['hall']}"):
+        assert c.get(page).status_code == 403, (username, page)
