@@ -21,7 +21,7 @@ def test_revoking_or_deactivating_the_last_decider_is_refused(
     )
     assert r.status_code == 409
     assert "无人办理" in r.text and "422822-SCJG-XK-0001" in r.text
-    r = c.send_form(f"/admin/people/{CHIEF}/active", {"active": "0"})
+    r = c.send_form("/admin/people/active", {"username": CHIEF, "active": "0"})
     assert r.status_code == 409 and "无人办理" in r.text
     # nothing changed: the chief representative still decides
     page = c.get("/admin/people", params={"q": CHIEF}).text
