@@ -47,11 +47,13 @@ class PortalController(Controller):
         kiosk: FromQuery[bool] = False,
     ) -> Template:
         house = house_of(request)
-        number = (number or "").strip()[:40]
-        code = (code or "").strip().upper()[:20]
+        # what was typed is shown back as typed (escaped); what is looked up is bounded
+        typed_number, typed_code = (number or "")[:200], (code or "")[:200]
+        number = typed_number.strip()[:40]
+        code = typed_code.strip().upper()[:20]
         context: dict[str, Any] = {
-            "number": number,
-            "code": code,
+            "number": typed_number,
+            "code": typed_code,
             "kiosk": kiosk,
             "idle_s": KIOSK_IDLE_S,
             "digits": KEYPAD_DIGITS,
