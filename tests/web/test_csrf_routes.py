@@ -96,6 +96,8 @@ def test_every_state_changing_route_needs_the_csrf_token(
             user = login("window_clerk@township.yezhou")
         if template.startswith("/admin/"):  # any other role's 403 page also names X-CSRFToken
             user = login("admin@county")
+        if template.startswith("/supervision/"):
+            user = login("supervisor@county")
         token = page_token(user, "/login" if user is anon else "/desk")
         if api:
             body: dict[str, Any] = {"json": {"reason": "x", "data": food_data()}}
