@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         description="Case numbers a process reserves at once on PostgreSQL (1: one per "
         "filing); the unused rest of a block is skipped when the process stops.",
     )
+    policy_push: bool = Field(
+        default=True,
+        description="Push organisation changes to the other processes (PostgreSQL "
+        "LISTEN/NOTIFY, or Redis pub/sub with BANSHI_REDIS_URL), beside the poll.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public address printed on notices and QR codes.",

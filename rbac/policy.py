@@ -238,6 +238,9 @@ def bump_policy_version(session: Session, tenant: str) -> None:
     if result.rowcount == 0:
         session.add(OrgPolicyVersion(tenant=tenant, version=1, changed_at=utcnow()))
         session.flush()
+    from rbac.policy_push import announce  # the other processes learn it at commit
+
+    announce(session, tenant)
 
 
 # ----------------------------------------------------------------------------- snapshot

@@ -32,6 +32,7 @@ from definitions.errors import BanshiError
 from definitions.shipped import package_path
 from house.settings import Settings, load_settings
 from house.wiring import House, build_house
+from rbac.policy_push import PolicyListener
 from runtime.errors import NotAllowed
 from web.api import ApiController
 from web.apidocs import SWAGGER_URL, render_plugins, swagger_available, swagger_dir
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         cookie_samesite="strict",
         cookie_secure=settings.cookies_secure,
     )
+    push = PolicyListener(house.engine, house.policy, (settings.tenant,), settings.redis_url)
     return Litestar(
         route_handlers=[
             *LOGIN_ROUTES,
@@ -246,6 +248,9 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             DefineMiddleware(SessionCsrfMiddleware, config=csrf),
         ],
         stores=stores,
+        # grant changes pushed from other processes (rbac/policy_push.py), beside the poll
+        on_startup=[push.start] if settings.policy_push else [],
+        on_shutdown=[push.stop],
         dependencies=DEPENDENCIES,
         before_send=[add_security_headers],
         before_request=refuse_bad_parameters,
