@@ -1,0 +1,56 @@
+"""Several app processes on one database behave as one (DESIGN §8): two ``banshi serve``
+processes (uvicorn, as ``--workers 2`` would run them, each on its own port) share the
+sessions, and a logout in one ends the session in the other. On SQLite and, when
+``BANSHI_TEST_POSTGRES_URL`` is set, on a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+
+from bench import web as site
+from tests.conftest import POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+def two_processes(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = stack.enter_context(site.sqlite_url())
+        else:
+            pg = stack.enter_context(site.postgres_url())
+            assert pg is not None
+            url = pg
+        site.prepare(url)
+        env = site.ours_env(url)
+        yield (
+            stack.enter_context(site.serve("web.app:create_app", env)),
+            stack.enter_context(site.serve("web.app:create_app", env)),
+        )
+
+
+def test_a_session_begun_in_one_process_is_known_to_the_other_and_ends_in_both(
+    two_processes: tuple[str, str],
+) -> None:
+    one, two = two_processes
+    client = site.login_ours(one)  # the login form, its CSRF cookie and POST /login on one
+    cookies = site.cookie_header(client)
+    other = httpx.Client(base_url=two, follow_redirects=False, timeout=30)
+    r = other.get("/desk", headers={"Cookie": cookies})
+    assert r.status_code == 200, r.status_code
+    assert site.CLERK in r.text
+    # log out on the second process; the first no longer knows the session either
+    r = other.post(
+        "/logout",
+        headers={
+            "Cookie": cookies,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        content=f"_csrf_token={client.cookies['csrftoken']}",
+    )
+    assert r.status_code in (302, 303), r.status_code
+    r = httpx.get(f"{one}/desk", headers={"Cookie": cookies}, follow_redirects=False)
+    assert r.status_code in (302, 303) and "/login" in r.headers["location"]
