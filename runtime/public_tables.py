@@ -227,8 +227,6 @@ class Rectification(Base):
     callback_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     callback_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     callback_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    rectified_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     rectified_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     rectification_note: Mapped[str | None] = mapped_column(Text, nullable=True)
