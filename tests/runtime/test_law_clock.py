@@ -195,6 +195,15 @@ def test_a_case_decided_in_time_is_never_late_however_late_it_is_completed(
     case = advance(service, pub, case, at=at(date(2026, 3, 4)))  # decide
     assert case.state == "decided" and case.decided_on == date(2026, 3, 4)
     assert inputs(case).stopped_on == date(2026, 3, 4)
+    message = refused(
+        sessions,
+        case.number,
+        WrongState,
+        lambda: service.extend(
+            Actor("chief_representative@county.zjj"), case.number, days=1, reason="x"
+        ),
+    )
+    assert message == "只有计时中的案件可以延期"
     assert inputs(case, "statutory").stopped_on == date(2026, 3, 4)
     later = date(2026, 4, 30)
     cal = service.calendar()

@@ -194,6 +194,7 @@ def test_the_extension_form_takes_whole_working_days_only() -> None:
         "reason": "征求意见",
     }
     assert parse(Texts({"days": ["9999"], "reason": [""]}))["days"] == 9999
+    assert parse(Texts({"days": ["5"], "reason": [""]}))["days"] == 5
     for bad in ("", "0x1", "-1", "1.5", "12345", "１０", "十"):
         with pytest.raises(InvalidInput) as caught:
             parse(Texts({"days": [bad], "reason": ["x"]}))
