@@ -24,7 +24,7 @@ from definitions.errors import BanshiError
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("db", "banshi.commands.db", "Database: migrations."),
     ("definitions", "banshi.commands.definitions", "Item definitions: check and schema."),
-    ("catalog", "banshi.commands.catalog", "The catalogue: reports."),
+    ("catalog", "banshi.commands.catalog", "The catalogue: publish, export, reports."),
     ("demo", "banshi.commands.demo", "Demo organisation, catalogue and cases."),
     ("case", "banshi.commands.case", "Cases: process replay."),
     ("audit", "banshi.commands.audit", "Audit: verify the event chains."),

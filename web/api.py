@@ -392,7 +392,7 @@ class ApiController(Controller):
         answer = CaseAnswer(
             number=view.number,
             version=view.version,
-            item=ItemRef(view.item_code, view.item_name),
+            item=ItemRef(view.item_code, view.item_name, view.item_version),
             state=view.state,
             state_name=view.state_name,
             decision=view.decision,

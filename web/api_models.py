@@ -111,6 +111,8 @@ class UploadRef:
 class ItemRef:
     code: str
     name: str
+    #: The published version the case is pinned to.
+    version: int
 
 
 @dataclass

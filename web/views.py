@@ -41,6 +41,8 @@ class CaseView:
     version: int
     item_code: str
     item_name: str
+    #: The published version the case is pinned to (its form, steps and limits).
+    item_version: int
     state: str
     state_name: str
     decision: str | None
@@ -129,6 +131,7 @@ def case_view(
         version=case.version,
         item_code=case.item_code,
         item_name=pub.definition.name,
+        item_version=pub.version,
         state=case.state,
         state_name=STATE_NAMES.get(case.state, case.state),
         decision=case.decision,

@@ -121,6 +121,7 @@ def load(
         "chief_representative@county.scjg",
         "department_head@county.scjg",
         "supervisor@county",
+        "supervisor@township.yezhou",
         "admin@county",
         "admin@county.scjg",
         "applicant@demo",
