@@ -66,7 +66,7 @@ def rows(session: Session, house: House, scope: AdminScope) -> list[Row]:
             select(ItemRetirement).where(ItemRetirement.tenant == tenant)
         ).scalars()
     }
-    for pub in house.catalog.all_latest(session, tenant):
+    for pub in house.catalog.all_latest(session, tenant, include_retired=True):
         d = pub.definition
         if not scope.owns(house, d.owner):
             continue

@@ -100,7 +100,9 @@ class ItemsController(Controller):
             if d.kind == "department" and sc.owns(house, d.name)
         )
         with house.reading() as s:
-            published = [p for p in house.catalog.all_latest(s, house.settings.tenant)]
+            published = [
+                p for p in house.catalog.all_latest(s, house.settings.tenant, include_retired=True)
+            ]
         return {
             "section": "/admin/items",
             "owners": [(o, names.get(o, o)) for o in owners],

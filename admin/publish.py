@@ -156,4 +156,4 @@ def publish_all(
 
 def export_versions(session: Session, catalog: Catalog, tenant: str) -> list[Published]:
     """The newest published version of every item (what ``catalog export`` writes)."""
-    return catalog.all_latest(session, tenant)
+    return catalog.all_latest(session, tenant, include_retired=True)

@@ -144,6 +144,7 @@ class ReviewController(Controller):
                     pub.version,
                     pub.definition.owner,
                 )
+            house.catalog.retired.forget(house.settings.tenant)  # refused here at once
             return _see(code, "retired")
 
         return await blocking(request, work)
@@ -167,6 +168,7 @@ class ReviewController(Controller):
                     form.one("reason"),
                     pub.definition.owner,
                 )
+            house.catalog.retired.forget(house.settings.tenant)
             return _see(code, "reinstated")
 
         return await blocking(request, work)

@@ -4,7 +4,8 @@ A draft holds the definition being edited as JSON text exactly as the administra
 it — it may be invalid for a while; checking tells what is wrong. Its ``state`` walks
 ``draft -> in_review -> published`` (or back to ``draft`` when the reviewer sends it back,
 or ``discarded``). Published versions themselves stay in ``item_version`` (runtime), which
-nobody ever updates; retiring an item is a row here, not a change of a version. The admin
+nobody ever updates; retiring an item is a row of its own (runtime/retirement.py, which the runtime reads to
+refuse new applications), not a change of a version. The admin
 log is append-only: nothing in the code updates or deletes its rows."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base as Base
+from runtime.retirement import ItemRetirement as ItemRetirement
 
 #: The states of a draft.
 DRAFT_STATES: tuple[str, ...] = ("draft", "in_review", "published", "discarded")
@@ -52,18 +54,6 @@ class ItemDraft(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class ItemRetirement(Base):
-    """An item taken out of service: no new applications; cases in flight go on."""
-
-    __tablename__ = "admin_item_retirement"
-
-    tenant: Mapped[str] = mapped_column(String(6), primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    retired_by: Mapped[str] = mapped_column(String(100))
-    retired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    reason: Mapped[str] = mapped_column(Text)
 
 
 class AdminLogEntry(Base):

@@ -17,6 +17,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "runtime.ledger_tables",
     "runtime.supervision_tables",
     "runtime.public_tables",
+    "runtime.retirement",
     "admin.tables",
 )
 

@@ -69,7 +69,10 @@ def published_items(
     session: Session, tenant: str, catalog: Catalog
 ) -> list[tuple[str, ItemDefinition]]:
     """The newest published version of every item, named ``CODE v N``."""
-    return [(f"{p.code} v{p.version}", p.definition) for p in catalog.all_latest(session, tenant)]
+    return [
+        (f"{p.code} v{p.version}", p.definition)
+        for p in catalog.all_latest(session, tenant, include_retired=True)
+    ]
 
 
 def guarded_change(

@@ -25,6 +25,7 @@ from definitions.models import ItemDefinition
 from definitions.problems import DefinitionError, Problem, Severity
 from runtime.case_tables import ItemVersion
 from runtime.org_guard import refuse_unknown_names
+from runtime.retirement import RetiredCodes
 
 ITEM_VERSION = cast(Table, ItemVersion.__table__)
 VERSION_BY_ID = select(ITEM_VERSION).where(ITEM_VERSION.c.id == bindparam("i"))
@@ -92,6 +93,8 @@ class Catalog:
         self._by_id: dict[int, Published] = {}
         self._latest: dict[tuple[str, str], tuple[int, float]] = {}
         self.latest_ttl = 2.0
+        #: codes taken out of service (runtime/retirement.py): no new applications
+        self.retired = RetiredCodes(self.latest_ttl)
 
     def publish(
         self, session: Session, tenant: str, definition: ItemDefinition, by: str
@@ -201,7 +204,11 @@ class Catalog:
         self._latest[key] = (version_id, now + self.latest_ttl)
         return self.by_id(session, version_id)
 
-    def all_latest(self, session: Session, tenant: str) -> list[Published]:
+    def all_latest(
+        self, session: Session, tenant: str, *, include_retired: bool = False
+    ) -> list[Published]:
+        """The newest version of every item in service (administration and supervision
+        ask for the retired ones too)."""
         newest = (
             select(ItemVersion.code, func.max(ItemVersion.version).label("v"))
             .where(ItemVersion.tenant == tenant)
@@ -214,4 +221,8 @@ class Catalog:
             .where(ItemVersion.tenant == tenant)
             .order_by(ItemVersion.code)
         ).scalars()
-        return [self._wrap(r) for r in rows]
+        published = [self._wrap(r) for r in rows]
+        if include_retired:
+            return published
+        retired = self.retired.of(session, tenant)
+        return [p for p in published if p.code not in retired]

@@ -175,6 +175,7 @@ class CaseService:
             if pub is None:
                 raise NotFound(f"事项 {item_code} 不存在或尚未发布")
             item = pub.definition
+            self.refuse_retired(pub)
             decision = self.authorizer.require(
                 actor.username, "submit", ItemTarget.from_definition(self.tenant, item)
             )
@@ -242,6 +243,17 @@ class CaseService:
                 then = self._ctx(s, case, pub, decision, now, calendar, actor)
                 then.materials_seen = {m["material_key"] for m in ctx.materials}
                 return self._apply(then, filing.accept, {})
+
+    def refuse_retired(self, pub: Published) -> None:
+        """An item the reform office retired takes no new application (runtime/retirement)."""
+        retired = self.catalog.retired.cached(self.tenant)
+        if retired is None:
+            with self.engine.connect() as conn:
+                retired = self.catalog.retired.of(conn, self.tenant)
+        if pub.code in retired:
+            raise WrongState(
+                f"事项“{pub.definition.name}”已停止办理，不再受理新的申请（已受理的案件照常办理）"
+            )
 
     def latest_published(self, item_code: str) -> Published | None:
         """The newest published version of an item (from the catalogue's cache when it is

@@ -153,6 +153,7 @@ class DeskController(Controller):
             raise NotFoundException(f"事项 {code} 不存在或尚未发布")
         item = pub.definition
         house.authorizer.require(user.username, "accept", window_target(tenant, item, domain))
+        house.cases.refuse_retired(pub)
         return pub
 
     def _form_page(

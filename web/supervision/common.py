@@ -19,7 +19,8 @@ GUARDS: list[Guard] = [role_required(*SUPERVISION_ROLES)]
 def item_names(house: House) -> dict[str, str]:
     with house.reading() as s:
         return {
-            p.code: p.definition.name for p in house.catalog.all_latest(s, house.settings.tenant)
+            p.code: p.definition.name
+            for p in house.catalog.all_latest(s, house.settings.tenant, include_retired=True)
         }
 
 
