@@ -103,3 +103,30 @@ def test_the_demo_inbox_shows_the_code_in_demo_mode_only(anon, house) -> None:
     assert "/sms/demo-inbox?mobile=13907180002" in page.text
     inbox = anon.get("/sms/demo-inbox", params={"mobile": MOBILE})
     assert inbox.status_code == 200 and last_code(house) in inbox.text
+
+
+def test_the_one_time_notice_reaches_the_online_applicant(anon, login, house) -> None:
+    from sqlalchemy import select
+
+    from runtime.case_tables import OutboxMessage
+    from tests.web.flows import version_on_page
+
+    number = file_online(anon, house)
+    clerk = login("window_clerk@township.yezhou")
+    page = clerk.get(f"/desk/cases/{number}")
+    r = clerk.send_form(
+        f"/desk/cases/{number}/act/request_correction",
+        {"expected_version": version_on_page(page.text), "reason": "平面图须标明面积"},
+    )
+    assert r.status_code in (200, 303), r.text[:500]
+    code = re.search(r"<td>" + number + r"</td>.*?<td>(\w{6})</td>", anon.get("/me").text, re.S)[1]
+    q = anon.get("/query", params={"number": number, "code": code})
+    todo = re.search(r'<div class="todo" id="query-todo">.*?</div>', q.text, re.S)[0]
+    assert "一次性告知" in todo
+    listed = re.findall(r"<p>· ([^<]+)</p>", todo)
+    assert listed  # every missing material, named
+    with house.sessions() as s:
+        sms = s.execute(
+            select(OutboxMessage.body).where(OutboxMessage.template == "correction_requested")
+        ).scalar_one()
+    assert all(name in sms for name in listed) and f"number={number}" in sms
