@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base as Base
+from runtime.message_templates import MessageTemplate as MessageTemplate
 from runtime.retirement import ItemRetirement as ItemRetirement
 
 #: The states of a draft.
@@ -82,15 +83,3 @@ class AdminLogEntry(Base):
     #: The change in words, one sentence a line.
     diff: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
-
-
-class MessageTemplate(Base):
-    """The text of the SMS sent at one notification event (a county's own wording)."""
-
-    __tablename__ = "admin_message_template"
-
-    tenant: Mapped[str] = mapped_column(String(6), primary_key=True)
-    event: Mapped[str] = mapped_column(String(32), primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -172,6 +172,7 @@ class TemplatesController(Controller):
                     diff=diff_words({"text": before}, {"text": text or TEMPLATES[event]}),
                     domain=root_domain(house),
                 )
+            house.cases.config.templates.forget(tenant)  # this process sends it at once
             return Redirect("/admin/templates?done=template_saved", status_code=HTTP_303_SEE_OTHER)
 
         return await blocking(request, work)

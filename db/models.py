@@ -18,6 +18,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "runtime.supervision_tables",
     "runtime.public_tables",
     "runtime.retirement",
+    "runtime.message_templates",
     "admin.tables",
 )
 

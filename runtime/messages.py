@@ -37,8 +37,13 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def render(event: str, values: Mapping[str, str]) -> str:
-    template = TEMPLATES[event]
+def render(
+    event: str, values: Mapping[str, str], overrides: Mapping[str, str] | None = None
+) -> str:
+    """The message of ``event``: the county's own text when it set one (/admin/templates,
+    runtime/message_templates.py), else the built-in template; unknown placeholders are
+    left blank."""
+    template = (overrides or {}).get(event) or TEMPLATES[event]
     if event == "accepted" and not values.get("due"):  # an instant item: no promised date
         template = template.replace("承诺{due}前办结", "即办件当场办结")
     return template.format_map(_Blank(values))

@@ -23,6 +23,7 @@ from rbac.targets import CaseTarget, ItemTarget
 from runtime.calendar import WorkCalendar
 from runtime.case_record import CaseRecord
 from runtime.case_tables import Case, CaseFee
+from runtime.message_templates import TemplateOverrides
 from runtime.publishing import Published
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -38,6 +39,8 @@ class ServiceConfig:
     tenant: str = "422822"
     query_url: str = "http://127.0.0.1:8000/query"
     sms_channel: str = "sms"
+    #: the county's own SMS texts (/admin/templates), cached
+    templates: TemplateOverrides = field(default_factory=TemplateOverrides, compare=False)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def notify(c: Ctx, act: str, event_id: int, config: ServiceConfig) -> None:
             "channel": config.sms_channel,
             "recipient": str(mobile),
             "template": event,
-            "body": render(event, values),
+            "body": render(event, values, config.templates.of(c.connection, config.tenant)),
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": c.now,
