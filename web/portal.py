@@ -70,8 +70,8 @@ class PortalController(Controller):
             today = datetime.now(UTC).astimezone(CHINA).date()
 
             def read() -> Any:
-                calendar = house.calendar()
-                with house.reading() as s:
+                calendar = house.calendar()  # taken before the session (one connection)
+                with house.sessions() as s:  # no permission is asked: no policy snapshot
                     return public_answer(
                         s,
                         house.catalog,
