@@ -5,8 +5,13 @@ sessions, and a logout in one ends the session in the other. On SQLite and, when
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
+from pathlib import Path
 
 import httpx
 import pytest
@@ -54,3 +59,33 @@ def test_a_session_begun_in_one_process_is_known_to_the_other_and_ends_in_both(
     assert r.status_code in (302, 303), r.status_code
     r = httpx.get(f"{one}/desk", headers={"Cookie": cookies}, follow_redirects=False)
     assert r.status_code in (302, 303) and "/login" in r.headers["location"]
+
+
+def test_banshi_serve_under_granian_with_two_workers() -> None:
+    pytest.importorskip("granian")
+    with site.sqlite_url() as url:
+        site.prepare(url)
+        port = site.free_port()
+        banshi = Path(sys.executable).with_name("banshi")
+        proc = subprocess.Popen(
+            [str(banshi), "serve", "--server", "granian", "--workers", "2", "--port", str(port)],
+            env={**os.environ, **site.ours_env(url)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                with suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                        break
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.2)
+            client = site.login_ours(base)  # a login and its session, across the workers
+            for _ in range(6):
+                r = httpx.get(f"{base}/desk", headers={"Cookie": site.cookie_header(client)})
+                assert r.status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(20)
