@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in templates]),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=False,  # templates are package data: no stat() of every file per render
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -269,9 +269,9 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     form = await request.form()
     username = str(form.get("username") or "").strip()[:NAME_CHARS]
     password = str(form.get("password") or "")
-    target = str(form.get("next") or "/desk")
+    target = str(form.get("next") or "")
     if not target.startswith("/") or target.startswith("//"):
-        target = "/desk"
+        target = ""  # the user's home, once we know who it is
     if not username or not password:
         return _page(request, 401, error=WRONG, username=username, next_url=target)
     throttle = LoginThrottle(counting(request.app.stores.get("login")), Limits.of(settings))
@@ -307,7 +307,8 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             request,
             {SESSION_KEY: found.user.username, USER_ID_KEY: found.user.id, EPOCH_KEY: found.epoch},
         )
-        return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+        home = "/me" if found.user.kind == "applicant" else "/desk"  # citizens: my cases
+        return Redirect(target or home, status_code=HTTP_303_SEE_OTHER)
     if found.locked:  # locked by the database (an earlier counting window): no more counting
         await throttle.release(attempt)
         return _page(request, 403, error=LOCKED, username=username, next_url=target)

@@ -68,6 +68,11 @@ def test_logout_ends_the_session(login) -> None:
     assert clerk.get("/desk").status_code == 303
 
 
+def test_a_citizen_lands_on_my_cases_not_the_staff_desk(anon) -> None:
+    r = anon.send_form("/login", {"username": "applicant@demo", "password": PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == "/me"
+
+
 def test_login_only_redirects_inside_the_site(anon) -> None:
     for target, expected in (
         ("/desk?q=spjy", "/desk?q=spjy"),
