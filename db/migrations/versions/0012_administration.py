@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("published_version", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_admin_item_draft"),
     )
-    op.create_index(
-        "ix_admin_item_draft_code", "admin_item_draft", ["tenant", "code", "state"]
-    )
+    op.create_index("ix_admin_item_draft_code", "admin_item_draft", ["tenant", "code", "state"])
     op.create_table(
         "admin_item_retirement",
         sa.Column("tenant", sa.String(6), nullable=False),
