@@ -64,8 +64,9 @@ class Floor:
     def __init__(self, engine: Engine) -> None:
         self.pg = engine.dialect.name == "postgresql"
         self.proxy = engine.raw_connection()  # held: the pool does not lend it meanwhile
-        self.raw: Any = self.proxy.dbapi_connection
-        self.cursor: Any = self.raw.cursor()
+        raw: Any = self.proxy.dbapi_connection
+        self.raw = raw
+        self.cursor: Any = raw.cursor()
         self.seq = 0
         one = "SELECT * FROM {t} ORDER BY id LIMIT 1"
         self.case = self._row(one.format(t='"case"'))

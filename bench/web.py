@@ -25,7 +25,8 @@ figure:
   vs POST /form that parses (renderer.parse.parse_form) and validates
   (CompiledItem.evaluate) the same urlencoded body and answers 303; bench/wrk/post.lua.
   On SQLite (WAL) and, when ``BANSHI_TEST_POSTGRES_URL`` is set and reachable, on a
-  throwaway PostgreSQL database created and dropped by this benchmark.
+  throwaway PostgreSQL database created and dropped by this benchmark; there also with two
+  app processes (``--workers 2``) against one, interleaved (``2 processes vs 1``).
 
 The form page is compared twice: both sides caching the rendered fields (the desk caches
 its form body per item and hall; the hand-written /form-cached does the same) and neither
@@ -159,8 +160,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str]) -> Iterator[str]:
-    """uvicorn ``app`` (a factory), one worker, on a free port of 127.0.0.1."""
+def serve(app: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """uvicorn ``app`` (a factory), ``workers`` worker processes, on a free port of 127.0.0.1."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -173,7 +174,7 @@ def serve(app: str, env: dict[str, str]) -> Iterator[str]:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",
@@ -542,4 +543,21 @@ def run() -> Iterator[Figure]:
                     base,
                     "the same on PostgreSQL (throwaway database)",
                     f"{made} cases accepted",
+                )
+                with serve("web.app:create_app", ours_env(pg), workers=2) as two:
+                    client2 = login_ours(two)
+                    post2 = Target(two + form_path, cookie_header(client2), _post_body(client2))
+                    _check(post2, 303)
+                    pair, single = compare(post2, post, seconds)
+                yield Figure(
+                    "web submission (PostgreSQL, 2 processes vs 1)",
+                    pair.rps,
+                    "req/s",
+                    single.rps,
+                    higher_is_better=True,
+                    note=(
+                        f"banshi serve --workers 2 vs one process on one PostgreSQL, ABBA; "
+                        f"p99 {pair.p99:.1f} vs {single.p99:.1f} ms; {os.cpu_count()} cores "
+                        "shared by both app processes, PostgreSQL and wrk"
+                    ),
                 )
