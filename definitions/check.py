@@ -124,6 +124,12 @@ class _Checker:
                 f"延期引用的依据“{d.limits.extension_basis}”不在 basis 中",
                 "basis-ref",
             )
+        if d.limits.supplement_basis is not None and d.limits.supplement_basis not in refs:
+            self.add(
+                pointer("limits", "supplement_basis"),
+                f"补充申请内容引用的依据“{d.limits.supplement_basis}”不在 basis 中",
+                "basis-ref",
+            )
         self.check_steps()
         return self.problems
 

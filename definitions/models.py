@@ -97,6 +97,7 @@ class NotifyEvent(StrEnum):
     FORWARDED = "forwarded"
     EXTENDED = "extended"
     FEE_ASSESSED = "fee_assessed"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
     DECIDED = "decided"
     COMPLETED = "completed"
     DELIVERED = "delivered"
@@ -185,6 +186,13 @@ class Limits(_Model):
         description="`ref` of the basis entry that allows the extension (e.g. Art. 42); "
         "recorded with every extension.",
         examples=["licensing-law-42"],
+    )
+    supplement_basis: Ref | None = Field(
+        default=None,
+        description="`ref` of the basis entry that allows asking the applicant, after acceptance, "
+        "to supplement or clarify the request (政府信息公开条例第三十条); when set, the current "
+        "step's performer may ask, and the wait does not count toward the limits.",
+        examples=["ogi_reg_30"],
     )
     fallback_days: int | None = Field(
         default=None,

@@ -26,6 +26,9 @@ class Act(StrEnum):
     START_SPECIAL = "start_special"
     FINISH_SPECIAL = "finish_special"
     RETURN = "return"
+    # 受理后要求申请人补充 (where the definition names a basis), and the applicant's reply
+    ASK_APPLICANT = "ask_applicant"
+    APPLICANT_REPLIED = "applicant_replied"
     # the chief representative of a countersigning department
     COUNTERSIGN = "countersign"
     # the chief representative of the deciding domain, or their dated delegate
@@ -62,7 +65,9 @@ WINDOW_ACTS: frozenset[str] = frozenset(
         "forward",
     }
 )
-STEP_ACTS: frozenset[str] = frozenset({"review", "start_special", "finish_special", "return"})
+STEP_ACTS: frozenset[str] = frozenset(
+    {"review", "start_special", "finish_special", "return", "ask_applicant", "applicant_replied"}
+)
 COUNTERSIGN_ACTS: frozenset[str] = frozenset({"countersign"})
 DECISION_ACTS: frozenset[str] = frozenset({"decide"})
 #: 延期 (行政许可法第四十二条, 政府信息公开条例第三十三条): the role the definition names
@@ -106,6 +111,8 @@ ACT_NAMES: dict[str, str] = {
     "start_special": "启动特别程序",
     "finish_special": "结束特别程序",
     "return": "退回",
+    "ask_applicant": "要求申请人补充",
+    "applicant_replied": "申请人已补充",
     "countersign": "会签",
     "decide": "决定",
     "extend": "延期",

@@ -46,6 +46,9 @@ DEFAULT_LIMIT_NAME = "承诺时限"
 DEFAULT_START_VERB = "受理"
 #: The reason of the suspension while the applicant is awaited to pay (not the office's time)
 WAIT_PAYMENT = "等待申请人缴费"
+#: The reason of the suspension while the applicant is asked, after acceptance, to supplement
+#: or clarify the request where the law allows it (政府信息公开条例第三十条)
+WAIT_SUPPLEMENT = "等待申请人补充"
 
 
 # -- inputs ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ TEMPLATES: dict[str, str] = {
     "forwarded": "【建始县政务服务】您申请的“{item}”（编号{number}）已上报县级主管部门审批，结果将回到受理窗口。查询：{query_url}",
     "extended": "【建始县政务服务】您申请的“{item}”（编号{number}）法定办理期限依法{reason}，延长后的法定期限为{due}。投诉：{complaint}",
     "fee_assessed": "【建始县政务服务】您申请的“{item}”（编号{number}）应缴费用{fee}元，请按窗口告知缴纳。咨询{phone}",
+    "supplement_requested": "【建始县政务服务】您申请的“{item}”（编号{number}）需补充：{reason}。补充期间不计入办理时限，请尽快向承办部门补充。查询：{query_url}?number={number}&code={query_code} 咨询{phone}",
     "decided": "【建始县政务服务】您申请的“{item}”（编号{number}）已作出决定：{decision}。{next}。查询：{query_url}",
     "completed": "【建始县政务服务】您申请的“{item}”（编号{number}）已办结：{decision}。请对本次服务作出评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",
     "delivered": "【建始县政务服务】您申请的“{item}”（编号{number}）办理结果已送达。欢迎评价：{query_url}?number={number}&code={query_code} 投诉：{complaint}",

@@ -27,7 +27,7 @@ from definitions.canonical import canonical_json
 from definitions.compile import Evaluation
 from rbac.permissions import Authorizer, Decision
 from rbac.targets import CaseTarget, ItemTarget, accepts_at
-from runtime.acts import clock, closing, decision, fees, filing, special, steps
+from runtime.acts import clock, closing, decision, fees, filing, special, steps, supplement
 from runtime.acts.context import (
     SYSTEM,
     Actor,
@@ -115,6 +115,8 @@ class CaseService:
     countersign = ActMethod(steps.countersign)
     start_special = ActMethod(special.start_special)
     finish_special = ActMethod(special.finish_special)
+    ask_applicant = ActMethod(supplement.ask_applicant)
+    applicant_replied = ActMethod(supplement.applicant_replied)
     decide = ActMethod(decision.decide)
     complete = ActMethod(closing.complete)
     deliver = ActMethod(closing.deliver)

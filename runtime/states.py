@@ -57,6 +57,7 @@ NOTIFY_ON: dict[str, str] = {
     "forward": "forwarded",
     "extend": "extended",
     "assess_fee": "fee_assessed",
+    "ask_applicant": "supplement_requested",
     "decide": "decided",
     "complete": "completed",
     "deliver": "delivered",

@@ -12,9 +12,11 @@ What the law counts (docs/clock.md has the table):
 * The stop — 第四十二条 runs from acceptance to the decision (作出决定); issuing and
   delivering the certificate has its own 10 days (第四十四条). :func:`stop_clock` records
   the decision day on both limits; later steps keep their own step budgets only.
-* Waiting on the applicant — the time an applicant takes to pay is not the office's time:
-  :func:`await_applicant` opens a suspension that :func:`applicant_back` closes (the
-  special procedures of 第四十五条 suspend through ``rules.suspend``).
+* Waiting on the applicant — the time an applicant takes to pay, or to supplement a request
+  where the law allows it after acceptance (政府信息公开条例第三十条, :mod:`.supplement`), is
+  not the office's time: :func:`await_applicant` opens a suspension that
+  :func:`applicant_back` closes (the special procedures of 第四十五条 suspend through
+  ``rules.suspend``).
 """
 
 from __future__ import annotations
@@ -117,6 +119,16 @@ def extend(c: Ctx, *, days: int, reason: str, **_: Unpack[When]) -> None:
     c.notify_extra["due"] = f"{due:%Y年%m月%d日}"  # the statutory date the law extended
 
 
+def open_waits(s: Situation) -> list[str]:
+    """The reasons of the suspensions open now on the statutory limit (the applicant
+    awaited to pay or to supplement, a special procedure), read from the case's clock JSON;
+    usable from a page's Situation as from an act's context."""
+    raw = s.values.get("clock", s.case.clock) if isinstance(s, Ctx) else s.case.clock
+    if raw is None:
+        return []
+    return [x.reason for x in _statutory(s).suspensions if x.open]
+
+
 def clock_running(c: Ctx) -> bool:
     """Whether the case has a clock that has not stopped at a decision."""
     raw = c.values.get("clock", c.case.clock)
@@ -208,6 +220,7 @@ __all__ = [
     "await_applicant",
     "clock_running",
     "extend",
+    "open_waits",
     "recompute_deadline",
     "stop_clock",
 ]

@@ -25,6 +25,7 @@ from runtime.acts.fee_rows import later_here, unassessed_refusal
 from runtime.case_tables import CaseMaterial
 from runtime.clock import (
     WAIT_PAYMENT,
+    WAIT_SUPPLEMENT,
     DeadlineInputs,
     Suspension,
     calendar_due,
@@ -268,9 +269,9 @@ def suspend(c: Ctx, why: str) -> None:
 
 def resume(c: Ctx) -> None:
     def close(d: DeadlineInputs) -> DeadlineInputs:
-        closed = tuple(  # the special procedure's; a wait for the applicant's payment goes on
+        closed = tuple(  # the special procedure's; a wait for the applicant goes on
             Suspension(s.start, c.today, s.reason)
-            if s.end is None and s.reason != WAIT_PAYMENT
+            if s.end is None and s.reason not in (WAIT_PAYMENT, WAIT_SUPPLEMENT)
             else s
             for s in d.suspensions
         )

@@ -51,7 +51,15 @@ RATED = (
 
 #: Acts whose reason the applicant is told anyway (by notice and SMS): shown on the query.
 REASON_PUBLIC = frozenset(
-    {"refuse", "request_correction", "extend", "start_special", "decide", "withdraw"}
+    {
+        "refuse",
+        "request_correction",
+        "extend",
+        "start_special",
+        "ask_applicant",
+        "decide",
+        "withdraw",
+    }
 )
 STEP_KIND_NAMES = {
     "accept": "受理",

@@ -13,11 +13,11 @@ from rbac.targets import CaseTarget, DomainTarget, ItemTarget
 from .conftest import TENANT, OrgSpec, built, make_authorizer
 
 #   applicant  | window clerk     | step | cs | dec | read | supervision | admin
-#   s c w e c  | a r q p f c d f  | r s f r | c | d e | r | w c r | i o u c t
+#   s c w e c  | a r q p f c d f  | r s f r a a | c | d e | r | w c r | i o u c t
 GROUPS = (
     "submit correct withdraw evaluate complain",
     "accept refuse request_correction record_payment assess_fee complete deliver forward",
-    "review start_special finish_special return",
+    "review start_special finish_special return ask_applicant applicant_replied",
     "countersign",
     "decide extend",
     "read",
@@ -25,9 +25,9 @@ GROUPS = (
     "manage_items manage_org manage_users manage_calendar manage_templates",
 )
 COLUMNS = [act for group in GROUPS for act in group.split()]
-assert len(COLUMNS) == 29
+assert len(COLUMNS) == 31
 
-NONE = "..... ........ .... . .. . ... ....."
+NONE = "..... ........ ...... . .. . ... ....."
 
 DOMAINS = {
     "county": None,
@@ -46,27 +46,27 @@ DOMAINS = {
 # county.zrzy countersigns; the owner decides.
 CASE_A = {
     # user (role@domain)                         position        expected
-    "applicant@demo":                            ("own case",    "YYYYY ........ .... . .. Y ... ....."),
+    "applicant@demo":                            ("own case",    "YYYYY ........ ...... . .. Y ... ....."),
     "other@demo":                                ("other's",     NONE),
-    "window_clerk@county.hall":                  ("own",         "..... YYYYYYYY .... . .. Y ... ....."),
+    "window_clerk@county.hall":                  ("own",         "..... YYYYYYYY ...... . .. Y ... ....."),
     "window_clerk@township.gaoping":             ("other",       NONE),
     "window_clerk@county":                       ("parent",      NONE),
     "window_clerk@township.yezhou":              ("township",    NONE),
-    "reviewer@county.scjg":                      ("own",         "..... ........ YYYY . .. Y ... ....."),
+    "reviewer@county.scjg":                      ("own",         "..... ........ YYYYYY . .. Y ... ....."),
     "reviewer@county.jyj":                       ("other",       NONE),
     "reviewer@county":                           ("parent",      NONE),
     "reviewer@township.yezhou":                  ("township",    NONE),
-    "chief_representative@county.scjg":          ("own",         "..... ........ YYYY . YY Y ... ....."),
-    "chief_representative@county.zrzy":          ("countersign", "..... ........ .... Y .. Y ... ....."),
+    "chief_representative@county.scjg":          ("own",         "..... ........ YYYYYY . YY Y ... ....."),
+    "chief_representative@county.zrzy":          ("countersign", "..... ........ ...... Y .. Y ... ....."),
     "chief_representative@county.jyj":           ("other",       NONE),
     "chief_representative@county":               ("parent",      NONE),
     "chief_representative@township.yezhou":      ("township",    NONE),
-    "department_head@county.scjg":               ("own",         "..... ........ .... . .. Y ... ....."),
+    "department_head@county.scjg":               ("own",         "..... ........ ...... . .. Y ... ....."),
     "department_head@county.jyj":                ("other",       NONE),
     "department_head@county":                    ("parent",      NONE),
     "department_head@township.yezhou":           ("township",    NONE),
-    "supervisor@county":                         ("parent/own",  "..... ........ .... . .. Y YYY ....."),
-    "supervisor@county.scjg":                    ("own dept",    "..... ........ .... . .. Y YYY ....."),
+    "supervisor@county":                         ("parent/own",  "..... ........ ...... . .. Y YYY ....."),
+    "supervisor@county.scjg":                    ("own dept",    "..... ........ ...... . .. Y YYY ....."),
     "supervisor@county.jyj":                     ("other",       NONE),
     "supervisor@township.yezhou":                ("township",    NONE),
     "admin@county":                              ("parent/own",  NONE),
@@ -78,26 +78,26 @@ CASE_A = {
 # Case B: a devolved item accepted at township.yezhou, whose hall holds the current step and
 # whose chief representative decides (levels.decide = "township").
 CASE_B = {
-    "applicant@demo":                            ("own case",    "YYYYY ........ .... . .. Y ... ....."),
+    "applicant@demo":                            ("own case",    "YYYYY ........ ...... . .. Y ... ....."),
     "other@demo":                                ("other's",     NONE),
-    "window_clerk@township.yezhou":              ("own",         "..... YYYYYYYY .... . .. Y ... ....."),
+    "window_clerk@township.yezhou":              ("own",         "..... YYYYYYYY ...... . .. Y ... ....."),
     "window_clerk@township.gaoping":             ("other",       NONE),
     "window_clerk@county.hall":                  ("county hall", NONE),
     "window_clerk@county":                       ("parent",      NONE),
-    "reviewer@township.yezhou":                  ("own",         "..... ........ YYYY . .. Y ... ....."),
-    "reviewer@county.scjg":                      ("owner",       "..... ........ .... . .. Y ... ....."),
+    "reviewer@township.yezhou":                  ("own",         "..... ........ YYYYYY . .. Y ... ....."),
+    "reviewer@county.scjg":                      ("owner",       "..... ........ ...... . .. Y ... ....."),
     "reviewer@county.jyj":                       ("other",       NONE),
-    "chief_representative@township.yezhou":      ("own",         "..... ........ YYYY . YY Y ... ....."),
-    "chief_representative@county.scjg":          ("owner",       "..... ........ .... . .. Y ... ....."),
+    "chief_representative@township.yezhou":      ("own",         "..... ........ YYYYYY . YY Y ... ....."),
+    "chief_representative@county.scjg":          ("owner",       "..... ........ ...... . .. Y ... ....."),
     "chief_representative@township.gaoping":     ("other",       NONE),
     "chief_representative@county":               ("parent",      NONE),
-    "department_head@county.scjg":               ("owner",       "..... ........ .... . .. Y ... ....."),
-    "department_head@township.yezhou":           ("township",    "..... ........ .... . .. Y ... ....."),
+    "department_head@county.scjg":               ("owner",       "..... ........ ...... . .. Y ... ....."),
+    "department_head@township.yezhou":           ("township",    "..... ........ ...... . .. Y ... ....."),
     "department_head@county":                    ("parent",      NONE),
-    "supervisor@county":                         ("parent",      "..... ........ .... . .. Y YYY ....."),
-    "supervisor@township.yezhou":                ("own",         "..... ........ .... . .. Y YYY ....."),
+    "supervisor@county":                         ("parent",      "..... ........ ...... . .. Y YYY ....."),
+    "supervisor@township.yezhou":                ("own",         "..... ........ ...... . .. Y YYY ....."),
     "supervisor@township.gaoping":               ("other",       NONE),
-    "supervisor@county.scjg":                    ("owner",       "..... ........ .... . .. Y YYY ....."),
+    "supervisor@county.scjg":                    ("owner",       "..... ........ ...... . .. Y YYY ....."),
     "admin@county":                              ("parent",      NONE),
     "admin@township.yezhou":                     ("own",         NONE),
 }
@@ -107,29 +107,29 @@ DOMAIN_SCJG = {
     "applicant@demo":                            ("applicant",   NONE),
     "window_clerk@county.hall":                  ("other",       NONE),
     "window_clerk@county":                       ("parent",      NONE),
-    "reviewer@county.scjg":                      ("own",         "..... ........ YYYY . .. Y ... ....."),
+    "reviewer@county.scjg":                      ("own",         "..... ........ YYYYYY . .. Y ... ....."),
     "reviewer@county":                           ("parent",      NONE),
-    "chief_representative@county.scjg":          ("own",         "..... ........ YYYY Y YY Y ... ....."),
+    "chief_representative@county.scjg":          ("own",         "..... ........ YYYYYY Y YY Y ... ....."),
     "chief_representative@county.jyj":           ("other",       NONE),
     "chief_representative@county":               ("parent",      NONE),
-    "department_head@county.scjg":               ("own",         "..... ........ .... . .. Y ... ....."),
+    "department_head@county.scjg":               ("own",         "..... ........ ...... . .. Y ... ....."),
     "department_head@county":                    ("parent",      NONE),
-    "supervisor@county":                         ("parent",      "..... ........ .... . .. Y YYY ....."),
-    "supervisor@county.scjg":                    ("own",         "..... ........ .... . .. Y YYY ....."),
+    "supervisor@county":                         ("parent",      "..... ........ ...... . .. Y YYY ....."),
+    "supervisor@county.scjg":                    ("own",         "..... ........ ...... . .. Y YYY ....."),
     "supervisor@township.yezhou":                ("township",    NONE),
-    "admin@county":                              ("parent",      "..... ........ .... . .. . ... YYYYY"),
-    "admin@county.scjg":                         ("own",         "..... ........ .... . .. . ... YYYYY"),
+    "admin@county":                              ("parent",      "..... ........ ...... . .. . ... YYYYY"),
+    "admin@county.scjg":                         ("own",         "..... ........ ...... . .. . ... YYYYY"),
     "admin@county.jyj":                          ("other",       NONE),
     "admin@township.yezhou":                     ("township",    NONE),
 }
 
 # The county hall as a domain: the window desk.
 DOMAIN_HALL = {
-    "window_clerk@county.hall":                  ("own",         "..... YYYYYYYY .... . .. Y ... ....."),
+    "window_clerk@county.hall":                  ("own",         "..... YYYYYYYY ...... . .. Y ... ....."),
     "window_clerk@township.yezhou":              ("township",    NONE),
     "reviewer@county.scjg":                      ("other",       NONE),
-    "supervisor@county":                         ("parent",      "..... ........ .... . .. Y YYY ....."),
-    "admin@county":                              ("parent",      "..... ........ .... . .. . ... YYYYY"),
+    "supervisor@county":                         ("parent",      "..... ........ ...... . .. Y YYY ....."),
+    "admin@county":                              ("parent",      "..... ........ ...... . .. . ... YYYYY"),
 }
 
 # A village under township.yezhou: supervisors and admins of the township cover it; staff of
@@ -137,9 +137,9 @@ DOMAIN_HALL = {
 DOMAIN_VILLAGE = {
     "window_clerk@township.yezhou":              ("parent",      NONE),
     "chief_representative@township.yezhou":      ("parent",      NONE),
-    "supervisor@township.yezhou":                ("parent",      "..... ........ .... . .. Y YYY ....."),
-    "supervisor@county":                         ("grandparent", "..... ........ .... . .. Y YYY ....."),
-    "admin@township.yezhou":                     ("parent",      "..... ........ .... . .. . ... YYYYY"),
+    "supervisor@township.yezhou":                ("parent",      "..... ........ ...... . .. Y YYY ....."),
+    "supervisor@county":                         ("grandparent", "..... ........ ...... . .. Y YYY ....."),
+    "admin@township.yezhou":                     ("parent",      "..... ........ ...... . .. . ... YYYYY"),
     "admin@county.scjg":                         ("other",       NONE),
 }
 

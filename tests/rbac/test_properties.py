@@ -43,7 +43,7 @@ WINDOW = [
     "deliver",
     "forward",
 ]
-STEP = ["review", "start_special", "finish_special", "return"]
+STEP = ["review", "start_special", "finish_special", "return", "ask_applicant", "applicant_replied"]
 SUPERVISION = ["handle_warning", "handle_complaint", "rectify"]
 ADMIN = ["manage_items", "manage_org", "manage_users", "manage_calendar", "manage_templates"]
 ACTS = [*APPLICANT, *WINDOW, *STEP, "countersign", "decide", "extend", "read", *SUPERVISION, *ADMIN]
