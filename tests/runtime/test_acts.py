@@ -417,7 +417,7 @@ def test_stale_version_is_a_conflict_for_every_act(
     pub = catalog[SIMPLE]
     case = accepted(service, pub)
     stale = case.version - 1
-    reviewer, chief = Actor("reviewer@county.zfb"), Actor("chief_representative@county.zfb")
+    reviewer = Actor("reviewer@county.zfb")
     for act in (
         lambda: service.review(reviewer, case.number, expected_version=stale),
         lambda: service.return_step(reviewer, case.number, reason="x", expected_version=stale),
