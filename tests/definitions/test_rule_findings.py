@@ -1,0 +1,161 @@
+"""What each reform rule says, exactly: for definitions crafted to break the rules in
+every way each rule distinguishes, the findings an administrator reads — the rule, the
+JSON pointer and the Chinese message — are pinned in ``fixtures/rule_findings.json``.
+
+A change to a rule's wording, to where it points, or to which cases it catches shows up
+here as a diff to read (regenerate the file with ``BANSHI_REWRITE_FINDINGS=1`` and review
+it). The breaches also feed mutation testing of definitions/rules.py."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from definitions.check import check_loaded
+from definitions.loading import load_definition
+from tests.definitions.conftest import example_raw
+from tests.definitions.test_properties import CRAFTED
+
+GOLDEN = Path(__file__).parent / "fixtures" / "rule_findings.json"
+Raw = dict[str, Any]
+
+
+def _step(raw: Raw, i: int, **changes: Any) -> Raw:
+    raw["steps"][i].update(changes)
+    return raw
+
+
+def _instant_breaks(raw: Raw) -> Raw:
+    raw["handling"] = "instant"
+    raw["limits"].update(extension_days=5, fallback_days=30)
+    return raw
+
+
+def _instant_clean_but_special(raw: Raw) -> Raw:
+    raw["handling"] = "instant"
+    raw["limits"].update(promised_days=0, fallback_days=20)
+    raw["steps"] = [
+        _zero(raw["steps"][0]),
+        {**raw["steps"][1], "days": 0},
+    ]
+    return raw
+
+
+def _zero(step: Raw) -> Raw:
+    return {**step, "days": 0}
+
+
+def _fallback_on_promised(raw: Raw) -> Raw:
+    raw["limits"]["fallback_days"] = 3
+    return raw
+
+
+def _no_decide(raw: Raw) -> Raw:
+    raw["steps"] = [s for s in raw["steps"] if s["kind"] != "decide"]
+    return raw
+
+
+def _decide_by_reviewer_elsewhere(raw: Raw) -> Raw:
+    return _step(raw, 3, role="reviewer", at="county.zrzy")
+
+
+def _township_decides_at_window(raw: Raw) -> Raw:
+    raw["levels"] = {"accept": ["township.*"], "decide": "township"}
+    return _step(raw, 3, at="window")
+
+
+def _first_and_last_wrong(raw: Raw) -> Raw:
+    _step(raw, 0, role="reviewer", when={"field": "cold_chain", "eq": True})
+    return _step(raw, 4, kind="review", at="owner", role="reviewer")
+
+
+def _last_by_reviewer(raw: Raw) -> Raw:
+    return _step(raw, 4, role="reviewer")
+
+
+def _review_by_clerk_at_township(raw: Raw) -> Raw:
+    raw["levels"]["accept"] = ["township.*"]
+    return _step(raw, 2, at="window", role="window_clerk")
+
+
+def _fee_basis_unknown(raw: Raw) -> Raw:
+    raw["fees"] = [{"key": "fee", "name": "工本费", "amount": "10", "basis": "no-such-ref"}]
+    return raw
+
+
+def _free_without_basis(raw: Raw) -> Raw:
+    raw["no_fee"] = {"basis": "no-such-ref"}
+    return raw
+
+
+def _promised_over_statutory(raw: Raw) -> Raw:
+    raw["limits"]["promised_days"] = 25
+    return raw
+
+
+def _promised_zero(raw: Raw) -> Raw:
+    raw["limits"]["promised_days"] = 0
+    for s in raw["steps"]:
+        s["days"] = 0
+    return raw
+
+
+EXTRA: dict[str, Callable[[Raw], Raw]] = {
+    "instant-breaks": _instant_breaks,
+    "instant-special": _instant_clean_but_special,
+    "fallback-on-promised": _fallback_on_promised,
+    "no-decide": _no_decide,
+    "decide-by-reviewer-elsewhere": _decide_by_reviewer_elsewhere,
+    "township-decides-at-window": _township_decides_at_window,
+    "first-and-last-wrong": _first_and_last_wrong,
+    "last-by-reviewer": _last_by_reviewer,
+    "review-by-clerk-at-township": _review_by_clerk_at_township,
+    "fee-basis-unknown": _fee_basis_unknown,
+    "free-without-basis": _free_without_basis,
+    "promised-over-statutory": _promised_over_statutory,
+    "promised-zero": _promised_zero,
+}
+
+
+def _findings(docs: list[Raw]) -> list[str]:
+    loaded = [
+        load_definition(json.dumps(doc, ensure_ascii=False), f"item{i}.json")
+        for i, doc in enumerate(docs)
+    ]
+    problems = [p for item in loaded for p in item.problems] + check_loaded(loaded)
+    return sorted(p.format() for p in problems)
+
+
+def observed() -> dict[str, list[str]]:
+    cases: dict[str, list[str]] = {}
+    for rule_id, breaker in sorted(CRAFTED.items()):
+        cases[f"rule:{rule_id}"] = _findings(breaker(example_raw()))
+    for name, breaker in sorted(EXTRA.items()):
+        cases[name] = _findings([breaker(copy.deepcopy(example_raw()))])
+    return cases
+
+
+def test_each_breach_gets_exactly_the_pinned_findings() -> None:
+    found = observed()
+    if os.environ.get("BANSHI_REWRITE_FINDINGS"):
+        GOLDEN.write_text(json.dumps(found, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    pinned = json.loads(GOLDEN.read_text("utf-8"))
+    assert found.keys() == pinned.keys()
+    for name, findings in found.items():
+        assert findings == pinned[name], name
+
+
+#: Variants the rules must let through (a finding here would be a false alarm).
+ALLOWED = {"township-decides-at-window"}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA))
+def test_every_extra_breach_is_caught_and_every_allowed_variant_passes(name: str) -> None:
+    findings = observed()[name]
+    assert bool(findings) is (name not in ALLOWED), (name, findings)
