@@ -106,7 +106,51 @@ def _promised_zero(raw: Raw) -> Raw:
     return raw
 
 
+def _results_not_published(raw: Raw) -> Raw:
+    raw["disclosure"]["publish_results"] = False
+    return raw
+
+
+def _results_without_fields(raw: Raw) -> Raw:
+    raw["disclosure"]["result_fields"] = []
+    return raw
+
+
+def _personal_results(raw: Raw) -> Raw:
+    raw["disclosure"]["result_fields"] = ["operator_name", "legal_person_id", "mobile"]
+    return raw
+
+
+def _township_decides_at_owner(raw: Raw) -> Raw:
+    raw["levels"] = {"accept": ["township.*"], "decide": "township"}
+    return raw
+
+
+def _reported_at_county(raw: Raw) -> Raw:
+    raw["handling"] = "reported"
+    raw["levels"]["accept"] = ["county.hall"]
+    raw["steps"].insert(1, _forward(to="owner", when={"field": "cold_chain", "eq": True}))
+    return raw
+
+
+def _reported_to_owner(raw: Raw) -> Raw:
+    raw["handling"] = "reported"
+    raw["steps"].insert(1, _forward(to="county.scjg"))
+    return raw
+
+
+def _forward(**extra: Any) -> Raw:
+    step: Raw = {"key": "forward", "kind": "forward", "at": "window", "role": "window_clerk"}
+    return {**step, "days": 0, **extra}
+
+
 EXTRA: dict[str, Callable[[Raw], Raw]] = {
+    "results-not-published": _results_not_published,
+    "results-without-fields": _results_without_fields,
+    "personal-results": _personal_results,
+    "township-decides-at-owner": _township_decides_at_owner,
+    "reported-at-county": _reported_at_county,
+    "reported-to-owner": _reported_to_owner,
     "instant-breaks": _instant_breaks,
     "instant-special": _instant_clean_but_special,
     "fallback-on-promised": _fallback_on_promised,
@@ -152,7 +196,7 @@ def test_each_breach_gets_exactly_the_pinned_findings() -> None:
 
 
 #: Variants the rules must let through (a finding here would be a false alarm).
-ALLOWED = {"township-decides-at-window"}
+ALLOWED = {"township-decides-at-window", "reported-to-owner"}
 
 
 @pytest.mark.parametrize("name", sorted(EXTRA))
