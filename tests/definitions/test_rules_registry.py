@@ -20,7 +20,7 @@ from definitions.rules import (
 def test_rules_are_found_by_id_and_an_unknown_id_is_a_key_error() -> None:
     for rule in item_rules() + catalog_rules():
         assert rule_by_id(rule.id) is rule
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no-such-rule"):
         rule_by_id("no-such-rule")
 
 
