@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.web.conftest import (  # noqa: F401 (fixtures)
+    ADMIN_TABLES,
     CASE_TABLES,
     _web_postgres,
     _web_sqlite,
@@ -18,8 +19,6 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
     house,
     login,
 )
-
-ADMIN_TABLES = ("admin_item_draft", "admin_item_retirement", "admin_log", "admin_message_template")
 
 
 @pytest.fixture(autouse=True)

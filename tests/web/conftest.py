@@ -25,6 +25,9 @@ from tests.conftest import BACKENDS, POSTGRES_URL, throwaway_schema
 from tests.web.demo_site import PASSWORD, SECRET, load_demo
 from web.app import create_app
 
+#: Administration's tables: emptied after each PostgreSQL test like the case tables.
+ADMIN_TABLES = ("admin_item_draft", "admin_item_retirement", "admin_log", "admin_message_template")
+
 CASE_TABLES = (
     "audit_pending",
     "audit_log_entry",
@@ -94,6 +97,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
                     + ")"
                 )
             )
+            # administration's rows (a route test may retire or re-publish a shipped item)
+            c.execute(text("TRUNCATE " + ", ".join(ADMIN_TABLES)))
+            c.execute(text("DELETE FROM item_version WHERE version > 1"))
             c.execute(text("UPDATE org_user SET active = true, locked_at = NULL"))
             c.execute(text("DELETE FROM kv_entry"))  # sessions and login counters
         eng.dispose()
