@@ -39,7 +39,14 @@ from litestar.stores.base import Store
 from db.engine import transaction
 from house.settings import Settings
 from rbac.people import lock_user, record_login_event
-from web.auth import EPOCH_KEY, SESSION_KEY, USER_ID_KEY, Credentials, check_credentials
+from web.auth import (
+    EPOCH_KEY,
+    SESSION_KEY,
+    USER_ID_KEY,
+    Credentials,
+    CurrentUser,
+    check_credentials,
+)
 from web.clientip import client_address
 from web.deps import house_of
 from web.sessions import start_session
@@ -183,6 +190,22 @@ async def clear_login_counters(store: Store, tenant: str, username: str) -> None
 # ----------------------------------------------------------------------------- pages
 
 
+#: Where a user lands after logging in without a page to return to: the desk for anyone
+#: who handles cases, else their own work (supervision, administration), citizens their cases.
+_DESK_ROLES = frozenset({"window_clerk", "reviewer", "chief_representative", "department_head"})
+
+
+def _home(house: Any, user: CurrentUser) -> str:
+    if user.kind == "applicant":
+        return "/me"
+    roles = {g.role for g in house.policy.snapshot(house.settings.tenant).grants_of(user.username)}
+    if roles & _DESK_ROLES or not roles:
+        return "/desk"
+    if "supervisor" in roles:
+        return "/supervision/"
+    return "/admin/items" if "admin" in roles else "/desk"
+
+
 def _page(
     request: Request[Any, Any, Any],
     status: int = 200,
@@ -307,8 +330,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             request,
             {SESSION_KEY: found.user.username, USER_ID_KEY: found.user.id, EPOCH_KEY: found.epoch},
         )
-        home = "/me" if found.user.kind == "applicant" else "/desk"  # citizens: my cases
-        return Redirect(target or home, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(target or _home(house, found.user), status_code=HTTP_303_SEE_OTHER)
     if found.locked:  # locked by the database (an earlier counting window): no more counting
         await throttle.release(attempt)
         return _page(request, 403, error=LOCKED, username=username, next_url=target)

@@ -15,6 +15,7 @@ from house.settings import Settings, SettingsError, load_settings
 from house.wiring import House
 from rbac.people import set_active
 from rbac.policy import bump_policy_version
+from tests.web.conftest import BASE_URL, Client
 from tests.web.demo_site import FOOD, PASSWORD, TENANT
 from tests.web.flows import accept_food
 from web.app import create_app
@@ -68,9 +69,19 @@ def test_logout_ends_the_session(login) -> None:
     assert clerk.get("/desk").status_code == 303
 
 
-def test_a_citizen_lands_on_my_cases_not_the_staff_desk(anon) -> None:
-    r = anon.send_form("/login", {"username": "applicant@demo", "password": PASSWORD})
-    assert r.status_code == 303 and r.headers["location"] == "/me"
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("applicant@demo", "/me"),
+        ("supervisor@county", "/supervision/"),
+        ("admin@county", "/admin/items"),
+        ("department_head@county.scjg", "/desk"),
+    ],
+)
+def test_each_user_lands_on_their_own_work(app, username: str, home: str) -> None:
+    with Client(app, base_url=BASE_URL) as fresh:
+        r = fresh.send_form("/login", {"username": username, "password": PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == home
 
 
 def test_login_only_redirects_inside_the_site(anon) -> None:
