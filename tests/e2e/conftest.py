@@ -112,7 +112,7 @@ def open_page(browser: Browser, server: str, user: str | None = None, **context:
         page.fill("#username", user)
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]:has-text('登录')")
-        page.wait_for_url("**/desk")
+        page.wait_for_url(lambda url: "/login" not in url)  # each user's own home
     return page
 
 
