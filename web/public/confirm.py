@@ -111,6 +111,19 @@ def file_case(
     return str(case.number)
 
 
+def _resume_page(request: Request[Any, Any, Any], draft: Any, intro: str, **extra: Any) -> Template:
+    """The code page that reopens a saved draft (the code goes to the draft's mobile)."""
+    return _code_page(
+        request,
+        heading="继续填写草稿",
+        intro=intro,
+        action=f"/services/drafts/{draft.token}",
+        resend=f"/services/drafts/{draft.token}/send",
+        hint=draft.mobile,
+        **extra,
+    )
+
+
 def _code_page(
     request: Request[Any, Any, Any],
     *,
@@ -166,27 +179,15 @@ class DraftController(Controller):
                 f"/services/{draft.item_code}/apply?draft={draft.token}",
                 status_code=HTTP_303_SEE_OTHER,
             )
-        return _code_page(
-            request,
-            heading="继续填写草稿",
-            intro=f"为保护您的信息，请获取发送到 {_masked(draft.mobile)} 的验证码。",
-            action=f"/services/drafts/{draft.token}",
-            resend=f"/services/drafts/{draft.token}/send",
-            hint=draft.mobile,
+        return _resume_page(
+            request, draft, f"为保护您的信息，请获取发送到 {_masked(draft.mobile)} 的验证码。"
         )
 
     @post("/{token:str}/send", sync_to_thread=True)
     def send(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
         draft = self._draft(request, token)
         send_code_to(request, draft.mobile, "draft")
-        return _code_page(
-            request,
-            heading="继续填写草稿",
-            intro=f"验证码已发送到 {_masked(draft.mobile)}。",
-            action=f"/services/drafts/{draft.token}",
-            resend=f"/services/drafts/{draft.token}/send",
-            hint=draft.mobile,
-        )
+        return _resume_page(request, draft, f"验证码已发送到 {_masked(draft.mobile)}。")
 
     @post("/{token:str}", sync_to_thread=True)
     def open(
@@ -195,13 +196,10 @@ class DraftController(Controller):
         draft = self._draft(request, token)
         code = str(data.get("code", ""))
         if not _check(request, draft.mobile, "draft", code):
-            return _code_page(
+            return _resume_page(
                 request,
-                heading="继续填写草稿",
-                intro=f"请输入发送到 {_masked(draft.mobile)} 的验证码。",
-                action=f"/services/drafts/{draft.token}",
-                resend=f"/services/drafts/{draft.token}/send",
-                hint=draft.mobile,
+                draft,
+                f"请输入发送到 {_masked(draft.mobile)} 的验证码。",
                 error="验证码不正确或已过期",
                 status=422,
             )
