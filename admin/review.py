@@ -126,50 +126,33 @@ class ReviewController(Controller):
 
     @post("/{code:str}/retire")
     async def retire(self, request: HTMXRequest, user: UserDep, code: FromPath[str]) -> Redirect:
-        form = await posted(request)
-
-        def work() -> Redirect:
-            house = house_of(request)
-            require_reviewer(scope(request, user))
-            with transaction(house.sessions) as s:
-                pub = newest(s, house.catalog, house.settings.tenant, code)
-                if pub is None:
-                    raise NotFound(f"事项 {code} 尚未发布")
-                drafts.retire(
-                    s,
-                    house.settings.tenant,
-                    code,
-                    user.username,
-                    form.one("reason"),
-                    pub.version,
-                    pub.definition.owner,
-                )
-            house.catalog.retired.forget(house.settings.tenant)  # refused here at once
-            return _see(code, "retired")
-
-        return await blocking(request, work)
+        return await self._in_or_out(request, user, code, retire=True)
 
     @post("/{code:str}/reinstate")
     async def reinstate(self, request: HTMXRequest, user: UserDep, code: FromPath[str]) -> Redirect:
+        return await self._in_or_out(request, user, code, retire=False)
+
+    async def _in_or_out(
+        self, request: HTMXRequest, user: UserDep, code: str, *, retire: bool
+    ) -> Redirect:
+        """Take a published item out of service, or back in (the reform office only)."""
         form = await posted(request)
 
         def work() -> Redirect:
             house = house_of(request)
+            tenant = house.settings.tenant
             require_reviewer(scope(request, user))
             with transaction(house.sessions) as s:
-                pub = newest(s, house.catalog, house.settings.tenant, code)
+                pub = newest(s, house.catalog, tenant, code)
                 if pub is None:
                     raise NotFound(f"事项 {code} 尚未发布")
-                drafts.reinstate(
-                    s,
-                    house.settings.tenant,
-                    code,
-                    user.username,
-                    form.one("reason"),
-                    pub.definition.owner,
-                )
-            house.catalog.retired.forget(house.settings.tenant)
-            return _see(code, "reinstated")
+                reason, owner = form.one("reason"), pub.definition.owner
+                if retire:
+                    drafts.retire(s, tenant, code, user.username, reason, pub.version, owner)
+                else:
+                    drafts.reinstate(s, tenant, code, user.username, reason, owner)
+            house.catalog.retired.forget(tenant)  # this process refuses (or takes) at once
+            return _see(code, "retired" if retire else "reinstated")
 
         return await blocking(request, work)
 
