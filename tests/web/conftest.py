@@ -27,6 +27,26 @@ from web.app import create_app
 
 #: Administration's tables: emptied after each PostgreSQL test like the case tables.
 ADMIN_TABLES = ("admin_item_draft", "admin_item_retirement", "admin_log", "admin_message_template")
+#: The public side's and supervision's rows, emptied likewise (any web test may write them:
+#: the CSRF route test posts to every route).
+PUBLIC_TABLES = (
+    "rectification",
+    "evaluation",
+    "complaint_event",
+    "complaint",
+    "public_message",
+    "public_draft",
+    "public_account",
+    "public_sms_code",
+)
+SUPERVISION_TABLES = (
+    "supervision_card_entry",
+    "supervision_card",
+    "supervision_finding",
+    "supervision_watch",
+    "supervision_rollup",
+    "supervision_rollup_month",
+)
 
 CASE_TABLES = (
     "audit_pending",
@@ -99,6 +119,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             )
             # administration's rows (a route test may retire or re-publish a shipped item)
             c.execute(text("TRUNCATE " + ", ".join(ADMIN_TABLES)))
+            others = PUBLIC_TABLES + SUPERVISION_TABLES
+            c.execute(text("TRUNCATE " + ", ".join(others) + " RESTART IDENTITY CASCADE"))
             c.execute(text("DELETE FROM item_version WHERE version > 1"))
             c.execute(text("UPDATE org_user SET active = true, locked_at = NULL"))
             c.execute(text("DELETE FROM kv_entry"))  # sessions and login counters
