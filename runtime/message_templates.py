@@ -32,6 +32,14 @@ class MessageTemplate(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
 
+def own_texts(conn: Session | Connection, tenant: str) -> Mapping[str, str]:
+    """A tenant's own texts, read now (for the public side's messages, sent rarely)."""
+    rows = conn.execute(
+        select(MessageTemplate.event, MessageTemplate.text).where(MessageTemplate.tenant == tenant)
+    ).all()
+    return {event: text for event, text in rows}
+
+
 class TemplateOverrides:
     """Each tenant's own texts by event, read at most once per ``ttl`` seconds."""
 
@@ -43,12 +51,7 @@ class TemplateOverrides:
         hit = self._seen.get(tenant)
         if hit is not None and hit[1] > time.monotonic():
             return hit[0]
-        rows = conn.execute(
-            select(MessageTemplate.event, MessageTemplate.text).where(
-                MessageTemplate.tenant == tenant
-            )
-        ).all()
-        texts = {event: text for event, text in rows}
+        texts = own_texts(conn, tenant)
         self._seen[tenant] = (texts, time.monotonic() + self.ttl)
         return texts
 

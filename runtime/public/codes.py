@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from runtime.errors import ActError
+from runtime.message_templates import own_texts
 from runtime.messages import render
 from runtime.public.messages import enqueue
 from runtime.public_tables import SmsCode
@@ -81,6 +82,7 @@ def send_code(
     body = render(
         "sms_code",
         {"code": code, "purpose": PURPOSES[purpose], "minutes": str(policy.minutes)},
+        own_texts(session, tenant),  # the county's own wording (/admin/templates)
     )
     enqueue(session, tenant, "sms_code", mobile, body, now=now)
     return code

@@ -28,6 +28,7 @@ from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case
 from runtime.chain import GENESIS
 from runtime.errors import Conflict, InvalidInput, NotFound, ReasonRequired, WrongState
+from runtime.message_templates import own_texts
 from runtime.messages import render
 from runtime.numbers import QUERY_ALPHABET
 from runtime.public.messages import enqueue
@@ -192,6 +193,7 @@ def file_complaint(
                     "due": f"{complaint.accept_due:%Y年%m月%d日}",
                     "link": f"{deadlines.site}/complaints/{code}",
                 },
+                own_texts(session, tenant),
             ),
             ref=code,
             now=now,
@@ -294,6 +296,7 @@ def act_on(
                     "reason": text[:60],
                     "link": f"{deadlines.site}/complaints/{complaint.code}",
                 },
+                own_texts(session, tenant),
             ),
             ref=complaint.code,
             now=now,

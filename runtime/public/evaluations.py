@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from runtime.calendar import WorkCalendar
 from runtime.case_tables import Case
 from runtime.errors import Conflict, InvalidInput, NotFound, WrongState
+from runtime.message_templates import own_texts
 from runtime.messages import render
 from runtime.public.messages import enqueue
 from runtime.public_tables import Evaluation, Rectification
@@ -152,6 +153,7 @@ def evaluate(
                         "level": LEVELS[rating.level],
                         "due": f"{due:%Y年%m月%d日}",
                     },
+                    own_texts(session, case.tenant),
                 ),
                 ref=case.number,
                 now=now,

@@ -1,5 +1,6 @@
 """A county's own SMS text, saved at /admin/templates, is the text the applicant receives
-for the next case; removing it brings the built-in text back."""
+for the next case — and the public side's messages (complaints, codes, rectifications) too;
+removing it brings the built-in text back."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from house.wiring import House
 from runtime.case_tables import OutboxMessage
+from runtime.public_tables import PublicMessage
 from tests.web.conftest import Client
 from tests.web.demo_site import FOOD, food_data
 from tests.web.flows import FOOD_MATERIALS
@@ -52,3 +54,30 @@ def test_the_county_text_is_the_text_sent(login: Callable[[str], Client], house:
     assert admin.send_form("/admin/templates", {"event": "accepted", "text": ""}).status_code == 303
     again = _accept(clerk)
     assert _accepted_sms(house, again).startswith("【建始县政务服务】")
+
+
+def test_the_public_sides_messages_use_the_county_text_too(
+    login: Callable[[str], Client], anon: Client, house: House
+) -> None:
+    own = "县电子监察中心已收到您的投诉，追踪码{code}，{due}前决定是否受理。"
+    admin = login("admin@county")
+    assert (
+        admin.send_form("/admin/templates", {"event": "complaint_filed", "text": own}).status_code
+        == 303
+    )
+    filed = anon.send_form(
+        "/complaints/new",
+        {
+            "anonymous": "yes",
+            "subject": "窗口排队太久",
+            "body": "上午等了两个小时。",
+            "mobile": "13907180009",
+            "department": "county.hall",
+        },
+    )
+    assert filed.status_code == 303
+    with house.sessions() as s:
+        body = s.execute(
+            select(PublicMessage.body).where(PublicMessage.recipient == "13907180009")
+        ).scalar_one()
+    assert body.startswith("县电子监察中心已收到您的投诉，追踪码TS")
