@@ -31,6 +31,18 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "banshi-demo"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+try:
+    import playwright.sync_api  # noqa: F401
+
+    _MISSING = None if CHROMIUM.exists() else f"{CHROMIUM} is missing (apt-get install chromium)"
+except ImportError:  # pragma: no cover - depends on the machine
+    _MISSING = "playwright is not installed (pip install -e '.[dev]')"
+
+#: Every browser test module's marks (``pytestmark = BROWSER``): skipped, saying why, where
+#: Playwright or Chromium is missing.
+BROWSER = [pytest.mark.browser, pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")]
 
 
 def _free_port() -> int:

@@ -8,29 +8,19 @@ artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
-from pathlib import Path
 
-import pytest
+from tests.e2e.conftest import BROWSER, SHOTS, open_page
 
-from tests.e2e.conftest import open_page
-
-CHROMIUM = Path(os.environ.get("BANSHI_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CODE = "422822-SCJG-XK-0077"
 NAME = "冷链食品小作坊登记"
 F = "/form/sections/0/fields"
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
-try:
+with contextlib.suppress(ImportError):  # without Playwright the marks skip the module
     from playwright.sync_api import Browser, Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    pytestmark = [pytestmark, pytest.mark.skip(reason="playwright is not installed")]
-else:
-    if not CHROMIUM.exists():
-        pytestmark = [pytestmark, pytest.mark.skip(reason=f"{CHROMIUM} is missing")]
 
 
 def _id(pointer: str, suffix: str = "-i") -> str:

@@ -8,43 +8,24 @@ Chromium on the CI machine)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import fill_food, wait_rerender
+from tests.e2e.conftest import AXE, BROWSER, SHOTS, fill_food, wait_rerender
 from tests.e2e.conftest import open_page as _page
 
-CHROMIUM = Path(os.environ.get("BANSHI_CHROMIUM", "/usr/bin/chromium"))
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "artifacts" / "screenshots"
-PASSWORD = "banshi-demo"
 FOOD = "422822-SCJG-XK-0001"
 YEZHOU = "window_clerk@township.yezhou"
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
-
-if sync_playwright is None:
-    pytestmark = [
-        pytestmark,
-        pytest.mark.skip(reason="playwright is not installed (pip install -e '.[dev]')"),
-    ]
-elif not CHROMIUM.exists():
-    pytestmark = [
-        pytestmark,
-        pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)"),
-    ]
+with contextlib.suppress(ImportError):  # without Playwright the marks skip the module
+    from playwright.sync_api import Browser, Page, expect
 
 
 def _shot(page: Page, name: str) -> None:

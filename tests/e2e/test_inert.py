@@ -15,21 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, fill_food, open_page
+from tests.e2e.conftest import BROWSER, fill_food, open_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
     from definitions.models import ItemDefinition
 
-pytestmark = pytest.mark.browser
-try:
-    import playwright.sync_api  # noqa: F401
-except ImportError:  # pragma: no cover - depends on the machine
-    pytestmark = [pytestmark, pytest.mark.skip(reason="playwright is not installed")]
-else:
-    if not CHROMIUM.exists():
-        pytestmark = [pytestmark, pytest.mark.skip(reason=f"{CHROMIUM} is missing")]
+pytestmark = BROWSER
 
 CODE = "422822-SCJG-XK-0098"
 CLERK = "window_clerk@township.yezhou"

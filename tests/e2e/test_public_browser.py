@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import CHROMIUM, ROOT, SHOTS, _free_port, open_page
+from tests.e2e.conftest import AXE, BROWSER, SHOTS, _free_port, open_page
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium")
+pytestmark = BROWSER
 
 FOOD = "422822-SCJG-XK-0001"
 MOBILE = "13907180066"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ real acts 40 days ago, before it starts."""
 
 from __future__ import annotations
 
+import contextlib
 import io
-import os
 import re
 import threading
 import time
@@ -20,33 +20,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import AXE, BROWSER, SHOTS, _free_port
 from tests.e2e.conftest import open_page as _page
 
-CHROMIUM = Path(os.environ.get("BANSHI_CHROMIUM", "/usr/bin/chromium"))
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "artifacts" / "screenshots"
 SUPERVISOR = "supervisor@county"
 FOOD = "422822-SCJG-XK-0001"
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
-
-if sync_playwright is None:
-    pytestmark = [
-        pytestmark,
-        pytest.mark.skip(reason="playwright is not installed (pip install -e '.[dev]')"),
-    ]
-elif not CHROMIUM.exists():
-    pytestmark = [
-        pytestmark,
-        pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does)"),
-    ]
+with contextlib.suppress(ImportError):  # without Playwright the marks skip the module
+    from playwright.sync_api import Browser, Page, expect
 
 
 def _late_cases(house: Any) -> list[str]:
