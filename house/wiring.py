@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import make_engine, session_factory
+from db.rls import connect_args
 from definitions.check import CheckContext
 from definitions.compile import Compiler
 from definitions.rules import RuleSettings
@@ -65,8 +66,12 @@ class House:
 
 
 def build_house(settings: Settings, engine: Engine | None = None) -> House:
-    """The house for ``settings`` (on ``engine`` when given: tests share one)."""
-    engine = engine or make_engine(settings.database_url)
+    """The house for ``settings`` (on ``engine`` when given: tests share one). On
+    PostgreSQL every connection of the house's engine works for ``settings.tenant``: the
+    row-level security of migration 0015 admits that county's rows only (db/rls.py)."""
+    if engine is None:
+        url = settings.database_url
+        engine = make_engine(url, connect_args=connect_args(url, settings.tenant))
     number_blocks(engine, settings.case_number_block)
     sessions = session_factory(engine)
     policy = PolicyStore(sessions=sessions, poll_interval_ms=settings.policy_poll_ms)
