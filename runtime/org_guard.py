@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.engine import make_engine, session_factory
+from db.rls import connect_args
 from definitions.models import ItemDefinition
 from definitions.problems import DefinitionError, Problem, Severity
 from rbac.names import OrgNames, name_problems, orphaned
@@ -105,7 +106,7 @@ def stored_org_names(database_url: str, tenant: str) -> tuple[OrgNames | None, s
     file = url.database if url.get_backend_name() == "sqlite" else None
     if file not in (None, "", ":memory:") and not Path(str(file)).exists():
         return None, f"数据库文件 {file} 不存在"
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, connect_args=connect_args(database_url, tenant))
     try:
         if not inspect(engine).has_table("org_domain"):
             return None, "数据库尚未建表（banshi db upgrade）"

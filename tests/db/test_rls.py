@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from db.engine import make_engine, session_factory, transaction
+from db.engine import session_factory, transaction
+from db.migrate import downgrade, upgrade
 from db.models import load_all
 from db.rls import (
     POLICY,
@@ -35,6 +35,7 @@ from house.settings import Settings
 from house.wiring import build_house
 from rbac.org_file import load_org_file
 from rbac.passwords import CHEAP_HASHER
+from runtime.org_guard import stored_org_names
 from tests.web.conftest import BASE_URL, Client
 from tests.web.demo_site import DEMO_ORG, PASSWORD, SECRET, load_demo
 from tests.web.flows import accept_food
@@ -110,6 +111,21 @@ def test_every_county_table_is_walled_and_only_the_shared_store_is_not(pg: Engin
         live = tenant_tables(c)
         assert set(county) <= set(live)
         assert unwalled(c, live) == {}, "a migration created a tenant table without db.rls.wall"
+
+
+def test_the_wall_comes_down_with_its_migration_and_goes_up_again(pg: Engine) -> None:
+    try:
+        downgrade(pg, "0014")
+        with pg.connect() as c:
+            tables = tenant_tables(c)
+            assert all("not enabled" in why for why in unwalled(c, tables).values())
+            assert len(unwalled(c, tables)) == len(tables)
+            policies = "SELECT count(*) FROM pg_policies WHERE schemaname = current_schema()"
+            assert c.execute(text(policies)).scalar_one() == 0
+    finally:
+        upgrade(pg)
+    with pg.connect() as c:
+        assert unwalled(c, tenant_tables(c)) == {}
 
 
 def test_a_tenant_table_without_the_wall_is_named(pg: Engine) -> None:
@@ -194,11 +210,8 @@ def test_the_app_works_for_its_county_through_the_wall(pg: Engine, app_role: str
     sign a clerk in, file a case and open it only because it sets its county on every
     connection (without it the role sees no user, no item, no case)."""
     load_demo(pg)
-    with pg.connect() as c:
-        schema = c.execute(text("SELECT current_schema()")).scalar_one()
-    url = make_url(pg.url).set(username=app_role, query={"options": f"-csearch_path={schema}"})
     settings = Settings(
-        database_url=url.render_as_string(hide_password=False),
+        database_url=_role_url(pg, app_role),
         tenant=COUNTY,
         demo_mode=True,
         secret_key=SECRET,
@@ -233,21 +246,29 @@ def test_the_app_works_for_its_county_through_the_wall(pg: Engine, app_role: str
 
 
 def test_a_county_app_finds_nothing_of_another(pg: Engine, app_role: str) -> None:
-    """The same role working for the other county cannot read the first one's users: the
-    wall, not only the queries' filters, stands between them."""
+    """The same role working for another county reads none of the first one's users,
+    neither through a house nor through ``banshi definitions check``'s look at the stored
+    organisation."""
     with transaction(session_factory(pg)) as s:
         load_org_file(s, DEMO_ORG, COUNTY, demo=True, hasher=CHEAP_HASHER, actor="rls-tests")
-    url = make_url(pg.url).set(username=app_role)
-    with pg.connect() as c:
-        schema = c.execute(text("SELECT current_schema()")).scalar_one()
-    other = make_engine(
-        url.render_as_string(hide_password=False),
-        connect_args=connect_args(str(url), OTHER, {"options": f"-csearch_path={schema}"}),
-    )
+    url = _role_url(pg, app_role)
+    other = build_house(Settings(database_url=url, tenant=OTHER, demo_mode=True))
     try:
-        with other.connect() as c:
+        with other.engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM org_user")).scalar_one() == 0
     finally:
-        other.dispose()
+        other.engine.dispose()
+    names, _ = stored_org_names(url, COUNTY)
+    assert names is not None and not names.empty
+    names, why = stored_org_names(url, OTHER)
+    assert names is None and OTHER in why
     with pg.connect() as c:
         assert c.execute(text("SELECT count(*) FROM org_user")).scalar_one() > 0
+
+
+def _role_url(pg: Engine, role: str) -> str:
+    """The test database's URL for ``role``, in the test's schema."""
+    with pg.connect() as c:
+        schema = c.execute(text("SELECT current_schema()")).scalar_one()
+    url = pg.url.set(username=role, query={"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
