@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import ProgrammingError
+from typer.testing import CliRunner
 
+from banshi import cli
 from db.engine import session_factory, transaction
 from db.migrate import downgrade, upgrade
 from db.models import load_all
@@ -258,8 +260,8 @@ def _submission(house: House) -> tuple[RoundTrips, str, Client]:
 
 def test_a_county_app_finds_nothing_of_another(pg: Engine, app_role: str) -> None:
     """The same role working for another county reads none of the first one's users,
-    neither through a house nor through ``banshi definitions check``'s look at the stored
-    organisation."""
+    neither through a house, nor in ``banshi authz check``, nor through ``banshi definitions
+    check``'s look at the stored organisation."""
     with transaction(session_factory(pg)) as s:
         load_org_file(s, DEMO_ORG, COUNTY, demo=True, hasher=CHEAP_HASHER, actor="rls-tests")
     url = _role_url(pg, app_role)
@@ -269,6 +271,11 @@ def test_a_county_app_finds_nothing_of_another(pg: Engine, app_role: str) -> Non
             assert c.execute(text("SELECT count(*) FROM org_user")).scalar_one() == 0
     finally:
         other.engine.dispose()
+    for tenant, allowed in ((COUNTY, True), (OTHER, False)):  # a command, through the house
+        env = {"BANSHI_DATABASE_URL": url, "BANSHI_TENANT": tenant}
+        argv = ["authz", "check", CLERK, "accept", "township.yezhou"]
+        result = CliRunner().invoke(cli.build(), argv, env=env)
+        assert (result.exit_code == 0) is allowed, result.output
     names, _ = stored_org_names(url, COUNTY)
     assert names is not None and not names.empty
     names, why = stored_org_names(url, OTHER)
