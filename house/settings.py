@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         description="Push organisation changes to the other processes (PostgreSQL "
         "LISTEN/NOTIFY, or Redis pub/sub with BANSHI_REDIS_URL), beside the poll.",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="At web start-up, exempt everything loaded so far from the cyclic "
+        "garbage collector (gc.freeze): no long pause of every request in flight when a "
+        "full collection would walk the catalogue and the libraries.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public address printed on notices and QR codes.",

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
@@ -22,7 +23,8 @@ def render_page(
     context: dict[str, Any],
     status: int = HTTP_200_OK,
 ) -> Template:
-    """A full page, or only ``block`` for an htmx request."""
+    """A full page, or only ``block`` for an htmx request. An ``.html`` template is sent as
+    text/html without Litestar guessing the type from the name on every response."""
     house = house_of(request)
     user = signed_in(request)
     context = {
@@ -33,11 +35,16 @@ def render_page(
         "demo": house.settings.demo_mode,
         **context,
     }
+    media = MediaType.HTML if template.endswith(".html") else None
     if block is not None and isinstance(request, HTMXRequest) and request.htmx:
         return HTMXBlockTemplate(
-            template_name=template, block_name=block, context=context, status_code=status
+            template_name=template,
+            block_name=block,
+            context=context,
+            status_code=status,
+            media_type=media,
         )
-    return Template(template_name=template, context=context, status_code=status)
+    return Template(template_name=template, context=context, status_code=status, media_type=media)
 
 
 def template_env(request: Request[Any, Any, Any]) -> Environment:
