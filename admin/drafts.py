@@ -50,7 +50,7 @@ def open_draft(session: Session, tenant: str, code: str) -> ItemDraft | None:
 
 
 def draft_by_id(session: Session, tenant: str, draft_id: int) -> ItemDraft:
-    draft = session.get(ItemDraft, draft_id)
+    draft = session.get(ItemDraft, {"id": draft_id, "tenant": tenant})
     if draft is None or draft.tenant != tenant:
         raise NotFound("找不到该草稿")
     return draft

@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base as Base
+from db.base import tenant_key
 from runtime.message_templates import MessageTemplate as MessageTemplate
 from runtime.retirement import ItemRetirement as ItemRetirement
 
@@ -31,9 +32,12 @@ class ItemDraft(Base):
     """A definition being edited, and its review."""
 
     __tablename__ = "admin_item_draft"
-    __table_args__ = (Index("ix_admin_item_draft_code", "tenant", "code", "state"),)
+    __table_args__ = (
+        tenant_key(),
+        Index("ix_admin_item_draft_code", "tenant", "code", "state"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     code: Mapped[str] = mapped_column(String(40))
     owner: Mapped[str] = mapped_column(String(64))
@@ -62,11 +66,12 @@ class AdminLogEntry(Base):
 
     __tablename__ = "admin_log"
     __table_args__ = (
+        tenant_key(),
         Index("ix_admin_log_at", "tenant", "at"),
         Index("ix_admin_log_target", "tenant", "target", "at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,6 +11,17 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from db.engine import keep_statistics
+from definitions.errors import BanshiError
+
+
+class MigrationError(BanshiError):
+    """A migration would leave the database inconsistent; nothing of it was kept."""
+
+    status = 500
+    code = "migration_failed"
+    default_message = "数据库迁移失败，未作任何更改"
+    public = False
+
 
 MIGRATIONS = Path(str(files("db").joinpath("migrations")))
 
@@ -24,18 +36,40 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision``, then refresh the planner's
     statistics so the worklist indexes are chosen from the first query on."""
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
     keep_statistics(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
+    """Run ``run`` in one transaction. Engine-specific (SQLite): a migration that rebuilds
+    a table (0014) needs foreign keys off while it runs — SQLite's own procedure for
+    changing a table's constraints — so they are switched off before the transaction,
+    every reference is checked (``PRAGMA foreign_key_check``) before it commits, and they
+    are switched on again after."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction
+            connection.commit()
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                run(cfg)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise MigrationError(
+                            f"迁移后有 {len(broken)} 行引用不存在的记录（例如 {tuple(broken[0])}），已回滚"
+                        )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def revisions(engine: Engine) -> tuple[str | None, str | None]:

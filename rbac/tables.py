@@ -22,7 +22,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base as Base
+from db.base import tenant_key, tenant_ref
 
 #: Kinds of organisational domain.
 DOMAIN_KINDS: tuple[str, ...] = ("county", "department", "hall", "township", "village")
@@ -49,11 +49,12 @@ class OrgDomain(Base):
 
     __tablename__ = "org_domain"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "name"),
         ForeignKeyConstraint(["tenant", "parent"], ["org_domain.tenant", "org_domain.name"]),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     #: Dotted name, e.g. ``county.scjg``, ``township.yezhou``, ``village.qiaotou``.
     name: Mapped[str] = mapped_column(String(64))
@@ -69,9 +70,12 @@ class OrgUser(Base):
     """A person who logs in: staff or applicant."""
 
     __tablename__ = "org_user"
-    __table_args__ = (UniqueConstraint("tenant", "username"),)
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant", "username"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     username: Mapped[str] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(100))
@@ -92,13 +96,15 @@ class OrgGrant(Base):
 
     __tablename__ = "org_grant"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("user_id", "org_user"),
         UniqueConstraint("tenant", "user_id", "role", "domain"),
         ForeignKeyConstraint(["tenant", "domain"], ["org_domain.tenant", "org_domain.name"]),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    user_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"))
+    user_id: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -110,14 +116,17 @@ class OrgDelegation(Base):
 
     __tablename__ = "org_delegation"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("from_user_id", "org_user"),
+        tenant_ref("to_user_id", "org_user"),
         ForeignKeyConstraint(["tenant", "domain"], ["org_domain.tenant", "org_domain.name"]),
         Index(None, "tenant", "to_user_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    from_user_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"))
-    to_user_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"))
+    from_user_id: Mapped[int] = mapped_column(Integer)
+    to_user_id: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(64))
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -133,9 +142,12 @@ class OrgAudit(Base):
     """One recorded organisation change: who, when, what."""
 
     __tablename__ = "org_audit"
-    __table_args__ = (Index(None, "tenant", "at"),)
+    __table_args__ = (
+        tenant_key(),
+        Index(None, "tenant", "at"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))

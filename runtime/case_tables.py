@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, tenant_key, tenant_ref
 
 
 class ItemVersion(Base):
@@ -31,11 +30,12 @@ class ItemVersion(Base):
 
     __tablename__ = "item_version"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "code", "version"),
         UniqueConstraint("tenant", "sha256"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     code: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
@@ -52,6 +52,8 @@ class Case(Base):
 
     __tablename__ = "case"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("item_version_id", "item_version"),
         UniqueConstraint("tenant", "number"),
         # worklists: where the current step sits, by state and due date
         Index("ix_case_worklist", "tenant", "current_domain", "open", "due_promised", "number"),
@@ -63,11 +65,11 @@ class Case(Base):
         Index("ix_case_query", "tenant", "query_code"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     number: Mapped[str] = mapped_column(String(32))
     query_code: Mapped[str] = mapped_column(String(12))
-    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_version.id"))
+    item_version_id: Mapped[int] = mapped_column(Integer)
     item_code: Mapped[str] = mapped_column(String(40))
     item_sha256: Mapped[str] = mapped_column(String(64))
     applicant_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -109,13 +111,15 @@ class CaseEvent(Base):
 
     __tablename__ = "case_event"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
         UniqueConstraint("tenant", "case_id", "seq"),
         Index("ix_case_event_tenant_at", "tenant", "at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     act: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))
@@ -138,9 +142,12 @@ class StoredFile(Base):
     """An uploaded file, stored on disk under its sha256."""
 
     __tablename__ = "stored_file"
-    __table_args__ = (UniqueConstraint("tenant", "sha256"),)
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant", "sha256"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
@@ -152,11 +159,15 @@ class CaseMaterial(Base):
     """A material handed in for a case (a scan by content hash, or a paper copy seen)."""
 
     __tablename__ = "case_material"
-    __table_args__ = (Index("ix_case_material_case", "tenant", "case_id"),)
+    __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
+        Index("ix_case_material_case", "tenant", "case_id"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     material_key: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -170,11 +181,15 @@ class CaseFee(Base):
     """A fee line assessed on a case and its payment."""
 
     __tablename__ = "case_fee"
-    __table_args__ = (UniqueConstraint("tenant", "case_id", "fee_key"),)
+    __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
+        UniqueConstraint("tenant", "case_id", "fee_key"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     fee_key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[str] = mapped_column(String(20))
@@ -190,9 +205,12 @@ class Counter(Base):
     """Sequences for case numbers, one row per (tenant, prefix)."""
 
     __tablename__ = "counter"
-    __table_args__ = (UniqueConstraint("tenant", "name"),)
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant", "name"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     name: Mapped[str] = mapped_column(String(40))
     value: Mapped[int] = mapped_column(Integer, default=0)
@@ -203,14 +221,17 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("event_id", "channel"),
+        tenant_key(),
+        tenant_ref("event_id", "case_event"),
+        tenant_ref("case_id", "case"),
+        UniqueConstraint("tenant", "event_id", "channel"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id"))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    event_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(100))
     template: Mapped[str] = mapped_column(String(40))
@@ -229,9 +250,12 @@ class SentMessage(Base):
     """What the default (recording) gateway delivered: one row per outbox message, ever."""
 
     __tablename__ = "sent_message"
-    __table_args__ = (UniqueConstraint("outbox_id"),)
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant", "outbox_id"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     outbox_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))

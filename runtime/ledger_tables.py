@@ -19,7 +19,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, tenant_key
 
 
 class AuditPending(Base):
@@ -27,8 +27,8 @@ class AuditPending(Base):
 
     __tablename__ = "audit_pending"
 
+    tenant: Mapped[str] = mapped_column(String(6), primary_key=True)
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    tenant: Mapped[str] = mapped_column(String(6))
     # written before events carried their fee and material rows (queued by migration 0006)
     legacy: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -38,11 +38,12 @@ class AuditLogEntry(Base):
 
     __tablename__ = "audit_log_entry"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "idx"),
-        UniqueConstraint("event_id"),
+        UniqueConstraint("tenant", "event_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     idx: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[int] = mapped_column(Integer)
@@ -57,9 +58,12 @@ class AuditCheckpoint(Base):
     """A signed head of the tenant log (also exported to a file outside the database)."""
 
     __tablename__ = "audit_checkpoint"
-    __table_args__ = (Index("ix_audit_checkpoint_size", "tenant", "tree_size"),)
+    __table_args__ = (
+        tenant_key(),
+        Index("ix_audit_checkpoint_size", "tenant", "tree_size"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     tree_size: Mapped[int] = mapped_column(Integer)
     root: Mapped[str] = mapped_column(String(64))

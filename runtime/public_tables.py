@@ -17,7 +17,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, tenant_key, tenant_ref
 
 
 class SmsCode(Base):
@@ -34,9 +33,12 @@ class SmsCode(Base):
     draft, logging in). Only its hash is kept; tries are counted."""
 
     __tablename__ = "public_sms_code"
-    __table_args__ = (Index("ix_public_sms_code_lookup", "tenant", "mobile", "purpose", "id"),)
+    __table_args__ = (
+        tenant_key(),
+        Index("ix_public_sms_code_lookup", "tenant", "mobile", "purpose", "id"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     mobile: Mapped[str] = mapped_column(String(20))
     #: what the code confirms: apply | draft | login
@@ -54,11 +56,12 @@ class Draft(Base):
 
     __tablename__ = "public_draft"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "token"),
         Index("ix_public_draft_expiry", "tenant", "expires_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     token: Mapped[str] = mapped_column(String(40))
     item_code: Mapped[str] = mapped_column(String(40))
@@ -76,12 +79,17 @@ class ApplicantAccount(Base):
     (kind ``applicant``) the acts are performed as, so "my cases" are the user's cases."""
 
     __tablename__ = "public_account"
-    __table_args__ = (UniqueConstraint("tenant", "mobile"), UniqueConstraint("tenant", "user_id"))
+    __table_args__ = (
+        tenant_key(),
+        tenant_ref("user_id", "org_user"),
+        UniqueConstraint("tenant", "mobile"),
+        UniqueConstraint("tenant", "user_id"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     mobile: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"))
+    user_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
@@ -94,9 +102,12 @@ class PublicMessage(Base):
     message that failed every try stays ``failed`` (the dead-letter list)."""
 
     __tablename__ = "public_message"
-    __table_args__ = (Index("ix_public_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        tenant_key(),
+        Index("ix_public_message_due", "status", "next_attempt_at"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     template: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(100))
@@ -121,13 +132,14 @@ class Complaint(Base):
 
     __tablename__ = "complaint"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "code"),
         Index("ix_complaint_queue", "tenant", "state", "accept_due"),
         Index("ix_complaint_department", "tenant", "department", "state"),
         Index("ix_complaint_case", "tenant", "case_number"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     #: the tracking code the complainant follows it by
     code: Mapped[str] = mapped_column(String(16))
@@ -157,11 +169,15 @@ class ComplaintEvent(Base):
     """One act on a complaint, chained like a case's: hash = sha256(prev + event)."""
 
     __tablename__ = "complaint_event"
-    __table_args__ = (UniqueConstraint("tenant", "complaint_id", "seq"),)
+    __table_args__ = (
+        tenant_key(),
+        tenant_ref("complaint_id", "complaint"),
+        UniqueConstraint("tenant", "complaint_id", "seq"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"))
+    complaint_id: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     #: file | accept | not_accept | answer
     act: Mapped[str] = mapped_column(String(32))
@@ -179,11 +195,12 @@ class Evaluation(Base):
 
     __tablename__ = "evaluation"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "case_number"),
         Index("ix_evaluation_department", "tenant", "department", "evaluated_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     case_number: Mapped[str] = mapped_column(String(32))
     item_code: Mapped[str] = mapped_column(String(40))
@@ -211,13 +228,15 @@ class Rectification(Base):
 
     __tablename__ = "rectification"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("evaluation_id", "evaluation"),
         UniqueConstraint("tenant", "evaluation_id"),
         Index("ix_rectification_queue", "tenant", "department", "state", "due"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"))
+    evaluation_id: Mapped[int] = mapped_column(Integer)
     case_number: Mapped[str] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(64))
     #: open | called_back | rectified

@@ -27,7 +27,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -36,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, tenant_key, tenant_ref
 
 #: The counters of a rollup row, in the order figures show them.
 COUNTERS: tuple[str, ...] = (
@@ -61,12 +60,13 @@ class SupervisionRollup(Base):
 
     __tablename__ = "supervision_rollup"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "day", "owner_domain", "accepting_domain", "item_code"),
         Index("ix_sup_rollup_owner", "tenant", "owner_domain", "day"),
         Index("ix_sup_rollup_hall", "tenant", "accepting_domain", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     day: Mapped[dt.date] = mapped_column(Date)
     owner_domain: Mapped[str] = mapped_column(String(64))
@@ -94,12 +94,13 @@ class SupervisionRollupMonth(Base):
 
     __tablename__ = "supervision_rollup_month"
     __table_args__ = (
+        tenant_key(),
         UniqueConstraint("tenant", "month", "owner_domain", "accepting_domain"),
         Index("ix_sup_month_owner", "tenant", "owner_domain", "month"),
         Index("ix_sup_month_hall", "tenant", "accepting_domain", "month"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
     month: Mapped[dt.date] = mapped_column(Date)  # the first day of the month
     owner_domain: Mapped[str] = mapped_column(String(64))
@@ -124,6 +125,8 @@ class SupervisionWatch(Base):
 
     __tablename__ = "supervision_watch"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
         UniqueConstraint("tenant", "case_id"),
         # read in due-date order (fewest working days left first), warn_on filtered
         # from the index itself: the first page stops after a page of warned cases
@@ -133,9 +136,9 @@ class SupervisionWatch(Base):
         Index("ix_sup_watch_item", "tenant", "item_code", "due", "number", "warn_on"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(32))
     owner_domain: Mapped[str] = mapped_column(String(64))
     accepting_domain: Mapped[str] = mapped_column(String(64))
@@ -158,13 +161,15 @@ class SupervisionFinding(Base):
 
     __tablename__ = "supervision_finding"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
         UniqueConstraint("tenant", "case_id", "seq", "rule"),
         Index("ix_sup_finding_day", "tenant", "found_on"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int] = mapped_column(Integer)
     rule: Mapped[str] = mapped_column(String(32))
@@ -181,6 +186,8 @@ class SupervisionCard(Base):
 
     __tablename__ = "supervision_card"
     __table_args__ = (
+        tenant_key(),
+        tenant_ref("case_id", "case"),
         # a rule cards a case once per colour (a supervisor's own cards have rule "manual")
         Index("ix_sup_card_case", "tenant", "case_id", "rule", "color"),
         Index("ix_sup_card_owner", "tenant", "owner_domain", "issued_on"),
@@ -188,9 +195,9 @@ class SupervisionCard(Base):
         Index("ix_sup_card_day", "tenant", "issued_on"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(32))
     color: Mapped[str] = mapped_column(String(8))
     rule: Mapped[str] = mapped_column(String(32))
@@ -210,11 +217,15 @@ class SupervisionCardEntry(Base):
     """One appended line of a card's ledger: an explanation, or the resolution."""
 
     __tablename__ = "supervision_card_entry"
-    __table_args__ = (UniqueConstraint("tenant", "card_id", "seq"),)
+    __table_args__ = (
+        tenant_key(),
+        tenant_ref("card_id", "supervision_card"),
+        UniqueConstraint("tenant", "card_id", "seq"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(6))
-    card_id: Mapped[int] = mapped_column(ForeignKey("supervision_card.id"))
+    card_id: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # explained | resolved
     resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -16,3 +16,15 @@ def upgrade() -> None:
     engine = build_house(settings).engine
     run_upgrade(engine)
     typer.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("distribute")
+def distribute() -> None:
+    """Print the Citus script that distributes every county's table by tenant (run it once
+    on the coordinator after `banshi db upgrade`)."""
+    from db.distribution import distribution_script
+    from db.models import load_all
+
+    typer.echo("-- Citus: distribute Banshi's tables by tenant (db/distribution.py)")
+    for line in distribution_script(load_all().metadata):
+        typer.echo(line)

@@ -34,7 +34,7 @@ def account_user(
     ).scalar_one_or_none()
     if account is not None:
         account.last_login_at = now
-        return session.get_one(OrgUser, account.user_id), False
+        return session.get_one(OrgUser, {"id": account.user_id, "tenant": tenant}), False
     username = username_for(mobile)
     user = find_user(session, tenant, username)
     created = user is None

@@ -110,7 +110,7 @@ def test_editing_an_events_changes_is_named(
     victim = three[0].number
     eid = event_id(sessions, victim, 4)
     with sessions() as s:
-        changes = json.loads(s.get_one(CaseEvent, eid).changes)
+        changes = json.loads(s.get_one(CaseEvent, {"id": eid, "tenant": TENANT}).changes)
     changes["decision"] = "denied"
     with transaction(sessions) as s:
         s.execute(update(CaseEvent).where(CaseEvent.id == eid).values(changes=json.dumps(changes)))
@@ -125,7 +125,7 @@ def test_rewriting_an_event_and_rehashing_it_breaks_the_next_link(
     victim = three[2].number
     eid = event_id(sessions, victim, 2)
     with transaction(sessions) as s:
-        ev = s.get_one(CaseEvent, eid)
+        ev = s.get_one(CaseEvent, {"id": eid, "tenant": TENANT})
         ev.actor = "someone_else@county.hall"
         ev.hash = link_hash(ev.prev_hash, event_body(ev, victim))
     b = check(sessions, victim)

@@ -266,7 +266,7 @@ class DraftController(Controller):
             house, user.username, user.id, pub, evaluation, hall, name, mobile, materials
         )
         with transaction(house.sessions) as s:
-            row = s.get(Draft, draft.id)
+            row = s.get(Draft, {"id": draft.id, "tenant": draft.tenant})
             if row is not None:
                 row.submitted_number = number
         return Redirect(f"/me?filed={number}", status_code=HTTP_303_SEE_OTHER)

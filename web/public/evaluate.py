@@ -203,7 +203,7 @@ class RectificationController(Controller):
         with transaction(house.sessions) as s:
             from runtime.public_tables import Rectification
 
-            task = s.get(Rectification, task_id)
+            task = s.get(Rectification, {"id": task_id, "tenant": house.settings.tenant})
             if task is None or task.tenant != house.settings.tenant:
                 raise NotFound("整改任务不存在")
             if task.department not in self._departments(request):
