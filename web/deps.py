@@ -60,19 +60,10 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | N
     return user
 
 
-def _require_login(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: a logged-in, active user with a live session, or 401."""
     if signed_in(connection) is None:
         raise NotAuthorizedException("请先登录")
-
-
-async def login_required(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard: a logged-in, active user with a live session, or 401. A coroutine, so it runs
-    on the event loop like the ``user`` provider: Litestar hands a plain-function guard to
-    a worker thread on every request, a hop that cost the form page more than the check
-    (an in-memory read of the policy snapshot, bench/formpage.py)."""
-    _require_login(connection)
 
 
 def roles_of(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser) -> set[str]:
@@ -95,8 +86,8 @@ def role_required(*roles: str) -> Guard:
     """Guard: logged in (401 otherwise) and holding one of ``roles`` somewhere (403)."""
     wanted = frozenset(roles)
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        _require_login(connection)
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        login_required(connection, handler)
         user = signed_in(connection)
         assert user is not None
         if not roles_of(connection, user) & wanted:

@@ -1,18 +1,15 @@
 """What keeps the form page's tail short (issue #15, bench/formpage.py): the heap loaded at
-start-up is frozen out of the cyclic collector, and the login and role guards run on the
-event loop instead of a worker thread per request."""
+start-up is frozen out of the cyclic collector."""
 
 from __future__ import annotations
 
 import gc
-import inspect
 from typing import Any
 
 import pytest
 
 import web.app
 from house.settings import Settings
-from web.deps import login_required, role_required
 
 
 def _settings(**kw: Any) -> Settings:
@@ -35,9 +32,3 @@ def test_the_freeze_is_a_start_up_hook_unless_switched_off() -> None:
     off = web.app.create_app(_settings(gc_freeze=False))
     assert web.app.freeze_startup_heap in on.on_startup
     assert web.app.freeze_startup_heap not in off.on_startup
-
-
-def test_guards_run_on_the_event_loop() -> None:
-    # Litestar hands a plain-function guard to a worker thread on every request.
-    assert inspect.iscoroutinefunction(login_required)
-    assert inspect.iscoroutinefunction(role_required("supervisor"))
