@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.prepared import DEFERRED, Deferred, deferred_queue, send_deferred
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -92,6 +94,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "postgresql" and not kwargs["pool_pre_ping"]:
         event.listen(engine, "checkout", _refuse_departed)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "before_cursor_execute", _send_deferred_first)
     return engine
 
 
@@ -159,7 +163,15 @@ def _writer_lock(engine: Engine) -> threading.RLock | None:
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A Core connection in one transaction that will write: commit on success, roll back on
-    any error. On SQLite the writers of this process take turns (see ``_writer_lock``)."""
+    any error. On SQLite the writers of this process take turns (see ``_writer_lock``).
+
+    On PostgreSQL the transaction keeps a queue of deferred writes (``Prepared.defer``,
+    db/prepared.py): they travel in pipeline mode with the next statement that needs an
+    answer, and the last of them with the COMMIT, in one round trip."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            yield from _pipelined_transaction(conn)
+        return
     lock = _writer_lock(engine)
     if lock is None:
         with engine.begin() as conn:
@@ -167,3 +179,40 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         return
     with lock, engine.begin() as conn:
         yield conn
+
+
+def _pipelined_transaction(conn: Connection) -> Iterator[Connection]:
+    queue: list[Deferred] = []
+    trans = conn.begin()
+    conn.info[DEFERRED] = queue
+    try:
+        yield conn
+        conn.info.pop(DEFERRED, None)
+        if queue:
+            dbapi_conn = conn.connection.dbapi_connection
+            with dbapi_conn.pipeline():  # type: ignore[union-attr]
+                send_deferred(conn, queue)
+                trans.commit()  # the COMMIT and the pipeline's sync: one round trip
+        else:
+            trans.commit()
+    except BaseException:
+        with suppress(Exception):  # an invalidated connection has no info left to clear
+            conn.info.pop(DEFERRED, None)
+        if trans.is_active:
+            trans.rollback()
+        else:  # a COMMIT that failed in the pipeline left the transaction aborted
+            with suppress(Exception):
+                conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+        raise
+
+
+def _send_deferred_first(
+    conn: Connection, _cursor: Any, _statement: Any, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Before an SQLAlchemy statement inside a write transaction: the deferred writes go
+    first (one round trip, in pipeline mode), so the statement sees them."""
+    queue = deferred_queue(conn)
+    if queue:
+        dbapi_conn = conn.connection.dbapi_connection
+        with dbapi_conn.pipeline():  # type: ignore[union-attr]
+            send_deferred(conn, queue)

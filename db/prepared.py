@@ -12,6 +12,18 @@ What this skips is SQLAlchemy's per-call execution machinery (cache-key generati
 execution context, result metadata) — about a third of an act's time on SQLite. Driver
 errors are re-raised as SQLAlchemy's ``DBAPIError`` subclasses, as ``execute`` would.
 Use it only for fixed statements without ``IN`` lists or other post-compile parameters.
+
+Writes whose outcome nobody reads (no RETURNING, no rowcount: the ledger row, the outbox
+row, the supervision upserts) may be *deferred* (:meth:`Prepared.defer`). Inside
+``db.engine.write_transaction`` on PostgreSQL they wait in the transaction's queue and
+travel in psycopg's pipeline mode with the next statement that needs an answer, or with
+the COMMIT: one round trip for all of them instead of one each, and the rows every act
+adds to (a day's rollup counters) stay locked for that last round trip only. They run in
+the order they were written, before any later statement (an SQLAlchemy ``execute`` sends
+the queue first), so what the transaction reads and writes is exactly what it would be
+without the queue; a deferred write that fails fails the transaction (its error surfaces
+with the statement it travelled with, or with the COMMIT). Elsewhere (SQLite, outside a
+write transaction) a deferred write runs at once.
 """
 
 from __future__ import annotations
@@ -27,7 +39,38 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
+_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open yet (psycopg will send BEGIN first)
+
 Processor = Callable[[Any], Any] | None
+#: ``Connection.info`` key of the open write transaction's queue of deferred writes
+#: (present only inside ``db.engine.write_transaction`` on PostgreSQL).
+DEFERRED = "banshi.deferred"
+#: One deferred write: SQL text, bound parameters (one set, or a list for executemany).
+Deferred = tuple[str, Any, bool]
+
+
+def send_deferred(conn: Connection, queue: list[Deferred]) -> None:
+    """Hand the queued writes to the driver (inside the caller's pipeline) and empty it."""
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    for sql, bound, many in queue:
+        cursor = dbapi_conn.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, bound)
+            else:
+                cursor.execute(sql, bound)
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                sql, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from error
+    queue.clear()
+
+
+def deferred_queue(conn: Connection) -> list[Deferred] | None:
+    """The open write transaction's queue of deferred writes, or None (write at once)."""
+    queue: list[Deferred] | None = conn.info.get(DEFERRED)
+    return queue
 
 
 @dataclass(frozen=True)
@@ -101,8 +144,17 @@ class Prepared:
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
         cursor = dbapi_conn.cursor()
+        queue = deferred_queue(conn)
         try:
-            run(cursor)
+            if queue is None:
+                run(cursor)
+            elif queue or dbapi_conn.info.transaction_status == _IDLE:
+                # the deferred writes (and psycopg's BEGIN) travel with this statement
+                with dbapi_conn.pipeline():
+                    send_deferred(conn, queue)
+                    run(cursor)
+            else:
+                run(cursor)
         except conn.dialect.loaded_dbapi.Error as error:
             cursor.close()
             raise exc.DBAPIError.instance(
@@ -122,6 +174,28 @@ class Prepared:
         plan = self._plan(conn.dialect, rows[0])
         bound = [self._bind(plan, r) for r in rows]
         self._cursor(conn, plan, lambda c: c.executemany(plan.sql, bound)).close()
+
+    def defer(self, conn: Connection, params: Mapping[str, Any]) -> None:
+        """Run a write whose outcome is not read, now or with the transaction's next
+        round trip (see the module's note)."""
+        plan = self._plan(conn.dialect, params)
+        bound = self._bind(plan, params)
+        queue = deferred_queue(conn)
+        if queue is None:
+            self._cursor(conn, plan, lambda c: c.execute(plan.sql, bound)).close()
+        else:
+            queue.append((plan.sql, bound, False))
+
+    def defer_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """:meth:`execute_many`, deferred like :meth:`defer`."""
+        if not rows:
+            return
+        queue = deferred_queue(conn)
+        if queue is None:
+            self.execute_many(conn, rows)
+            return
+        plan = self._plan(conn.dialect, rows[0])
+        queue.append((plan.sql, [self._bind(plan, r) for r in rows], True))
 
     def rowcount(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement without RETURNING; the number of rows it touched."""

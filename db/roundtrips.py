@@ -9,6 +9,11 @@ active gets a counting cursor class (``cursor_factory``), so statements run thro
 and the engine's ``commit``/``rollback`` events add the transaction's end when one was
 open. On SQLite there is no wire: the count is of the statements SQLite ran (its own
 trace callback, which sees ``BEGIN`` and ``COMMIT`` as well), for comparison only.
+
+In psycopg's pipeline mode (the deferred writes of db/prepared.py) the statements of one
+pipeline share a round trip: the first is counted, the others are listed with a leading
+``"+ "`` and not counted; a COMMIT sent in a pipeline rides along too, and the sync that
+ends that pipeline afterwards is one more round trip (``"SYNC (pipeline end)"``).
 """
 
 from __future__ import annotations
@@ -20,21 +25,36 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
+#: The mark of a statement that shares the round trip of the one before it (a pipeline).
+RIDES = "+ "
+
 
 @dataclass
 class RoundTrips:
     """What went to the database while counting: one entry per round trip, in order."""
 
     sent: list[str] = field(default_factory=list)
+    #: The psycopg pipeline the last statement went in (its followers ride along).
+    pipeline: Any = None
 
     @property
     def count(self) -> int:
-        return len(self.sent)
+        return sum(1 for s in self.sent if not s.startswith(RIDES))
 
     def statements(self) -> list[str]:
-        """The round trips other than the transaction's own BEGIN / COMMIT / ROLLBACK."""
-        words = ("BEGIN", "COMMIT", "ROLLBACK")
-        return [s for s in self.sent if s.split(None, 1)[0].upper() not in words]
+        """Every statement sent (pipelined ones included), without the transaction's own
+        BEGIN / COMMIT / ROLLBACK and the pipeline's sync."""
+        words = ("BEGIN", "COMMIT", "ROLLBACK", "SYNC")
+        out = [s.removeprefix(RIDES) for s in self.sent]
+        return [s for s in out if s.split(None, 1)[0].upper() not in words]
+
+    def note(self, text: str, pipeline: Any) -> None:
+        """One statement; in a pipeline only the first one costs a round trip."""
+        if pipeline is not None and pipeline is self.pipeline:
+            self.sent.append(RIDES + text)
+            return
+        self.pipeline = pipeline
+        self.sent.append(text)
 
 
 def _psycopg_counting(counter: RoundTrips, base: type[Any]) -> type[Any]:
@@ -45,9 +65,10 @@ def _psycopg_counting(counter: RoundTrips, base: type[Any]) -> type[Any]:
     class Counting(base):  # type: ignore[misc]
         def _note(self, query: Any) -> None:
             conn = self.connection
+            pipeline = getattr(conn, "_pipeline", None)
             if not conn.autocommit and conn.info.transaction_status == idle:
-                counter.sent.append("BEGIN")
-            counter.sent.append(" ".join(str(query).split())[:200])
+                counter.note("BEGIN", pipeline)
+            counter.note(" ".join(str(query).split())[:200], pipeline)
 
         def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
             self._note(query)
@@ -91,8 +112,13 @@ def counting(engine: Engine) -> Iterator[RoundTrips]:
             import psycopg
 
             raw = conn.connection.dbapi_connection
-            if raw is not None and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                counter.sent.append(word)
+            if raw is None or raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                return
+            pipeline = getattr(raw, "_pipeline", None)
+            counter.note(word, pipeline)
+            if pipeline is not None:
+                counter.sent.append("SYNC (pipeline end)")
+                counter.pipeline = None
 
         return listener
 

@@ -85,11 +85,13 @@ def write(c: Ctx, act: str, actor: Actor, config: ServiceConfig, new: bool = Fal
         # the row was written by the compare-and-set above: mirror it on the record
         case.update(typed)
     event_id = EVENT_INSERT.scalar(conn, ev)
-    PENDING_INSERT.rowcount(conn, {"event_id": event_id, "tenant": tenant, "legacy": False})
+    # writes nobody reads back are deferred: on PostgreSQL they travel with the act's next
+    # statement or its COMMIT (db/prepared.py)
+    PENDING_INSERT.defer(conn, {"event_id": event_id, "tenant": tenant, "legacy": False})
     if c.materials:
         for m in c.materials:
             m["case_id"] = case.id
-        MATERIAL_INSERT.execute_many(conn, c.materials)
+        MATERIAL_INSERT.defer_many(conn, c.materials)
     notify(c, act, event_id, config)
     # electronic supervision: rollups, the watch list and findings, in this transaction
     supervision_hook.on_event(
@@ -131,7 +133,7 @@ def notify(c: Ctx, act: str, event_id: int, config: ServiceConfig) -> None:
         "decision": "",
         **c.notify_extra,
     }
-    OUTBOX_INSERT.rowcount(
+    OUTBOX_INSERT.defer(
         c.connection,
         {
             "tenant": config.tenant,

@@ -172,7 +172,7 @@ def on_event(
     if case.open and case.state in WATCHED:
         put_watch(conn, watch_row(calendar, case, today, _waiting(conn, case, changes, today)))
     else:
-        WATCH_DELETE.rowcount(conn, {"t": case.tenant, "c": case.id})
+        WATCH_DELETE.defer(conn, {"t": case.tenant, "c": case.id})
     for rule, detail in _findings(act, changes, reason, fees):
         FINDING_INSERT.rowcount(
             conn,

@@ -4,6 +4,10 @@ Engine-specific (DESIGN §8: marked): ``INSERT … ON CONFLICT (…) DO UPDATE``
 statement on SQLite (3.24+) and PostgreSQL (and on the PostgreSQL-compatible distributed
 engines); SQLAlchemy builds it from each dialect's own ``insert``. Two acts on cases of the
 same day, hall and item both add to one rollup row without losing either count.
+
+They run as deferred writes (``Prepared.defer``, db/prepared.py): nothing reads their
+outcome, and on PostgreSQL they travel with the act's COMMIT, so the rollup rows every
+acceptance of the day adds to are locked for that one round trip only.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+from db.prepared import Prepared
 from runtime.supervision_tables import (
     COUNTERS,
     SupervisionRollup,
@@ -28,7 +33,7 @@ ROLLUP_KEY = ("tenant", "day", "owner_domain", "accepting_domain", "item_code")
 MONTH_KEY = ("tenant", "month", "owner_domain", "accepting_domain")
 WATCH_KEY = ("tenant", "case_id")
 
-_cache: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_cache: dict[tuple[str, str, tuple[str, ...]], Prepared] = {}
 
 
 def _insert(dialect: str, table: Table) -> Any:
@@ -51,8 +56,8 @@ def add_counts(conn: Connection, key: dict[str, Any], counts: dict[str, int]) ->
         "accepting_domain": key["accepting_domain"],
     }
     for table, keys, row in ((ROLLUP, ROLLUP_KEY, key), (MONTH, MONTH_KEY, month)):
-        conn.execute(
-            _adder(conn.dialect.name, table, keys, tuple(sorted(counts))),
+        _adder(conn.dialect.name, table, keys, tuple(sorted(counts))).defer(
+            conn,
             {
                 **row,
                 **dict.fromkeys(COUNTERS, 0),
@@ -61,13 +66,15 @@ def add_counts(conn: Connection, key: dict[str, Any], counts: dict[str, int]) ->
         )
 
 
-def _adder(dialect: str, table: Table, keys: tuple[str, ...], cols: tuple[str, ...]) -> Any:
+def _adder(dialect: str, table: Table, keys: tuple[str, ...], cols: tuple[str, ...]) -> Prepared:
     cache_key = (dialect, table.name, cols)
     stmt = _cache.get(cache_key)
     if stmt is None:
         ins = _insert(dialect, table)
-        stmt = ins.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in cols}
+        stmt = Prepared(
+            ins.on_conflict_do_update(
+                index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in cols}
+            )
         )
         _cache[cache_key] = stmt
     return stmt
@@ -82,8 +89,10 @@ def put_watch(conn: Connection, row: dict[str, Any], keep: Sequence[str] = ()) -
     if stmt is None:
         ins = _insert(dialect, WATCH)
         cols = [c.key for c in WATCH.columns if c.key not in ("id", *WATCH_KEY, *keep)]
-        stmt = ins.on_conflict_do_update(
-            index_elements=list(WATCH_KEY), set_={c: ins.excluded[c] for c in cols}
+        stmt = Prepared(
+            ins.on_conflict_do_update(
+                index_elements=list(WATCH_KEY), set_={c: ins.excluded[c] for c in cols}
+            )
         )
         _cache[cache_key] = stmt
-    conn.execute(stmt, row)
+    stmt.defer(conn, row)

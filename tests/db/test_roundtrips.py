@@ -1,6 +1,8 @@
 """PostgreSQL without a pre-ping: a pooled connection the server has closed is replaced
 at checkout (no statement sent on it, nothing written twice); case numbers reserved in
-blocks stay unique across processes."""
+blocks stay unique across processes; deferred writes (db/prepared.py) are written in order,
+seen by the transaction's later reads, travel with the COMMIT, and a failing one undoes
+the whole transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, bindparam, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from db.engine import make_engine, read_connection, write_transaction
+from db.prepared import Prepared
 from db.roundtrips import counting
 from runtime.case_tables import Counter
 from runtime.numbers import case_number, number_blocks
@@ -30,6 +34,58 @@ def test_a_read_outside_a_transaction_is_one_round_trip(engine: Engine) -> None:
     with counting(engine) as trips, read_connection(engine) as c:
         c.execute(select(func.count()).select_from(Counter))
     assert trips.count == 1, trips.sent
+
+
+COUNTER_INSERT = Prepared(insert(Counter))
+COUNTER_VALUE = Prepared(
+    select(Counter.value).where(Counter.tenant == bindparam("t"), Counter.name == bindparam("n"))
+)
+
+
+def _counters(engine: Engine, tenant: str) -> dict[str, int]:
+    with engine.connect() as c:
+        rows = c.execute(select(Counter.name, Counter.value).where(Counter.tenant == tenant))
+        return {r.name: r.value for r in rows}
+
+
+def test_deferred_writes_are_seen_by_later_reads_and_ride_with_the_commit(
+    engine: Engine,
+) -> None:
+    with write_transaction(engine) as c:  # warm: a pooled connection, compiled statements
+        COUNTER_INSERT.defer(c, {"tenant": "t0", "name": "warm", "value": 0})
+        assert COUNTER_VALUE.scalar(c, {"t": "t0", "n": "warm"}) == 0
+    with counting(engine) as trips, write_transaction(engine) as c:
+        COUNTER_INSERT.defer(c, {"tenant": "t1", "name": "a", "value": 1})
+        COUNTER_INSERT.defer_many(
+            c, [{"tenant": "t1", "name": n, "value": v} for n, v in (("b", 2), ("c", 3))]
+        )
+        # a later read on the same transaction sees them: a prepared one, and a Core one
+        assert COUNTER_VALUE.scalar(c, {"t": "t1", "n": "b"}) == 2
+        COUNTER_INSERT.defer(c, {"tenant": "t1", "name": "d", "value": 4})
+        core = select(Counter.value).where(Counter.tenant == "t1", Counter.name == "d")
+        assert c.execute(core).scalar_one() == 4
+        COUNTER_INSERT.defer(c, {"tenant": "t1", "name": "e", "value": 5})
+    assert _counters(engine, "t1") == {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
+    if engine.dialect.name == "postgresql":
+        # BEGIN with the three inserts and the read; the queue, then the Core read; the
+        # last insert with the COMMIT, and the pipeline's closing sync
+        assert trips.count == 5, trips.sent
+        assert trips.sent[-3].startswith("INSERT INTO counter"), trips.sent
+        assert trips.sent[-2:] == ["+ COMMIT", "SYNC (pipeline end)"], trips.sent
+        assert len(trips.statements()) == 6, trips.sent  # the executemany is one
+
+
+def test_a_deferred_write_that_fails_undoes_the_whole_transaction(engine: Engine) -> None:
+    with write_transaction(engine) as c:
+        COUNTER_INSERT.defer(c, {"tenant": "t2", "name": "taken", "value": 1})
+    with pytest.raises(IntegrityError), write_transaction(engine) as c:
+        COUNTER_INSERT.defer(c, {"tenant": "t2", "name": "fresh", "value": 1})
+        COUNTER_INSERT.defer(c, {"tenant": "t2", "name": "taken", "value": 2})  # duplicate
+    assert _counters(engine, "t2") == {"taken": 1}
+    # the pool's connection is healthy afterwards
+    with write_transaction(engine) as c:
+        COUNTER_INSERT.defer(c, {"tenant": "t2", "name": "after", "value": 3})
+    assert _counters(engine, "t2") == {"taken": 1, "after": 3}
 
 
 def test_a_connection_killed_by_the_server_is_replaced_and_the_write_happens_once(
