@@ -430,7 +430,7 @@ class PolicyStore:
         entry = self._entries.get(tenant)
         if entry is not None and time.monotonic() < entry.next_poll:
             return entry.snapshot
-        return self.refresh(tenant)
+        return self.refresh(tenant, due_only=True)
 
     @contextmanager
     def pinned(self, tenant: str) -> Iterator[PolicySnapshot]:
@@ -447,8 +447,12 @@ class PolicyStore:
         finally:
             _PINNED.reset(token)
 
-    def refresh(self, tenant: str, *, force: bool = False) -> PolicySnapshot:
-        """Poll the version now and reload when it moved (or when ``force``)."""
+    def refresh(
+        self, tenant: str, *, force: bool = False, due_only: bool = False
+    ) -> PolicySnapshot:
+        """Poll the version now and reload when it moved (or when ``force``). With
+        ``due_only`` (a request finding the poll due) no poll when another thread polled
+        while this one waited for the lock."""
         if self.sessions is None:
             entry = self._entries.get(tenant)
             if entry is None:
@@ -456,6 +460,8 @@ class PolicyStore:
             return entry.snapshot
         with self._lock:
             entry = self._entries.get(tenant)
+            if due_only and entry is not None and time.monotonic() < entry.next_poll:
+                return entry.snapshot  # another thread polled while this one waited
             with self.sessions() as session:
                 version = read_policy_version(session, tenant)
                 if entry is not None and not force and entry.snapshot.version == version:
