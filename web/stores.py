@@ -19,11 +19,12 @@ import anyio.to_thread
 from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
-from sqlalchemy import Engine, Table, delete, insert, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.engine import read_connection, write_transaction
 from db.kv_tables import KvEntry
+from db.prepared import Prepared
 
 T = TypeVar("T")
 
@@ -36,6 +37,12 @@ KEY_CHARS = 200
 PURGE_EVERY_S = 60.0
 
 KV = cast(Table, KvEntry.__table__)
+#: The read every request with a session cookie makes: compiled once (db/prepared.py).
+KV_GET = Prepared(
+    select(KV.c.value, KV.c.expires_at).where(
+        KV.c.namespace == bindparam("ns"), KV.c.key == bindparam("k")
+    )
+)
 
 
 @runtime_checkable
@@ -173,10 +180,8 @@ class DatabaseStore(NamespacedStore):
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         def read() -> tuple[bytes, dt.datetime | None] | None:
             with read_connection(self._shared.engine) as conn:
-                row = conn.execute(
-                    select(KV.c.value, KV.c.expires_at).where(self._where(key))
-                ).first()
-            return None if row is None else (bytes(row[0]), _aware(row[1]))
+                row = KV_GET.first(conn, {"ns": self.namespace, "k": _column_key(key)})
+            return None if row is None else (bytes(row["value"]), _aware(row["expires_at"]))
 
         found = await self._run(read)
         if found is None:
