@@ -26,7 +26,8 @@ figure:
   (CompiledItem.evaluate) the same urlencoded body and answers 303; bench/wrk/post.lua.
   On SQLite (WAL) and, when ``BANSHI_TEST_POSTGRES_URL`` is set and reachable, on a
   throwaway PostgreSQL database created and dropped by this benchmark; there also with two
-  app processes (``--workers 2``) against one, interleaved (``2 processes vs 1``).
+  app processes (``--workers 2``) against one, interleaved (``2 processes vs 1``), and
+  granian against uvicorn when granian is installed (``granian vs uvicorn``).
 
 The form page is compared twice: both sides caching the rendered fields (the desk caches
 its form body per item and hall; the hand-written /form-cached does the same) and neither
@@ -44,6 +45,7 @@ measured duration per side (default 10). Not part of the test suite.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -160,25 +162,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
-    """uvicorn ``app`` (a factory), ``workers`` worker processes, on a free port of 127.0.0.1."""
+def serve(
+    app: str, env: dict[str, str], workers: int = 1, server: str = "uvicorn"
+) -> Iterator[str]:
+    """``app`` (a factory) under uvicorn (or granian, as ``banshi serve --server granian``
+    runs it), ``workers`` worker processes, on a free port of 127.0.0.1."""
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    where = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if server == "granian":
+        cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", app]
+        cmd += [*where, "--no-ws", "--no-access-log"]
+    else:
+        cmd = [sys.executable, "-m", "uvicorn", app, "--factory", *where]
+        cmd += ["--no-access-log", "--log-level", "warning"]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         cmd, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
@@ -549,6 +545,26 @@ def run() -> Iterator[Figure]:
                     post2 = Target(two + form_path, cookie_header(client2), _post_body(client2))
                     _check(post2, 303)
                     pair, single = compare(post2, post, seconds)
+                if importlib.util.find_spec("granian") is not None:
+                    with serve("web.app:create_app", ours_env(pg), server="granian") as gr:
+                        client3 = login_ours(gr)
+                        post3 = Target(gr + form_path, cookie_header(client3), _post_body(client3))
+                        _check(post3, 303)
+                        rust, python = compare(post3, post, seconds)
+                    yield Figure(
+                        "web submission (PostgreSQL, granian vs uvicorn)",
+                        rust.rps,
+                        "req/s",
+                        python.rps,
+                        higher_is_better=True,
+                        note=(
+                            f"banshi serve --server granian vs uvicorn, one process each, ABBA; "
+                            f"p50 {rust.p50:.1f} / p99 {rust.p99:.1f} vs "
+                            f"{python.p50:.1f} / {python.p99:.1f} ms"
+                        ),
+                    )
+                else:
+                    print("# web: granian figure skipped (pip install 'banshi[granian]')")
                 yield Figure(
                     "web submission (PostgreSQL, 2 processes vs 1)",
                     pair.rps,
