@@ -17,7 +17,7 @@ from definitions.errors import BanshiError
 class MigrationError(BanshiError):
     """A migration would leave the database inconsistent; nothing of it was kept."""
 
-    status = 500
+    status = 503
     code = "migration_failed"
     default_message = "数据库迁移失败，未作任何更改"
     public = False

@@ -25,7 +25,7 @@ AuditKeyError, AuditLogGap              503   audit_key_invalid, …         aud
 SettingsError (house.settings)          503   settings_invalid             start-up, ``web_secret``
 TooManyRequests (web.ratelimit)         429   rate_limited (+Retry-After)  rate limits
 BadJSON (web.jsonbody)                  400   bad_json                     the JSON reader
-MigrationError (db.migrate)             500   migration_failed             ``db upgrade``
+MigrationError (db.migrate)             503   migration_failed             ``db upgrade``
 NotDistributable (db.distribution)      400   not_distributable            ``db distribute``
 ====================================  ======  ===========================  ==================
 
