@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,7 +75,11 @@ def keep_statistics(engine: Engine) -> None:
             conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
             conn.exec_driver_sql("ANALYZE")  # engine-specific: SQLite statistics
         elif engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE")  # engine-specific: PostgreSQL statistics
+            # engine-specific: PostgreSQL statistics, of this schema's tables only (a
+            # database-wide ANALYZE would wait on, and deadlock with, other schemas' DDL)
+            tables = inspect(conn).get_table_names()
+            if tables:
+                conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{t}"' for t in tables))
         conn.commit()
 
 
