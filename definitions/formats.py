@@ -36,6 +36,20 @@ def region_name(code: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def county_name(code: str) -> str | None:
+    """The county's own name of a GB/T 2260 county code, without its province (建始县 for
+    422822, 巴东县 for 422823), or None when the code names no county."""
+    if not re.fullmatch(r"[0-9]{6}", code):
+        return None
+    info: dict[str, str] = {}
+    for _part, props in numdb.get("cn/loc").info(code):
+        info.update(props)
+    if "county" not in info:
+        return None
+    return info["county"].split(",")[-1].split("]")[-1] or None
+
+
 @lru_cache(maxsize=65536)
 def id_card_ok(value: str) -> bool:
     if (

@@ -366,7 +366,10 @@ class Settings(BaseSettings):
         default=None, description="The SMS provider's API key (required with the http gateway)."
     )
     sms_http_signature: str = Field(
-        default="建始县政务服务", max_length=20, description="The SMS signature (签名)."
+        default="",
+        max_length=20,
+        description="The SMS signature (签名); empty: the county's own, e.g. 建始县政务服务 "
+        "(the name of BANSHI_TENANT's region code).",
     )
     sms_http_sender: str | None = Field(default=None, description="The sender number or id.")
     sms_http_timeout_s: float = Field(

@@ -1,5 +1,6 @@
 """Demo cases: lifelike cases in every state, made by performing the real acts through the
-service API with the demo users, over simulated past dates."""
+service API with the demo users, over simulated past dates; and the demo's counties, two
+on one database (DESIGN §8: a province runs several counties on one database)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,60 @@ from runtime.states import State
 from runtime.supervision.sweep import issue_rule_cards
 
 CHINA = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class DemoCounty:
+    """A county of the demo: its tenant (region code), its organisation file (in the rbac
+    package) and the demo logins printed after loading."""
+
+    tenant: str
+    name: str
+    org_file: str
+    logins: tuple[str, ...]
+    #: the seed of its demo cases is the command's seed plus this
+    seed_offset: int = 0
+
+
+#: The demo's counties: 建始县 first (``make run`` serves it), then its neighbour 巴东县,
+#: loaded into the same database (``BANSHI_TENANT=422823 banshi serve --port 8001``).
+DEMO_COUNTIES: tuple[DemoCounty, ...] = (
+    DemoCounty(
+        "422822",
+        "建始县",
+        "demo_org.toml",
+        (
+            "window_clerk@county.hall",
+            "window_clerk@township.yezhou",
+            "reviewer@county.scjg",
+            "chief_representative@county.scjg",
+            "department_head@county.scjg",
+            "supervisor@county",
+            "supervisor@township.yezhou",
+            "admin@county",
+            "admin@county.scjg",
+            "applicant@demo",
+        ),
+    ),
+    DemoCounty(
+        "422823",
+        "巴东县",
+        "demo_org_badong.toml",
+        (
+            "window_clerk@county.hall",
+            "window_clerk@township.xinling",
+            "reviewer@county.scjg",
+            "chief_representative@county.scjg",
+            "supervisor@county",
+            "supervisor@township.xinling",
+            "admin@county",
+            "admin@county.scjg",
+            "applicant@demo",
+        ),
+        seed_offset=1,
+    ),
+)
+
 
 #: How far each demo case is driven, with its weight.
 OUTCOMES: tuple[tuple[str, int], ...] = (

@@ -33,11 +33,14 @@ class MessageTemplate(Base):
 
 
 def own_texts(conn: Session | Connection, tenant: str) -> Mapping[str, str]:
-    """A tenant's own texts, read now (for the public side's messages, sent rarely)."""
+    """A tenant's own texts, read now (for the public side's messages, sent rarely); under
+    them, the built-in texts in the tenant's own county name (runtime/messages.py)."""
+    from runtime.messages import county_texts
+
     rows = conn.execute(
         select(MessageTemplate.event, MessageTemplate.text).where(MessageTemplate.tenant == tenant)
     ).all()
-    return {event: text for event, text in rows}
+    return {**county_texts(tenant), **{event: text for event, text in rows}}
 
 
 class TemplateOverrides:

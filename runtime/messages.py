@@ -33,6 +33,30 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+#: The county the built-in texts name; another county's messages name that county
+#: (its region code's name, :func:`county_texts`).
+TEXT_COUNTY = "建始县"
+
+
+def county_texts(tenant: str) -> dict[str, str]:
+    """The built-in texts in the county name of ``tenant`` (a region code), for a county
+    other than the one they are written for; empty for that county (or an unknown code)."""
+    from definitions.formats import county_name
+
+    county = county_name(tenant)
+    if county is None or county == TEXT_COUNTY:
+        return {}
+    return {event: text.replace(TEXT_COUNTY, county) for event, text in TEMPLATES.items()}
+
+
+def in_county(text: str, tenant: str) -> str:
+    """A built-in text naming :data:`TEXT_COUNTY`, in the county name of ``tenant``."""
+    from definitions.formats import county_name
+
+    county = county_name(tenant)
+    return text if county is None else text.replace(TEXT_COUNTY, county)
+
+
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""

@@ -90,13 +90,16 @@ def gateway_for(settings: Any, sessions: sessionmaker[Session]) -> Gateway:
     configured by ``BANSHI_SMS_HTTP_URL``, ``_KEY``, ``_SIGNATURE``, ``_SENDER``)."""
     if getattr(settings, "sms_gateway", "record") != "http":
         return RecordingGateway(sessions)
+    from definitions.formats import county_name
     from runtime.sms_http import HttpGateway, HttpSmsConfig
 
     return HttpGateway(
         HttpSmsConfig(
             url=settings.sms_http_url or "",
             key=settings.sms_http_key or "",
-            signature=settings.sms_http_signature,
+            # the county's own signature unless one is set (BANSHI_SMS_HTTP_SIGNATURE)
+            signature=settings.sms_http_signature
+            or f"{county_name(settings.tenant) or ''}政务服务",
             sender=settings.sms_http_sender,
             timeout_s=settings.sms_http_timeout_s,
         )
@@ -119,8 +122,12 @@ class OutboxWorker:
         batch: int = 50,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         after_send: Callable[[OutboxMessage], None] | None = None,
+        tenant: str | None = None,
     ) -> None:
         self.sessions = sessions
+        #: the county whose messages this worker sends (its gateway, signature and account
+        #: are that county's); None: every county's (tests of the outbox alone)
+        self.tenant = tenant
         self.gateway = gateway or RecordingGateway(sessions)
         self.batch = batch
         self.now = now
@@ -134,6 +141,7 @@ class OutboxWorker:
                 s.execute(
                     select(OutboxMessage.id)
                     .where(
+                        *([OutboxMessage.tenant == self.tenant] if self.tenant else []),
                         OutboxMessage.status == "pending",
                         OutboxMessage.next_attempt_at <= now,
                         or_(
@@ -165,7 +173,9 @@ class OutboxWorker:
     def deliver(self, message_id: int) -> str:
         """Send one claimed message and mark it; returns its new status."""
         with transaction(self.sessions) as s:
-            message = s.get_one(OutboxMessage, message_id)
+            message = s.execute(
+                select(OutboxMessage).where(OutboxMessage.id == message_id)
+            ).scalar_one()
             if message.status != "pending":
                 return message.status
             try:
@@ -201,7 +211,9 @@ class OutboxWorker:
         # queries, complaint notices): the same gateway, the same rules
         from runtime.public.messages import deliver_public
 
-        public = deliver_public(self.sessions, self.gateway, self.now, batch=self.batch)
+        public = deliver_public(
+            self.sessions, self.gateway, self.now, batch=self.batch, tenant=self.tenant
+        )
         report.sent += public.sent
         report.retried += public.retried
         report.failed += public.failed

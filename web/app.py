@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 
 from admin.routes import ADMIN_ROUTES
 from definitions.errors import BanshiError
+from definitions.formats import county_name
 from definitions.shipped import package_path
 from house.settings import Settings, load_settings
 from house.wiring import House, build_house
@@ -200,6 +201,8 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # the county this app serves, by name (its region code's): the header, titles, footer
+    env.globals["county"] = county_name(settings.tenant) or "本县"
     routers = [
         create_static_files_router(
             path="/static", directories=[package_path("web", "static")], include_in_schema=False

@@ -1,5 +1,6 @@
-"""``banshi demo load [--cases N]``: the demo organisation, the shipped catalogue published,
-the working calendar, and N demo cases driven through the real acts."""
+"""``banshi demo load [--cases N]``: for each demo county (建始县 422822 and its neighbour
+巴东县 422823, on the same database) the demo organisation, the shipped catalogue
+published, the working calendar, and N demo cases driven through the real acts."""
 
 from __future__ import annotations
 
@@ -14,16 +15,16 @@ from admin.publish import publish_all, read_files
 from banshi.commands.audit import signing_key
 from db.engine import transaction
 from db.migrate import upgrade
-from definitions.shipped import catalog_dir
-from house.settings import load_settings
-from house.wiring import build_house
-from rbac.org_file import DEMO_ORG_FILE, load_org_file
+from definitions.shipped import catalog_dir, package_path
+from house.settings import Settings, load_settings
+from house.wiring import House, build_house
+from rbac.org_file import load_org_file
 from rbac.policy import load_org_data
 from runtime.calendar_source import supported_years
 from runtime.calendar_store import seed_from_chinesecalendar
 from runtime.case_tables import Case, ItemVersion
 from runtime.checkpoints import make_checkpoint
-from runtime.demo import DemoDriver
+from runtime.demo import DEMO_COUNTIES, DemoCounty, DemoDriver
 
 app = typer.Typer(no_args_is_help=True)
 PASSWORD = "banshi-demo"
@@ -43,14 +44,14 @@ def _version_id(session: Session, tenant: str, code: str, version: int) -> int:
 @app.command("load")
 def load(
     cases: int = typer.Option(
-        40, "--cases", help="How many demo cases to create through the real acts."
+        40, "--cases", help="How many demo cases to create in each county through the real acts."
     ),
     seed: int = typer.Option(2026, help="Random seed of the demo cases."),
     more: bool = typer.Option(
         False, "--more", help="Add demo cases even when the database has cases already."
     ),
 ) -> None:
-    """Load the demo organisation, publish the catalogue, seed the calendar, make demo cases."""
+    """Load the demo counties: organisation, catalogue, calendar and demo cases of each."""
     settings = load_settings()
     if not settings.demo_mode:
         typer.echo(
@@ -60,9 +61,32 @@ def load(
         raise typer.Exit(2)
     house = build_house(settings)
     upgrade(house.engine)
+    for county in DEMO_COUNTIES:
+        # one house per county, each with its own engine: on PostgreSQL a connection works
+        # for one county only (db/rls.py)
+        here = (
+            house
+            if county.tenant == settings.tenant
+            else build_house(settings.model_copy(update={"tenant": county.tenant}))
+        )
+        typer.echo(f"{county.name} ({county.tenant})")
+        _load_county(here, county, cases, seed + county.seed_offset, more)
+        typer.echo("")
+    # one process serves one county (BANSHI_TENANT); the others from the same database
+    for county in DEMO_COUNTIES:
+        if county.tenant != settings.tenant:
+            typer.echo(
+                f"serve {county.name} too: BANSHI_TENANT={county.tenant} "
+                "BANSHI_PUBLIC_URL=http://localhost:8001 banshi serve --port 8001"
+            )
+
+
+def _load_county(house: House, county: DemoCounty, cases: int, seed: int, more: bool) -> None:
+    settings: Settings = house.settings
     tenant = settings.tenant
     with transaction(house.sessions) as s:
-        report = load_org_file(s, DEMO_ORG_FILE, tenant, demo=True, actor="demo-load")
+        org_file = package_path("rbac", county.org_file)
+        report = load_org_file(s, org_file, tenant, demo=True, actor="demo-load")
         years = [y for y in supported_years() if y >= date.today().year - 2]
         seed_from_chinesecalendar(s, tenant, years, by="demo-load")
     typer.echo(f"organisation: {report.summary()}")
@@ -112,18 +136,6 @@ def load(
     )
     if cp is not None:
         typer.echo(f"audit: {cp.tree_size} event(s) sealed and signed")
-    typer.echo("")
-    typer.echo(f"demo logins (password {PASSWORD}):")
-    for user in (
-        "window_clerk@county.hall",
-        "window_clerk@township.yezhou",
-        "reviewer@county.scjg",
-        "chief_representative@county.scjg",
-        "department_head@county.scjg",
-        "supervisor@county",
-        "supervisor@township.yezhou",
-        "admin@county",
-        "admin@county.scjg",
-        "applicant@demo",
-    ):
+    typer.echo(f"demo logins of {county.name} (BANSHI_TENANT={tenant}, password {PASSWORD}):")
+    for user in county.logins:
         typer.echo(f"  {user}")

@@ -25,7 +25,9 @@ def worker(
 
     settings = load_settings()
     house = build_house(settings)
-    w = OutboxWorker(house.sessions, gateway_for(settings, house.sessions))
+    # this county's messages only: another county's go out through its own worker, with
+    # its own gateway account and signature
+    w = OutboxWorker(house.sessions, gateway_for(settings, house.sessions), tenant=settings.tenant)
     try:
         key = signing_key(settings)
     except AuditKeyError as exc:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from runtime.calendar import WorkCalendar
+from runtime.messages import in_county
 from runtime.public.messages import enqueue
 from runtime.public.query import public_answer, sms_reply
 from runtime.publishing import Catalog
@@ -65,5 +66,6 @@ def handle_inbound(
     else:
         number, code = asked
         body = sms_reply(public_answer(session, catalog, calendar, tenant, number, code, today))
+    body = in_county(body, tenant)  # the county's own name, not the built-in text's
     enqueue(session, tenant, "query_reply", sender, body, ref=asked[0] if asked else None, now=now)
     return body

@@ -86,9 +86,11 @@ def deliver_public(
     max_attempts: int = 8,
     backoff: Callable[[int], Any] | None = None,
     retryable: type[Exception] = Exception,
+    tenant: str | None = None,
 ) -> Delivered:
-    """Send what is due; the caller (the outbox worker) passes its gateway, clock, backoff
-    and the exception class that means "try again later"."""
+    """Send what is due (of ``tenant`` only, when given); the caller (the outbox worker)
+    passes its gateway, clock, backoff and the exception class that means "try again
+    later"."""
     from runtime.outbox import LEASE, GatewayError
     from runtime.outbox import backoff as default_backoff
 
@@ -101,6 +103,7 @@ def deliver_public(
             s.execute(
                 select(PublicMessage.id)
                 .where(
+                    *([PublicMessage.tenant == tenant] if tenant else []),
                     PublicMessage.status == "pending",
                     PublicMessage.next_attempt_at <= moment,
                     or_(
@@ -130,7 +133,7 @@ def deliver_public(
                 claimed.append(mid)
     for mid in claimed:
         with transaction(sessions) as s:
-            row = s.get_one(PublicMessage, mid)
+            row = s.execute(select(PublicMessage).where(PublicMessage.id == mid)).scalar_one()
             if row.status != "pending":
                 continue
             message = GatewayMessage(

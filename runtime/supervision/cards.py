@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select
 
 from db.prepared import Prepared
+from definitions.formats import county_name
 from runtime.calendar import WorkCalendar
 from runtime.case_tables import CaseEvent, OutboxMessage
 from runtime.clock import DeadlineInputs, compute_deadline
@@ -111,7 +112,7 @@ def issue(
         event_id = LAST_EVENT.scalar(conn, {"t": tenant, "c": case_id})
     if event_id is not None:
         body = (
-            f"【建始县电子监察】案件{number}被出示{COLORS[color]}：{reason.strip()}。"
+            f"【{county_name(tenant) or ''}电子监察】案件{number}被出示{COLORS[color]}：{reason.strip()}。"
             f"请于{due:%Y年%m月%d日}前登录系统作出说明。"
         )
         OUTBOX_INSERT.rowcount(

@@ -174,6 +174,7 @@ class ApplyController(Controller):
                     token,
                 )
                 link = public_url(house, f"/services/drafts/{draft.token}")
+                from runtime.message_templates import own_texts
                 from runtime.public.messages import enqueue
 
                 enqueue(
@@ -188,6 +189,7 @@ class ApplyController(Controller):
                             "days": str(house.settings.public_draft_days),
                             "link": link,
                         },
+                        own_texts(s, house.settings.tenant),  # the county's own wording
                     ),
                     now=now,
                 )

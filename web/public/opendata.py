@@ -16,15 +16,16 @@ from litestar import Controller, Request, get
 from litestar.response import Response
 
 from renderer.guide import guide_view
+from runtime.messages import in_county
 from runtime.public.opendata import FIGURE_COLUMNS, ITEM_COLUMNS, LICENCE, figure_rows
 from runtime.publishing import Published
 from web.deps import house_of
 from web.public.common import catalogue, titles
 
 
-def _json(kind: str, rows: list[dict[str, Any]]) -> Response[dict[str, Any]]:
+def _json(kind: str, rows: list[dict[str, Any]], tenant: str) -> Response[dict[str, Any]]:
     body = {
-        "licence": LICENCE,
+        "licence": in_county(LICENCE, tenant),
         "dataset": kind,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "count": len(rows),
@@ -35,9 +36,11 @@ def _json(kind: str, rows: list[dict[str, Any]]) -> Response[dict[str, Any]]:
     )
 
 
-def _csv(kind: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Response[bytes]:
+def _csv(
+    kind: str, columns: tuple[str, ...], rows: list[dict[str, Any]], tenant: str
+) -> Response[bytes]:
     out = io.StringIO()
-    out.write(f"# 许可：{LICENCE}\n")
+    out.write(f"# 许可：{in_county(LICENCE, tenant)}\n")
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -102,16 +105,18 @@ class OpenDataController(Controller):
 
     @get("/items.json", sync_to_thread=True)
     def items_json(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        return _json("items", self._items(request))
+        return _json("items", self._items(request), house_of(request).settings.tenant)
 
     @get("/items.csv", sync_to_thread=True)
     def items_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        return _csv("items", ITEM_COLUMNS, self._items(request))
+        return _csv("items", ITEM_COLUMNS, self._items(request), house_of(request).settings.tenant)
 
     @get("/figures.json", sync_to_thread=True)
     def figures_json(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        return _json("figures", self._figures(request))
+        return _json("figures", self._figures(request), house_of(request).settings.tenant)
 
     @get("/figures.csv", sync_to_thread=True)
     def figures_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        return _csv("figures", FIGURE_COLUMNS, self._figures(request))
+        return _csv(
+            "figures", FIGURE_COLUMNS, self._figures(request), house_of(request).settings.tenant
+        )
