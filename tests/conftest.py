@@ -42,9 +42,10 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def throwaway_schema(
-    prefix: str, prepare: Callable[[Engine], T] | None = None
+    prefix: str, prepare: Callable[[Engine], T] | None = None, revision: str | None = "head"
 ) -> Iterator[tuple[str, T | None]]:
-    """A fresh PostgreSQL schema, migrated and optionally prepared, dropped afterwards."""
+    """A fresh PostgreSQL schema, migrated to ``revision`` (None: left empty) and optionally
+    prepared, dropped afterwards."""
     assert POSTGRES_URL
     schema = f"{prefix}_{_worker()}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(POSTGRES_URL)
@@ -52,7 +53,8 @@ def throwaway_schema(
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        upgrade(engine)
+        if revision is not None:
+            upgrade(engine, revision)
         prepared = prepare(engine) if prepare is not None else None
         engine.dispose()
         yield schema, prepared
