@@ -20,34 +20,36 @@ from stdnum.iso7064 import mod_11_2
 
 
 @lru_cache(maxsize=16384)
+def _region_info(code: str) -> dict[str, str]:
+    """What python-stdnum's GB/T 2260 table says of a code (empty when not six digits)."""
+    info: dict[str, str] = {}
+    if re.fullmatch(r"[0-9]{6}", code):
+        for _part, props in numdb.get("cn/loc").info(code):
+            info.update(props)
+    return info
+
+
+def _county(info: dict[str, str]) -> str:
+    return info["county"].split(",")[-1].split("]")[-1]
+
+
 def region_name(code: str) -> str | None:
     """The name of a GB/T 2260 code (province + county), or None when unknown."""
-    if not re.fullmatch(r"[0-9]{6}", code):
-        return None
-    info: dict[str, str] = {}
-    for _part, props in numdb.get("cn/loc").info(code):
-        info.update(props)
+    info = _region_info(code)
     if "province" not in info:
         return None
     if "county" in info:
-        return info["province"] + info["county"].split(",")[-1].split("]")[-1]
+        return info["province"] + _county(info)
     if code.endswith("00"):
         return info["province"]
     return None
 
 
-@lru_cache(maxsize=64)
 def county_name(code: str) -> str | None:
     """The county's own name of a GB/T 2260 county code, without its province (建始县 for
     422822, 巴东县 for 422823), or None when the code names no county."""
-    if not re.fullmatch(r"[0-9]{6}", code):
-        return None
-    info: dict[str, str] = {}
-    for _part, props in numdb.get("cn/loc").info(code):
-        info.update(props)
-    if "county" not in info:
-        return None
-    return info["county"].split(",")[-1].split("]")[-1] or None
+    info = _region_info(code)
+    return (_county(info) or None) if "county" in info else None
 
 
 @lru_cache(maxsize=65536)
