@@ -385,8 +385,13 @@ class MobileType(FieldType):
         return {"type": "string", "format": "mobile"}
 
     def parse(self, field: FormField, raw: str) -> Any:
+        typed = raw.strip()
+        if len(typed) == 11 and typed.isascii() and typed.isdigit() and self.check_format(typed):
+            # the usual answer, eleven digits of a mainland mobile: what phonenumbers would
+            # make of it (no prefix of CN's to strip begins a mobile number), without it
+            return typed
         try:
-            number = phonenumbers.parse(raw.strip(), "CN")
+            number = phonenumbers.parse(typed, "CN")
         except phonenumbers.NumberParseException:
             raise ParseError("手机号码无效：请输入11位手机号码") from None
         national = str(number.national_number)

@@ -137,6 +137,40 @@ class Settings(BaseSettings):
         description="Case numbers a process reserves at once on PostgreSQL (1: one per "
         "filing); the unused rest of a block is skipped when the process stops.",
     )
+    worker_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Worker threads per web process for the work that waits on "
+        "PostgreSQL (acts, pages, session reads). More threads overlap more waits but "
+        "contend for the one interpreter lock (bench/web.py).",
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Database connections each process keeps open (PostgreSQL). At least "
+        "BANSHI_WORKER_THREADS: a busy thread never waits for a connection to be opened.",
+    )
+    db_max_overflow: int = Field(
+        default=5,
+        ge=0,
+        le=1000,
+        description="Connections a process may open beyond BANSHI_DB_POOL_SIZE at a peak "
+        "(closed again when returned).",
+    )
+
+    @field_validator("db_pool_size")
+    @classmethod
+    def _a_connection_per_thread(cls, value: int, info: ValidationInfo) -> int:
+        threads = info.data.get("worker_threads")
+        if threads is not None and value < threads:
+            # fewer kept connections than threads: under load every request beyond them
+            # opened a connection and closed it again (a PostgreSQL backend started for
+            # one act), which is what this setting exists to prevent
+            raise ValueError(f"must be at least BANSHI_WORKER_THREADS ({threads})")
+        return value
+
     policy_push: bool = Field(
         default=True,
         description="Push organisation changes to the other processes (PostgreSQL "

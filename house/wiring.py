@@ -65,13 +65,24 @@ class House:
         return resolve_target(session, self.settings.tenant, text, self.resolvers)
 
 
+def pool_of(settings: Settings) -> dict[str, int]:
+    """The connection pool's size for a server database (SQLite's file connections are
+    SQLAlchemy's own affair): a kept connection for every worker thread, so a thread never
+    opens (and closes) a connection for one act under load (tests/web/test_pool.py)."""
+    if settings.database_url.startswith("sqlite"):
+        return {}
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+
+
 def build_house(settings: Settings, engine: Engine | None = None) -> House:
     """The house for ``settings`` (on ``engine`` when given: tests share one). On
     PostgreSQL every connection of the house's engine works for ``settings.tenant``: the
     row-level security of migration 0015 admits that county's rows only (db/rls.py)."""
     if engine is None:
         url = settings.database_url
-        engine = make_engine(url, connect_args=connect_args(url, settings.tenant))
+        engine = make_engine(
+            url, connect_args=connect_args(url, settings.tenant), **pool_of(settings)
+        )
     number_blocks(engine, settings.case_number_block)
     sessions = session_factory(engine)
     policy = PolicyStore(sessions=sessions, poll_interval_ms=settings.policy_poll_ms)

@@ -432,6 +432,12 @@ class PolicyStore:
             return entry.snapshot
         return self.refresh(tenant, due_only=True)
 
+    def fresh(self, tenant: str) -> bool:
+        """Whether :meth:`snapshot` would answer from memory now (no poll is due): what an
+        event loop may ask without waiting on the database or on a polling thread."""
+        entry = self._entries.get(tenant)
+        return entry is not None and time.monotonic() < entry.next_poll
+
     @contextmanager
     def pinned(self, tenant: str) -> Iterator[PolicySnapshot]:
         """Answer every question inside the block from one snapshot, taken now.

@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -184,6 +185,19 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def thread_limit(threads: int) -> Any:
+    """Start-up hook: the worker threads that run the acts, the session reads and the
+    guards' policy polls (anyio's default limiter: ``run_blocking``, web/stores.py,
+    web/deps.py) are ``threads`` (BANSHI_WORKER_THREADS), no more than the connections the
+    pool keeps (anyio's default of 40 against SQLAlchemy's 5 opened and closed a
+    PostgreSQL connection for about one submission in four under load)."""
+
+    def limit() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+    return limit
+
+
 def create_app(settings: Settings | None = None, house: House | None = None) -> Litestar:
     """Build the web app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
@@ -273,6 +287,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         stores=stores,
         # grant changes pushed from other processes (rbac/policy_push.py), beside the poll
         on_startup=[
+            thread_limit(settings.worker_threads),
             *([push.start] if settings.policy_push else []),
             *([freeze_startup_heap] if settings.gc_freeze else []),
         ],

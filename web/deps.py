@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.di import Dependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -60,9 +61,21 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | N
     return user
 
 
-def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def checked_in(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """:func:`signed_in` for a guard: on the event loop while the organisation's snapshot
+    is fresh (a few dictionary lookups), in a worker thread when a poll of the database is
+    due. (Litestar runs a synchronous guard in a thread on every request.)"""
+    house = house_of(connection)
+    if _STATE_KEY in connection.state or house.policy.fresh(house.settings.tenant):
+        return signed_in(connection)
+    return await anyio.to_thread.run_sync(signed_in, connection)
+
+
+async def login_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: a logged-in, active user with a live session, or 401."""
-    if signed_in(connection) is None:
+    if await checked_in(connection) is None:
         raise NotAuthorizedException("请先登录")
 
 
@@ -86,8 +99,10 @@ def role_required(*roles: str) -> Guard:
     """Guard: logged in (401 otherwise) and holding one of ``roles`` somewhere (403)."""
     wanted = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-        login_required(connection, handler)
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        await login_required(connection, handler)
         user = signed_in(connection)
         assert user is not None
         if not roles_of(connection, user) & wanted:

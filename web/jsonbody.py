@@ -186,6 +186,10 @@ async def read_json_object(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return body
 
 
+#: Where :func:`read_form` keeps a url-encoded form it parsed (a private scope key).
+_PARSED_FORM = "banshi.form"
+
+
 async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
     """A posted form within bounds: url-encoded bodies at most ``max_form_kb`` and
     ``max_form_fields`` fields; multipart bodies within the app's body limit and its part
@@ -194,6 +198,9 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
     content_type, _ = request.content_type
     if content_type != RequestEncodingType.URL_ENCODED:
         return await request.form()
+    parsed = request.scope.get(_PARSED_FORM)
+    if isinstance(parsed, FormMultiDict):  # the CSRF check read it: parsed once a request
+        return parsed
     raw = await read_limited(request, settings.max_form_kb * 1024)
     try:
         pairs = parse_qsl(
@@ -201,7 +208,8 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
         )
     except ValueError:
         raise InvalidInput(f"表单字段太多（最多 {settings.max_form_fields} 个）") from None
-    return FormMultiDict(pairs)
+    form = request.scope[_PARSED_FORM] = FormMultiDict(pairs)  # type: ignore[literal-required]
+    return form
 
 
 def check_form_text(values: dict[str, list[str]]) -> list[FieldError]:

@@ -198,6 +198,8 @@ async def take_uploads(
             FieldError(f"/_material_{k}", f"“{material_names[k].name}”{why}")
             for k, why in bad.items()
         )
+    if not any(isinstance(v, UploadFile) for _, v in form.multi_items()):
+        return errors, refs  # a url-encoded form, or a multipart one with no file in it
     by_shape = upload_fields(item)
     file_fields = {
         key: by_shape[shape(field_path(key))]
