@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from definitions.fieldtypes import (
     FieldType,
@@ -94,6 +97,21 @@ def test_mobile_format_refuses_without_crashing(value: str) -> None:
 
 def test_mobile_format_accepts_real_numbers() -> None:
     assert default_registry()["mobile"].check_format("13812345678")
+
+
+@given(st.from_regex(r"\A *1[0-9]{10} *\Z", fullmatch=True))
+@settings(max_examples=400)
+def test_eleven_digits_parse_as_phonenumbers_parses_them(typed: str) -> None:
+    """The shortcut for eleven typed digits answers what phonenumbers' parser answers."""
+    number = phonenumbers.parse(typed.strip(), "CN")
+    national = str(number.national_number)
+    plugin = default_registry()["mobile"]
+    expected = national if number.country_code == 86 and plugin.check_format(national) else None
+    try:
+        got = plugin.parse(field("mobile"), typed)
+    except ParseError:
+        got = None
+    assert got == expected
 
 
 def test_generated_check_digits_are_valid() -> None:
