@@ -98,7 +98,7 @@ def engine_name(engine: Engine) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Prepared databases (appended for test_acts / test_state_machine / test_concurrency /
+# Prepared databases (appended for test_acts_* / test_state_machine / test_concurrency /
 # test_outbox / test_audit / test_deadlines): the demo organisation and the 2025–2026
 # calendar are loaded once per backend and test session, not once per test. A module opts
 # in by overriding ``engine`` with ``prepared_engine`` and ``org`` with a no-op.
