@@ -83,6 +83,20 @@ def keep_statistics(engine: Engine) -> None:
         conn.commit()
 
 
+#: The ``connect_args`` each server engine was made with (for :func:`driver_params`).
+_CONNECT_ARGS: weakref.WeakKeyDictionary[Engine, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def driver_params(engine: Engine) -> dict[str, Any] | None:
+    """What psycopg needs to open a connection like the engine's own (host, database,
+    user, password and the start-up options: search path, county), for a connection the
+    pool does not manage; None for an engine :func:`make_engine` did not make on psycopg."""
+    if engine.dialect.driver != "psycopg" or engine not in _CONNECT_ARGS:
+        return None
+    _, params = engine.dialect.create_connect_args(engine.url)
+    return {**params, **_CONNECT_ARGS[engine]}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; an SQLite file's folder is created when missing."""
     parsed = make_url(url)
@@ -96,6 +110,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", False)
     engine = create_engine(url, **kwargs)
+    _CONNECT_ARGS[engine] = dict(kwargs.get("connect_args") or {})
     if parsed.get_backend_name() == "postgresql" and not kwargs["pool_pre_ping"]:
         event.listen(engine, "checkout", _refuse_departed)
     if parsed.get_backend_name() == "postgresql":

@@ -52,7 +52,7 @@ from web.portal import PortalController
 from web.public import PUBLIC_ROUTES
 from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
-from web.stores import build_registry, shared_root
+from web.stores import DatabaseStore, build_registry, shared_root
 from web.supervision import SUPERVISION_ROUTES
 
 #: Front-end packages from npm, copied into web/vendor/ by ``make install`` and shipped in
@@ -245,7 +245,8 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
     # Sessions live in the shared store (web/sessions.py, web/stores.py); the CSRF token is
     # bound to the session. The secret is refused here when missing outside demo mode.
     secret = settings.web_secret()
-    stores = build_registry(shared_root(house.engine, settings.redis_url))
+    root = shared_root(house.engine, settings.redis_url)
+    stores = build_registry(root)
     session = session_config(
         secure=settings.cookies_secure,
         idle_s=settings.session_idle_s,
@@ -291,7 +292,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
             *([push.start] if settings.policy_push else []),
             *([freeze_startup_heap] if settings.gc_freeze else []),
         ],
-        on_shutdown=[push.stop],
+        on_shutdown=[push.stop, *([root.close] if isinstance(root, DatabaseStore) else [])],
         dependencies=DEPENDENCIES,
         before_send=[add_security_headers],
         before_request=refuse_bad_parameters,

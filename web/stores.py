@@ -22,9 +22,10 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy import Engine, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.engine import read_connection, write_transaction
+from db.engine import driver_params, read_connection, write_transaction
 from db.kv_tables import KvEntry
 from db.prepared import Prepared
+from web.kv_async import AsyncReader
 
 T = TypeVar("T")
 
@@ -43,6 +44,10 @@ KV_GET = Prepared(
         KV.c.namespace == bindparam("ns"), KV.c.key == bindparam("k")
     )
 )
+
+
+#: The same read as psycopg's own SQL, for the event loop's connections (web/kv_async.py).
+KV_GET_SQL = str(KV_GET.statement.compile(dialect=postgresql.psycopg.dialect()))  # type: ignore[no-untyped-call]
 
 
 @runtime_checkable
@@ -91,6 +96,9 @@ class _Shared:
         self.engine = engine
         self.inline = engine.dialect.name == "sqlite"
         self.next_purge = 0.0
+        # PostgreSQL: the hot read (the session of every request) on the event loop
+        params = driver_params(engine)
+        self.reader = AsyncReader(params) if params is not None else None
 
 
 class DatabaseStore(NamespacedStore):
@@ -110,6 +118,11 @@ class DatabaseStore(NamespacedStore):
         store._shared = shared
         store.namespace = namespace
         return store
+
+    async def close(self) -> None:
+        """Close the event loop's own connections (the app's shutdown)."""
+        if self._shared.reader is not None:
+            await self._shared.reader.close()
 
     def with_namespace(self, namespace: str) -> DatabaseStore:
         return self._child(self._shared, f"{self.namespace}.{namespace}")
@@ -183,7 +196,13 @@ class DatabaseStore(NamespacedStore):
                 row = KV_GET.first(conn, {"ns": self.namespace, "k": _column_key(key)})
             return None if row is None else (bytes(row["value"]), _aware(row["expires_at"]))
 
-        found = await self._run(read)
+        if self._shared.reader is not None:
+            row = await self._shared.reader.first(
+                KV_GET_SQL, {"ns": self.namespace, "k": _column_key(key)}
+            )
+            found = None if row is None else (bytes(row[0]), _aware(row[1]))
+        else:
+            found = await self._run(read)
         if found is None:
             return None
         value, expires = found

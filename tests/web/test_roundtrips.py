@@ -34,10 +34,12 @@ def test_a_window_submission_costs_few_round_trips(
     sent = "\n".join(trips.sent)
     assert "pre-ping" not in sent
     if house.engine.dialect.name == "postgresql":
-        assert trips.count <= MOST_ROUND_TRIPS, sent
-        # one transaction: the act's; the session is read outside any
+        # the session is read outside any transaction, on the event loop's own connection
+        # (web/kv_async.py), not the engine's: one round trip more than counted here
+        assert not any("kv_entry" in s for s in trips.sent), sent
+        assert trips.count + 1 <= MOST_ROUND_TRIPS, sent
+        # one transaction: the act's
         assert trips.sent.count("BEGIN") == 1, sent
-        assert trips.sent[0].startswith("SELECT kv_entry"), sent
         # the day's rollup rows (which every acceptance adds to) go with the COMMIT
         tail = trips.sent[trips.sent.index("+ COMMIT") - 3 :]
         assert any(s.startswith("+ INSERT INTO supervision_rollup ") for s in tail), sent
