@@ -1,8 +1,9 @@
 """Round trips of a window submission (the desk files and accepts in one POST): a count
-pinned as a regression guard. On PostgreSQL each counted entry is one round trip (the
-session read in autocommit; BEGIN with the case row; the statements whose answer the act
-needs, each carrying the deferred writes queued before it; the last writes with the
-COMMIT; no pre-ping, no transaction of its own for the case number); on SQLite it is the
+pinned as a regression guard. On PostgreSQL each counted entry is one round trip (BEGIN
+with the case row; the statements whose answer the act needs, each carrying the deferred
+writes queued before it; the last writes with the COMMIT; no pre-ping, no transaction of
+its own for the case number), plus the session read in autocommit on the event loop's own
+connection (web/kv_async.py), which the engine does not see; on SQLite it is the
 statements SQLite ran."""
 
 from __future__ import annotations
