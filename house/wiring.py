@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import make_engine, session_factory
+from db.engine import is_sqlite, make_engine, session_factory
 from db.rls import connect_args
 from definitions.check import CheckContext
 from definitions.compile import Compiler
@@ -69,7 +69,7 @@ def pool_of(settings: Settings) -> dict[str, int]:
     """The connection pool's size for a server database (SQLite's file connections are
     SQLAlchemy's own affair): a kept connection for every worker thread, so a thread never
     opens (and closes) a connection for one act under load (tests/web/test_pool.py)."""
-    if settings.database_url.startswith("sqlite"):
+    if is_sqlite(settings.database_url):
         return {}
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 

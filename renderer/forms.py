@@ -26,7 +26,9 @@ def html_id(path: str) -> str:
 
 
 #: What a required field's label ends with (fixed text).
-_REQUIRED_MARK = '<span class="required" aria-hidden="true"> *</span><span class="visually-hidden">（必填）</span>'
+_REQUIRED_MARK = Markup(
+    '<span class="required" aria-hidden="true"> *</span><span class="visually-hidden">（必填）</span>'
+)
 
 
 @dataclass
@@ -87,11 +89,16 @@ class FieldView:
         return Markup(out + ' aria-invalid="true"' if self.error else out)
 
     @property
+    def required_mark(self) -> Markup:
+        """What a required field's label or legend ends with (nothing when optional)."""
+        return _REQUIRED_MARK if self.required else Markup()
+
+    @property
     def label_html(self) -> Markup:
         """The field's ``<label>``, marked when required (definition text escaped)."""
-        mark = _REQUIRED_MARK if self.required else ""
         return Markup(
-            f'<label class="label" for="{escape(self.id)}">{escape(self.label)}{mark}</label>'
+            f'<label class="label" for="{escape(self.id)}">{escape(self.label)}'
+            f"{self.required_mark}</label>"
         )
 
     @property

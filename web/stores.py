@@ -191,21 +191,18 @@ class DatabaseStore(NamespacedStore):
         await self._run(lambda: self._write(work))
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
-        def read() -> tuple[bytes, dt.datetime | None] | None:
-            with read_connection(self._shared.engine) as conn:
-                row = KV_GET.first(conn, {"ns": self.namespace, "k": _column_key(key)})
-            return None if row is None else (bytes(row["value"]), _aware(row["expires_at"]))
+        args = {"ns": self.namespace, "k": _column_key(key)}
 
-        if self._shared.reader is not None:
-            row = await self._shared.reader.first(
-                KV_GET_SQL, {"ns": self.namespace, "k": _column_key(key)}
-            )
-            found = None if row is None else (bytes(row[0]), _aware(row[1]))
-        else:
-            found = await self._run(read)
-        if found is None:
+        def read() -> tuple[Any, ...] | None:
+            with read_connection(self._shared.engine) as conn:
+                row = KV_GET.first(conn, args)
+            return None if row is None else (row["value"], row["expires_at"])
+
+        reader = self._shared.reader  # PostgreSQL: on the loop's own connections
+        row = await (reader.first(KV_GET_SQL, args) if reader is not None else self._run(read))
+        if row is None:
             return None
-        value, expires = found
+        value, expires = bytes(row[0]), _aware(row[1])
         if expires is not None and expires <= _now():
             await self.delete(key)
             return None
