@@ -50,6 +50,7 @@ from web.ops import PREFIX as METRICS_PREFIX
 from web.ops import Metrics, OpsController
 from web.portal import PortalController
 from web.public import PUBLIC_ROUTES
+from web.request_metrics import RequestMetrics
 from web.security import add_security_headers, refusal_message
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import DatabaseStore, build_registry, shared_root
@@ -281,6 +282,7 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
                 prefix=METRICS_PREFIX,
                 group_path=True,
                 exclude=["^/static", "^/metrics", "^/health"],
+                middleware_class=RequestMetrics,
             ).middleware,
             session.middleware,
             DefineMiddleware(SessionCsrfMiddleware, config=csrf),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -33,10 +32,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for key, value in HEADERS.items():
-                    if key not in headers:
-                        headers[key] = value
+                _add_missing(message, no_store=False)
             await send(message)
 
         await app(scope, receive, send_wrapper)
@@ -47,14 +43,26 @@ def security_headers(app: ASGIApp) -> ASGIApp:
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: the same headers on every response start."""
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for key, value in HEADERS.items():
-            if key not in headers:
-                headers[key] = value
-        if "cache-control" not in headers and not str(scope.get("path", "")).startswith(
-            STATIC_PREFIX
-        ):
-            headers["Cache-Control"] = "no-store"
+        static = str(scope.get("path", "")).startswith(STATIC_PREFIX)
+        _add_missing(message, no_store=not static)
+
+
+#: The headers as ASGI sends them (lower-case names, latin-1 bytes), built once.
+_ENCODED = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items())
+_CACHE_CONTROL = (b"cache-control", b"no-store")
+
+
+def _add_missing(message: HTTPResponseStartEvent, *, no_store: bool) -> None:
+    """Append each header the response does not set itself (a handler's own
+    ``Cache-Control`` or ``Content-Security-Policy`` wins): one pass over the response's
+    header names, instead of a scan of them per header through ``MutableScopeHeaders``
+    (a tenth of a page's time in Litestar's header objects, issue #15)."""
+    headers = list(message.get("headers") or ())
+    present = {bytes(name).lower() for name, _ in headers}
+    headers.extend(h for h in _ENCODED if h[0] not in present)
+    if no_store and _CACHE_CONTROL[0] not in present:
+        headers.append(_CACHE_CONTROL)
+    message["headers"] = headers
 
 
 STATIC_PREFIX = "/static/"

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -62,12 +62,16 @@ class _Loaded:
     session_id: str | None
     #: The stored session without its last-seen time, to tell a changed session (as text:
     #: a handler may change a list inside the session in place).
-    body: str
+    body: bytes
     seen: float
 
 
-def _body(data: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in data.items() if k != SEEN}, sort_keys=True, default=str)
+def _body(data: dict[str, Any]) -> bytes:
+    """The session as canonical text without its last-seen time (msgspec: a fifth of the
+    standard library's time, and it runs twice per request)."""
+    return msgspec.json.encode(
+        {k: v for k, v in data.items() if k != SEEN}, order="sorted", enc_hook=str
+    )
 
 
 def _new_id() -> str:
@@ -110,7 +114,7 @@ class BanshiSessionBackend(ServerSideSessionBackend):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> dict[str, Any]:
         scope = connection.scope
-        scope[_LOADED] = _Loaded(None, "", 0.0)  # type: ignore[literal-required]
+        scope[_LOADED] = _Loaded(None, b"", 0.0)  # type: ignore[literal-required]
         session_id = connection.cookies.get(self.config.key)
         if not session_id or not _SESSION_ID.match(session_id):
             return {}
@@ -163,7 +167,7 @@ class BanshiSessionBackend(ServerSideSessionBackend):
         scope = connection.scope
         loaded = scope.get(_LOADED)
         if not isinstance(loaded, _Loaded):
-            loaded = _Loaded(None, "", 0.0)
+            loaded = _Loaded(None, b"", 0.0)
         store = self.config.get_store_from_app(scope["app"])
         headers = MutableScopeHeaders.from_message(message)
         had_cookie = bool(connection.cookies.get(self.config.key))

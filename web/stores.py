@@ -26,6 +26,7 @@ from db.engine import driver_params, read_connection, write_transaction
 from db.kv_tables import KvEntry
 from db.prepared import Prepared
 from web.kv_async import AsyncReader
+from web.kv_held import HeldReader
 
 T = TypeVar("T")
 
@@ -99,6 +100,8 @@ class _Shared:
         # PostgreSQL: the hot read (the session of every request) on the event loop
         params = driver_params(engine)
         self.reader = AsyncReader(params) if params is not None else None
+        # SQLite: the same read on the loop's kept connection (web/kv_held.py)
+        self.held = HeldReader(engine) if self.inline else None
 
 
 class DatabaseStore(NamespacedStore):
@@ -123,6 +126,8 @@ class DatabaseStore(NamespacedStore):
         """Close the event loop's own connections (the app's shutdown)."""
         if self._shared.reader is not None:
             await self._shared.reader.close()
+        if self._shared.held is not None:
+            self._shared.held.close()
 
     def with_namespace(self, namespace: str) -> DatabaseStore:
         return self._child(self._shared, f"{self.namespace}.{namespace}")
@@ -198,8 +203,14 @@ class DatabaseStore(NamespacedStore):
                 row = KV_GET.first(conn, args)
             return None if row is None else (row["value"], row["expires_at"])
 
-        reader = self._shared.reader  # PostgreSQL: on the loop's own connections
-        row = await (reader.first(KV_GET_SQL, args) if reader is not None else self._run(read))
+        reader, held = self._shared.reader, self._shared.held  # on the loop's own connections
+        if held is not None:
+            found = held.first(KV_GET, args)
+            row = None if found is None else (found["value"], found["expires_at"])
+        elif reader is not None:
+            row = await reader.first(KV_GET_SQL, args)
+        else:
+            row = await self._run(read)
         if row is None:
             return None
         value, expires = bytes(row[0]), _aware(row[1])

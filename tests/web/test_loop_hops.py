@@ -58,3 +58,21 @@ def test_the_form_page_leaves_the_loop_only_for_what_is_not_in_memory(
         assert hops == [], "a due poll sent the page to a thread"
     else:  # a due poll of PostgreSQL is a round trip: off the loop
         assert len(hops) >= 1, hops
+
+
+def test_a_form_body_not_rendered_yet_is_rendered_on_the_loop(
+    house: House, login: Callable[[str], Client], hops: list[str]
+) -> None:
+    """The body's cache is emptied (a new item version, a full cache): rendering the blank
+    form is CPU work only, so it stays on the loop, on PostgreSQL too."""
+    clerk = login(CLERK)
+    assert clerk.get(apply_url()).status_code == 200  # item, retired list, organisation
+    bodies = clerk.app.state.form_bodies
+    bodies.clear()
+    hops.clear()
+    page = clerk.get(apply_url())
+    assert page.status_code == 200
+    assert hops == [], "the uncached form went to a worker thread"
+    assert len(bodies) == 1  # rendered, and cached for the next request
+    ((_, body),) = bodies.values()
+    assert str(body) in page.text  # the generated form, not an error page
