@@ -60,11 +60,11 @@ def test_a_closed_loops_connection_is_given_back(sqlite: Engine) -> None:
     _put(sqlite, "k", b"v")
     pool: Any = sqlite.pool
 
-    async def read() -> None:
-        assert reader.first(KV_GET, {"ns": "ns", "k": "k"}) is not None
+    async def read(held: HeldReader) -> None:
+        assert held.first(KV_GET, {"ns": "ns", "k": "k"}) is not None
 
     for _ in range(4):  # four loops one after the other, as a test client makes them
-        asyncio.run(read())
+        asyncio.run(read(reader))
     # the last loop's connection is held; the three before it went back to the pool
     assert pool.checkedout() == 1
     del reader
