@@ -214,8 +214,8 @@ class DeskController(Controller):
         version, the retired list and the organisation fresh in their caches. Then even on
         PostgreSQL the page is CPU work only (rendering the form's body when it is not
         cached yet), and it runs on the loop: a worker thread would add a hop and the GIL's
-        contention and save nothing (measured: the uncached page on PostgreSQL went from
-        287 to about 500 requests/s when it stopped going to a thread)."""
+        contention and save nothing (bench/formpage.py: the uncached page on PostgreSQL
+        went from 287 to 454-573 requests/s when it stopped going to a thread)."""
         house = house_of(request)
         tenant = house.settings.tenant
         return (

@@ -1,4 +1,4 @@
-"""Litestar's Prometheus middleware with the same metrics and labels, at half the cost.
+"""Litestar's Prometheus middleware with the same metrics and labels, at less than half the cost.
 
 ``litestar.plugins.prometheus.PrometheusMiddleware`` builds a ``Request`` and its URL on
 every request (even with ``group_path``, where the URL's path is thrown away) and looks

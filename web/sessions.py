@@ -60,8 +60,8 @@ _LOADED = "banshi.session_loaded"
 @dataclass(frozen=True)
 class _Loaded:
     session_id: str | None
-    #: The stored session without its last-seen time, to tell a changed session (as text:
-    #: a handler may change a list inside the session in place).
+    #: The stored session without its last-seen time, to tell a changed session (as
+    #: canonical JSON: a handler may change a list inside the session in place).
     body: bytes
     seen: float
 

@@ -198,19 +198,16 @@ class DatabaseStore(NamespacedStore):
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         args = {"ns": self.namespace, "k": _column_key(key)}
 
-        def read() -> tuple[Any, ...] | None:
+        def read() -> dict[str, Any] | None:
             with read_connection(self._shared.engine) as conn:
-                row = KV_GET.first(conn, args)
-            return None if row is None else (row["value"], row["expires_at"])
+                return KV_GET.first(conn, args)
 
         reader, held = self._shared.reader, self._shared.held  # on the loop's own connections
-        if held is not None:
-            found = held.first(KV_GET, args)
-            row = None if found is None else (found["value"], found["expires_at"])
-        elif reader is not None:
+        if reader is not None:  # PostgreSQL
             row = await reader.first(KV_GET_SQL, args)
-        else:
-            row = await self._run(read)
+        else:  # SQLite (held), any other engine in a thread
+            found = held.first(KV_GET, args) if held is not None else await self._run(read)
+            row = None if found is None else (found["value"], found["expires_at"])
         if row is None:
             return None
         value, expires = bytes(row[0]), _aware(row[1])
