@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         le=3600,
         description="How often (seconds) a busy session's last-seen time is written to the store.",
     )
+    session_cache_s: float = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="How long (seconds) a process answers a session it read or wrote from "
+        "memory, where session changes are pushed (PostgreSQL, or Redis); a logout "
+        "elsewhere drops the copy when its announcement arrives. 0: read the store on "
+        "every request.",
+    )
+    session_cache_size: int = Field(
+        default=10000,
+        ge=1,
+        le=1_000_000,
+        description="Sessions a process keeps in memory at most (the oldest makes room).",
+    )
     login_free_attempts: int = Field(
         default=3,
         ge=1,

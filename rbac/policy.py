@@ -32,7 +32,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +42,7 @@ import casbin
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.single_flight import Refreshes
 from definitions.shipped import package_path
 from rbac.tables import OrgDelegation, OrgDomain, OrgGrant, OrgPolicyVersion, OrgUser, utcnow
 
@@ -412,6 +413,7 @@ class PolicyStore:
     poll_interval_ms: float = 500.0
     _entries: dict[str, _Entry] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _polls: Refreshes = field(default_factory=Refreshes)
 
     def put(self, data: OrgData) -> PolicySnapshot:
         snapshot = PolicySnapshot(data)
@@ -428,15 +430,37 @@ class PolicyStore:
         if pinned is not None and pinned.tenant == tenant:
             return pinned
         entry = self._entries.get(tenant)
-        if entry is not None and time.monotonic() < entry.next_poll:
+        if entry is not None and (time.monotonic() < entry.next_poll or self._polled(tenant)):
+            # fresh, or another thread is polling right now: its answer is at most one
+            # poll away, and waiting for it would hold this request (db/single_flight.py)
             return entry.snapshot
         return self.refresh(tenant, due_only=True)
 
+    def _polled(self, tenant: str) -> bool:
+        """Whether a poll of ``tenant`` is in flight (a thread's, or an event loop's)."""
+        return self._lock.locked() or self._polls.busy(tenant)
+
     def fresh(self, tenant: str) -> bool:
-        """Whether :meth:`snapshot` would answer from memory now (no poll is due): what an
-        event loop may ask without waiting on the database or on a polling thread."""
+        """Whether :meth:`snapshot` would answer from memory now (no poll is due, or one is
+        in flight elsewhere): what an event loop may ask without waiting on the database or
+        on a polling thread."""
         entry = self._entries.get(tenant)
-        return entry is not None and time.monotonic() < entry.next_poll
+        return entry is not None and (time.monotonic() < entry.next_poll or self._polled(tenant))
+
+    def polling(self, tenant: str) -> AbstractContextManager[bool]:
+        """Claim the due poll of ``tenant`` for a reader of its own (an event loop's
+        connection): True inside when the claim is this caller's; meanwhile the snapshot
+        answers everyone as fresh."""
+        return self._polls.claim(tenant)
+
+    def confirm(self, tenant: str, version: int) -> bool:
+        """A poll made elsewhere read ``version``: when it is the snapshot's, the snapshot
+        is fresh for another interval (True); otherwise a reload is needed (False)."""
+        entry = self._entries.get(tenant)
+        if entry is None or entry.snapshot.version != version:
+            return False
+        entry.next_poll = self._deadline()
+        return True
 
     @contextmanager
     def pinned(self, tenant: str) -> Iterator[PolicySnapshot]:

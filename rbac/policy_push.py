@@ -15,12 +15,18 @@ be, but a revoked grant stays usable elsewhere for up to a poll interval. Push c
 The poll stays: a listener that lost its connection reconnects and reloads once (changes
 may have been missed meanwhile), and SQLite without Redis has nothing to push with (one
 process there anyway). The payload is the tenant, so one channel serves a province.
+
+The same listener serves other channels given to it (``others``: channel -> handler of
+the payload, called in the listener's thread; after a reconnection each handler is called
+with ``"*"``, everything may have changed): the sessions kept in memory
+(web/session_cache.py) are dropped through it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, event, text
@@ -70,11 +76,13 @@ class PolicyListener:
         store: PolicyStore,
         tenants: tuple[str, ...],
         redis_url: str | None = None,
+        others: Mapping[str, Callable[[str], None]] | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.tenants = tenants  # reloaded after a reconnection
         self.redis_url = redis_url
+        self.others = dict(others or {})
         self.listening = threading.Event()  # set once subscribed (tests wait for it)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,6 +103,7 @@ class PolicyListener:
 
     def stop(self) -> None:
         self._stop.set()
+        self.listening.clear()
         if self.redis_url:
             _redis_urls.discard(self.redis_url)
         if self._thread is not None:
@@ -106,6 +115,16 @@ class PolicyListener:
             self.store.refresh(tenant)
         except Exception:  # the poll will try again on the next request
             log.warning("policy push: reload of %s failed", tenant, exc_info=True)
+
+    def _heard(self, channel: str, payload: str) -> None:
+        handler = self.others.get(channel)
+        if handler is None:
+            self._changed(payload)
+            return
+        try:
+            handler(payload)
+        except Exception:
+            log.warning("push: handler of %s failed", channel, exc_info=True)
 
     def _run(self) -> None:
         first = True
@@ -123,6 +142,8 @@ class PolicyListener:
 
     def _caught_up(self, first: bool) -> None:
         """After (re)subscribing: changes made while not listening are reloaded now."""
+        for handler in self.others.values():  # what they keep may have missed a change
+            handler("*")
         self.listening.set()
         if not first:
             for tenant in self.tenants:
@@ -134,21 +155,25 @@ class PolicyListener:
         url = self.engine.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f"LISTEN {CHANNEL}")  # engine-specific (PostgreSQL)
+            for channel in (CHANNEL, *self.others):
+                conn.execute(f"LISTEN {channel}")  # engine-specific (PostgreSQL)
             self._caught_up(first)
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=WAIT_S):
-                    self._changed(note.payload)
+                    self._heard(note.channel, note.payload)
 
     def _redis(self, first: bool) -> None:
         import redis
 
         assert self.redis_url is not None
         with redis.Redis.from_url(self.redis_url) as client, client.pubsub() as sub:
-            sub.subscribe(CHANNEL)
+            sub.subscribe(CHANNEL, *self.others)
             self._caught_up(first)
             while not self._stop.is_set():
                 message: Any = sub.get_message(ignore_subscribe_messages=True, timeout=WAIT_S)
                 if message and message.get("type") == "message":
-                    data = message["data"]
-                    self._changed(data.decode() if isinstance(data, bytes) else str(data))
+                    data, channel = message["data"], message["channel"]
+                    self._heard(
+                        channel.decode() if isinstance(channel, bytes) else str(channel),
+                        data.decode() if isinstance(data, bytes) else str(data),
+                    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from db.single_flight import Refreshes
 from definitions.canonical import canonical_json
 from definitions.check import CheckContext, check_definition, internal_problem
 from definitions.compile import CompiledItem, Compiler
@@ -92,6 +94,7 @@ class Catalog:
         self.org_names = org_names
         self._by_id: dict[int, Published] = {}
         self._latest: dict[tuple[str, str], tuple[int, float]] = {}
+        self._refreshing = Refreshes()
         self.latest_ttl = 2.0
         #: codes taken out of service (runtime/retirement.py): no new applications
         self.retired = RetiredCodes(self.latest_ttl)
@@ -183,25 +186,48 @@ class Catalog:
         return self._wrap(session.execute(VERSION_BY_ID, {"i": version_id}).one())
 
     def cached_latest(self, tenant: str, code: str) -> Published | None:
-        """The newest version when a fresh answer is cached (no database needed), else None."""
-        hit = self._latest.get((tenant, code))
-        if hit is not None and hit[1] > time.monotonic():
+        """The newest version when a fresh answer is cached (no database needed), or a
+        stale one while another thread reads it again (db/single_flight.py); else
+        None."""
+        key = (tenant, code)
+        hit = self._latest.get(key)
+        if hit is not None and (hit[1] > time.monotonic() or self._refreshing.busy(key)):
             return self._by_id.get(hit[0])
         return None
 
+    def refreshing(self, tenant: str, code: str) -> AbstractContextManager[bool]:
+        """Claim the re-read of ``code``'s newest version for a reader of its own (an event
+        loop's connection): True inside when the claim is this caller's; meanwhile the
+        cached answer stands for everyone (db/single_flight.py)."""
+        return self._refreshing.claim((tenant, code))
+
+    def confirm_latest(self, tenant: str, code: str, version_id: int | None) -> bool:
+        """A read made elsewhere found ``version_id`` the newest: kept for another
+        ``latest_ttl`` when that version is compiled here already (True); False when it
+        must be loaded (a thread's work)."""
+        if version_id is None or version_id not in self._by_id:
+            return False
+        self._latest[(tenant, code)] = (version_id, time.monotonic() + self.latest_ttl)
+        return True
+
     def latest(self, session: Session | Connection, tenant: str, code: str) -> Published | None:
         """The newest published version of ``code``; the answer is kept for
-        ``latest_ttl`` seconds (a version published elsewhere is seen within that time;
-        one published through this catalogue at once)."""
+        ``latest_ttl`` seconds (a version published elsewhere is seen within that time and
+        one read, db/single_flight.py; one published through this catalogue at once)."""
         key = (tenant, code)
         hit = self._latest.get(key)
         now = time.monotonic()
         if hit is not None and hit[1] > now:
             return self.by_id(session, hit[0])
-        version_id = session.execute(NEWEST_VERSION, {"t": tenant, "c": code}).scalar_one_or_none()
-        if version_id is None:
-            return None
-        self._latest[key] = (version_id, now + self.latest_ttl)
+        with self._refreshing.claim(key) as mine:
+            if hit is not None and not mine:  # another thread is reading it now
+                return self.by_id(session, hit[0])
+            version_id = session.execute(
+                NEWEST_VERSION, {"t": tenant, "c": code}
+            ).scalar_one_or_none()
+            if version_id is None:
+                return None
+            self._latest[key] = (version_id, time.monotonic() + self.latest_ttl)
         return self.by_id(session, version_id)
 
     def all_latest(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Connection, DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from db.base import Base
+from db.single_flight import Refreshes
 
 
 def _utcnow() -> dt.datetime:
@@ -40,21 +42,37 @@ class RetiredCodes:
     def __init__(self, ttl: float = 2.0) -> None:
         self.ttl = ttl
         self._seen: dict[str, tuple[frozenset[str], float]] = {}
+        self._refreshing = Refreshes()
 
     def cached(self, tenant: str) -> frozenset[str] | None:
+        """The codes when a fresh answer is kept, or a stale one while another thread reads
+        them again (db/single_flight.py); else None."""
         hit = self._seen.get(tenant)
-        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+        if hit is not None and (hit[1] > time.monotonic() or self._refreshing.busy(tenant)):
+            return hit[0]
+        return None
+
+    def refreshing(self, tenant: str) -> AbstractContextManager[bool]:
+        """Claim the re-read for a reader of its own (see ``Catalog.refreshing``)."""
+        return self._refreshing.claim(tenant)
+
+    def confirm(self, tenant: str, codes: frozenset[str]) -> None:
+        """A read made elsewhere found ``codes``: kept for another ``ttl``."""
+        self._seen[tenant] = (codes, time.monotonic() + self.ttl)
 
     def of(self, session: Session | Connection, tenant: str) -> frozenset[str]:
-        hit = self.cached(tenant)
-        if hit is not None:
-            return hit
-        codes = frozenset(
-            session.execute(
-                select(ItemRetirement.code).where(ItemRetirement.tenant == tenant)
-            ).scalars()
-        )
-        self._seen[tenant] = (codes, time.monotonic() + self.ttl)
+        hit = self._seen.get(tenant)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        with self._refreshing.claim(tenant) as mine:
+            if hit is not None and not mine:  # another thread is reading them now
+                return hit[0]
+            codes = frozenset(
+                session.execute(
+                    select(ItemRetirement.code).where(ItemRetirement.tenant == tenant)
+                ).scalars()
+            )
+            self._seen[tenant] = (codes, time.monotonic() + self.ttl)
         return codes
 
     def forget(self, tenant: str) -> None:

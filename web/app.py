@@ -52,6 +52,8 @@ from web.portal import PortalController
 from web.public import PUBLIC_ROUTES
 from web.request_metrics import RequestMetrics
 from web.security import add_security_headers, refusal_message
+from web.session_cache import CHANNEL as SESSION_CHANNEL
+from web.session_cache import keep_sessions
 from web.sessions import SessionCsrfMiddleware, session_config
 from web.stores import DatabaseStore, build_registry, shared_root
 from web.supervision import SUPERVISION_ROUTES
@@ -262,6 +264,12 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
         cookie_secure=settings.cookies_secure,
     )
     push = PolicyListener(house.engine, house.policy, (settings.tenant,), settings.redis_url)
+    # sessions answered from memory while this process hears their changes pushed
+    kept = keep_sessions(
+        stores, root, settings.session_cache_s, settings.session_cache_size, push.listening.is_set
+    )
+    if kept is not None:
+        push.others[SESSION_CHANNEL] = kept.drop
     return Litestar(
         route_handlers=[
             *LOGIN_ROUTES,
@@ -307,6 +315,8 @@ def create_app(settings: Settings | None = None, house: House | None = None) -> 
                 "item_index": {},
                 "form_bodies": {},
                 "metrics": Metrics(house),
+                # PostgreSQL: reads the event loop makes itself (web/kv_async.py)
+                "db_reader": root.reader if isinstance(root, DatabaseStore) else None,
             }
         ),
         exception_handlers={

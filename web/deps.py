@@ -32,6 +32,8 @@ from litestar.types import Guard
 
 from house.wiring import House
 from web.auth import CurrentUser, current_user
+from web.kv_async import AsyncReader
+from web.loop_reads import poll_policy
 
 _STATE_KEY = "user"
 
@@ -65,18 +67,19 @@ async def checked_in(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentU
     """:func:`signed_in` for a guard: on the event loop while the organisation's snapshot
     is fresh (a few dictionary lookups) or the database is local (SQLite: the poll is a
     local read, like the rest of the request there); in a worker thread when a poll of
-    PostgreSQL is due. (Litestar runs a synchronous guard in a thread on every request.)
+    PostgreSQL is due and cannot be made on the loop's own connection (web/loop_reads.py).
+    (Litestar runs a synchronous guard in a thread on every request.)
 
     On SQLite the poll stays on the loop on purpose: a request sent to a thread goes to the
     back of the loop's queue when it comes back, behind every other request in flight, and
     the one that found the poll due (every ``BANSHI_POLICY_POLL_MS``) became the form page's
     slowest (p99 0.8 ms without the hop, 79 ms with it, 32 requests at once)."""
     house = house_of(connection)
-    if (
-        _STATE_KEY in connection.state
-        or house.writes_inline
-        or house.policy.fresh(house.settings.tenant)
-    ):
+    tenant = house.settings.tenant
+    if _STATE_KEY in connection.state or house.writes_inline or house.policy.fresh(tenant):
+        return signed_in(connection)
+    reader: AsyncReader | None = connection.app.state.get("db_reader")
+    if reader is not None and await poll_policy(house, reader, tenant):  # web/loop_reads.py
         return signed_in(connection)
     return await anyio.to_thread.run_sync(signed_in, connection)
 

@@ -34,6 +34,7 @@ from web.auth import CurrentUser
 from web.blocking import run_blocking
 from web.deps import UserDep, domains_with, house_of, login_required
 from web.jsonbody import check_form_text, read_form
+from web.loop_reads import refresh_item
 from web.pages import render_page, template_env
 from web.search import index_item, matches
 from web.security import refusal_message
@@ -204,6 +205,11 @@ class DeskController(Controller):
         # the clerks' most frequent page: from cached parts, on the loop where that is cheaper
         if self._in_memory(request, code):
             return self._new_application(request, user, code, domain)
+        reader = request.app.state.get("db_reader")
+        if reader is not None:  # PostgreSQL: the stale parts re-read on the loop
+            await refresh_item(house_of(request), reader, house_of(request).settings.tenant, code)
+            if self._in_memory(request, code):
+                return self._new_application(request, user, code, domain)
         return await run_blocking(
             request, partial(self._new_application, request, user, code, domain)
         )

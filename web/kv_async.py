@@ -71,6 +71,14 @@ class AsyncReader:
 
     async def first(self, sql: str, args: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of ``sql`` (``%(name)s`` parameters), or None."""
+        rows = await self._fetch(sql, args, every=False)
+        return rows[0] if rows else None
+
+    async def all(self, sql: str, args: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of ``sql``."""
+        return await self._fetch(sql, args, every=True)
+
+    async def _fetch(self, sql: str, args: dict[str, Any], *, every: bool) -> list[tuple[Any, ...]]:
         conns = self._mine()
         async with conns.slots:
             conn = conns.idle.pop() if conns.idle else None
@@ -78,14 +86,18 @@ class AsyncReader:
                 if conn is None or conn.closed:
                     conn = await psycopg.AsyncConnection.connect(**self.params, autocommit=True)
                 cursor = await conn.execute(sql, args)
-                row = await cursor.fetchone()
+                if every:
+                    rows = await cursor.fetchall()
+                else:
+                    row = await cursor.fetchone()
+                    rows = [] if row is None else [row]
             except (psycopg.OperationalError, psycopg.InterfaceError) as failure:
                 if conn is not None:
                     with suppress(psycopg.Error):
                         await conn.close()
                 raise sa_exc.OperationalError(sql, args, failure) from failure
             conns.idle.append(conn)
-            return row
+            return rows
 
     async def close(self) -> None:
         """Close this event loop's connections (the app's shutdown)."""

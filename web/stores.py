@@ -122,6 +122,11 @@ class DatabaseStore(NamespacedStore):
         store.namespace = namespace
         return store
 
+    @property
+    def reader(self) -> AsyncReader | None:
+        """PostgreSQL: the event loop's own connections (web/kv_async.py), None elsewhere."""
+        return self._shared.reader
+
     async def close(self) -> None:
         """Close the event loop's own connections (the app's shutdown)."""
         if self._shared.reader is not None:
@@ -251,6 +256,14 @@ class DatabaseStore(NamespacedStore):
         left = (_aware(row[0]) - _now()).total_seconds()  # type: ignore[operator]
         return None if left <= 0 else max(1, int(left + 0.999))
 
+    async def announce(self, channel: str, payload: str) -> None:
+        """Tell the processes listening on ``channel`` (PostgreSQL's NOTIFY, on the loop's
+        autocommit connection: delivered at once; no other engine has a channel)."""
+        if self._shared.reader is not None:
+            await self._shared.reader.first(
+                "SELECT pg_notify(%(c)s, %(p)s)", {"c": channel, "p": payload}
+            )
+
     # -- atomic operations -----------------------------------------------------------
 
     async def incr(self, key: str, expires_in: int, amount: int = 1) -> int:
@@ -291,6 +304,10 @@ class SharedRedisStore(RedisStore):
         return int(
             await script(keys=[self._make_key(key)], args=[max(1, int(expires_in)), int(amount)])
         )
+
+    async def announce(self, channel: str, payload: str) -> None:
+        """Tell the processes subscribed to ``channel`` (Redis pub/sub)."""
+        await self._redis.publish(channel, payload)
 
     async def add(self, key: str, value: bytes, expires_in: int) -> bool:
         done = await self._redis.set(
