@@ -171,7 +171,7 @@ def on_event(
     add_counts(conn, key, count_event(calendar, act, changes, typed, today))
     if case.open and case.state in WATCHED:
         put_watch(conn, watch_row(calendar, case, today, _waiting(conn, case, changes, today)))
-    else:
+    elif seq > 1:  # a case just filed has no watch row to remove: one statement saved
         WATCH_DELETE.defer(conn, {"t": case.tenant, "c": case.id})
     for rule, detail in _findings(act, changes, reason, fees):
         FINDING_INSERT.rowcount(
