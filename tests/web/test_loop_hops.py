@@ -18,7 +18,9 @@ from typing import Any
 import anyio.to_thread
 import pytest
 
+from db.engine import transaction
 from house.wiring import House
+from runtime.retirement import ItemRetirement
 from tests.web.conftest import Client
 from tests.web.demo_site import FOOD
 from tests.web.flows import apply_url
@@ -161,3 +163,24 @@ def test_requests_meeting_a_refresh_in_flight_answer_from_memory_on_the_loop(
     assert clerk.get(apply_url()).status_code == 200  # and the next request re-reads them
     assert house.policy.fresh(tenant)
     assert house.catalog.cached_latest(tenant, FOOD) is not None
+
+
+def test_an_item_retired_elsewhere_is_refused_once_the_list_is_read_again_on_the_loop(
+    house: House, login: Callable[[str], Client], hops: list[str]
+) -> None:
+    """The re-read on the loop sees what another process wrote (on PostgreSQL through the
+    loop's own connection, with the county's row-level security): an item retired there
+    takes no new application here once the retired list runs out."""
+    clerk = login(CLERK)
+    assert clerk.get(apply_url()).status_code == 200  # the caches fill
+    tenant = house.settings.tenant
+    with transaction(house.sessions) as s:  # another process retires it (no cache of ours)
+        s.add(ItemRetirement(tenant=tenant, code=FOOD, retired_by="admin", reason="合并"))
+    assert clerk.get(apply_url()).status_code == 200  # the list is still fresh here
+    _expire_item_caches(house)
+    hops.clear()
+    page = clerk.get(apply_url())
+    assert page.status_code == 409, page.status_code
+    assert "已停止办理" in page.text
+    assert hops == [], hops
+    assert house.catalog.retired.cached(tenant) == frozenset({FOOD})
