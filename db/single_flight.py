@@ -18,8 +18,13 @@ the cache itself)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class Refreshes:
@@ -47,3 +52,52 @@ class Refreshes:
             if mine:
                 with self._lock:
                     self._busy.discard(key)
+
+
+class Kept(Generic[K, V]):
+    """Answers kept for ``ttl`` seconds per key, re-read by one thread at a time: the
+    catalogue's newest versions and the retired codes."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._kept: dict[K, tuple[V, float]] = {}
+        self._reading = Refreshes()
+
+    def cached(self, key: K) -> V | None:
+        """The answer while it is fresh, or a stale one while another thread or request
+        reads it again; else None."""
+        hit = self._kept.get(key)
+        if hit is not None and (hit[1] > time.monotonic() or self._reading.busy(key)):
+            return hit[0]
+        return None
+
+    def get(self, key: K, read: Callable[[], V | None]) -> V | None:
+        """The fresh answer, or ``read()`` (kept unless None); while another thread reads
+        ``key`` again, the stale answer."""
+        hit = self._kept.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
+        with self._reading.claim(key) as mine:
+            if hit is not None and not mine:  # another thread is reading it now
+                return hit[0]
+            value = read()
+            if value is not None:
+                self.put(key, value)
+            return value
+
+    def reading(self, key: K) -> AbstractContextManager[bool]:
+        """Claim the re-read of ``key`` for a reader of one's own (an event loop's
+        connection): True inside when the claim is the caller's; meanwhile the cached
+        answer stands for everyone."""
+        return self._reading.claim(key)
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` for another ``ttl`` (read here, or by a reader elsewhere)."""
+        self._kept[key] = (value, time.monotonic() + self.ttl)
+
+    def forget(self, key: K) -> None:
+        self._kept.pop(key, None)
+
+    def expire(self) -> None:
+        """Let every answer run out now (what ``ttl`` seconds would do)."""
+        self._kept = {k: (v, 0.0) for k, (v, _) in self._kept.items()}

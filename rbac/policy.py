@@ -39,7 +39,7 @@ from datetime import date
 from typing import Any, cast
 
 import casbin
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.single_flight import Refreshes
@@ -219,11 +219,12 @@ def load_org_data(session: Session, tenant: str) -> OrgData:
     return OrgData(tenant, domains, users, grants, delegations, version)
 
 
+#: The tenant's policy version: what every poll reads.
+POLICY_VERSION = select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == bindparam("t"))
+
+
 def read_policy_version(session: Session, tenant: str) -> int:
-    value = session.scalar(
-        select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == tenant)
-    )
-    return int(value or 0)
+    return int(session.scalar(POLICY_VERSION, {"t": tenant}) or 0)
 
 
 def bump_policy_version(session: Session, tenant: str) -> None:

@@ -8,7 +8,6 @@ bytes, since a version is stored as the canonical JSON it was compiled from."""
 from __future__ import annotations
 
 import json
-import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from db.single_flight import Refreshes
+from db.single_flight import Kept
 from definitions.canonical import canonical_json
 from definitions.check import CheckContext, check_definition, internal_problem
 from definitions.compile import CompiledItem, Compiler
@@ -93,11 +92,19 @@ class Catalog:
         #: (runtime/org_guard.py; the house turns it on, engine tests publish without it)
         self.org_names = org_names
         self._by_id: dict[int, Published] = {}
-        self._latest: dict[tuple[str, str], tuple[int, float]] = {}
-        self._refreshing = Refreshes()
-        self.latest_ttl = 2.0
+        #: the newest version id of each (tenant, code), kept 2 s (db/single_flight.py)
+        self._latest: Kept[tuple[str, str], int] = Kept(2.0)
         #: codes taken out of service (runtime/retirement.py): no new applications
         self.retired = RetiredCodes(self.latest_ttl)
+
+    @property
+    def latest_ttl(self) -> float:
+        """How long (s) the newest version of an item is kept without asking again."""
+        return self._latest.ttl
+
+    @latest_ttl.setter
+    def latest_ttl(self, seconds: float) -> None:
+        self._latest.ttl = seconds
 
     def publish(
         self, session: Session, tenant: str, definition: ItemDefinition, by: str
@@ -134,7 +141,7 @@ class Catalog:
         )
         session.add(row)
         session.flush()
-        self._latest.pop((tenant, definition.code), None)
+        self._latest.forget((tenant, definition.code))
         return self._wrap(row)
 
     def checked(self, definition: ItemDefinition) -> CompiledItem:
@@ -189,17 +196,14 @@ class Catalog:
         """The newest version when a fresh answer is cached (no database needed), or a
         stale one while another thread reads it again (db/single_flight.py); else
         None."""
-        key = (tenant, code)
-        hit = self._latest.get(key)
-        if hit is not None and (hit[1] > time.monotonic() or self._refreshing.busy(key)):
-            return self._by_id.get(hit[0])
-        return None
+        version_id = self._latest.cached((tenant, code))
+        return None if version_id is None else self._by_id.get(version_id)
 
     def refreshing(self, tenant: str, code: str) -> AbstractContextManager[bool]:
         """Claim the re-read of ``code``'s newest version for a reader of its own (an event
         loop's connection): True inside when the claim is this caller's; meanwhile the
         cached answer stands for everyone (db/single_flight.py)."""
-        return self._refreshing.claim((tenant, code))
+        return self._latest.reading((tenant, code))
 
     def confirm_latest(self, tenant: str, code: str, version_id: int | None) -> bool:
         """A read made elsewhere found ``version_id`` the newest: kept for another
@@ -207,27 +211,19 @@ class Catalog:
         must be loaded (a thread's work)."""
         if version_id is None or version_id not in self._by_id:
             return False
-        self._latest[(tenant, code)] = (version_id, time.monotonic() + self.latest_ttl)
+        self._latest.put((tenant, code), version_id)
         return True
 
     def latest(self, session: Session | Connection, tenant: str, code: str) -> Published | None:
         """The newest published version of ``code``; the answer is kept for
         ``latest_ttl`` seconds (a version published elsewhere is seen within that time and
         one read, db/single_flight.py; one published through this catalogue at once)."""
-        key = (tenant, code)
-        hit = self._latest.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[1] > now:
-            return self.by_id(session, hit[0])
-        with self._refreshing.claim(key) as mine:
-            if hit is not None and not mine:  # another thread is reading it now
-                return self.by_id(session, hit[0])
-            version_id = session.execute(
-                NEWEST_VERSION, {"t": tenant, "c": code}
-            ).scalar_one_or_none()
-            if version_id is None:
-                return None
-            self._latest[key] = (version_id, time.monotonic() + self.latest_ttl)
+        version_id = self._latest.get(
+            (tenant, code),
+            lambda: session.execute(NEWEST_VERSION, {"t": tenant, "c": code}).scalar_one_or_none(),
+        )
+        if version_id is None:
+            return None
         return self.by_id(session, version_id)
 
     def all_latest(

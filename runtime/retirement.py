@@ -10,14 +10,12 @@ newest versions, so a filing costs no extra round trip while the answer is fresh
 from __future__ import annotations
 
 import datetime as dt
-import time
-from contextlib import AbstractContextManager
 
-from sqlalchemy import Connection, DateTime, String, Text, select
+from sqlalchemy import Connection, DateTime, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from db.base import Base
-from db.single_flight import Refreshes
+from db.single_flight import Kept
 
 
 def _utcnow() -> dt.datetime:
@@ -36,45 +34,24 @@ class ItemRetirement(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
-class RetiredCodes:
-    """The retired codes of each tenant, read at most once per ``ttl`` seconds."""
+#: The retired codes of a tenant.
+RETIRED_CODES = select(ItemRetirement.code).where(ItemRetirement.tenant == bindparam("t"))
+
+
+class RetiredCodes(Kept[str, frozenset[str]]):
+    """The retired codes of each tenant, read at most once per ``ttl`` seconds, by one
+    thread at a time (db/single_flight.py)."""
 
     def __init__(self, ttl: float = 2.0) -> None:
-        self.ttl = ttl
-        self._seen: dict[str, tuple[frozenset[str], float]] = {}
-        self._refreshing = Refreshes()
-
-    def cached(self, tenant: str) -> frozenset[str] | None:
-        """The codes when a fresh answer is kept, or a stale one while another thread reads
-        them again (db/single_flight.py); else None."""
-        hit = self._seen.get(tenant)
-        if hit is not None and (hit[1] > time.monotonic() or self._refreshing.busy(tenant)):
-            return hit[0]
-        return None
-
-    def refreshing(self, tenant: str) -> AbstractContextManager[bool]:
-        """Claim the re-read for a reader of its own (see ``Catalog.refreshing``)."""
-        return self._refreshing.claim(tenant)
-
-    def confirm(self, tenant: str, codes: frozenset[str]) -> None:
-        """A read made elsewhere found ``codes``: kept for another ``ttl``."""
-        self._seen[tenant] = (codes, time.monotonic() + self.ttl)
+        super().__init__(ttl)
 
     def of(self, session: Session | Connection, tenant: str) -> frozenset[str]:
-        hit = self._seen.get(tenant)
-        if hit is not None and hit[1] > time.monotonic():
-            return hit[0]
-        with self._refreshing.claim(tenant) as mine:
-            if hit is not None and not mine:  # another thread is reading them now
-                return hit[0]
-            codes = frozenset(
-                session.execute(
-                    select(ItemRetirement.code).where(ItemRetirement.tenant == tenant)
-                ).scalars()
-            )
-            self._seen[tenant] = (codes, time.monotonic() + self.ttl)
+        codes = self.get(
+            tenant, lambda: frozenset(session.execute(RETIRED_CODES, {"t": tenant}).scalars())
+        )
+        assert codes is not None  # a frozenset, however empty, is kept
         return codes
 
     def forget(self, tenant: str) -> None:
         """After a retirement or reinstatement in this process: seen at once."""
-        self._seen.pop(tenant, None)
+        super().forget(tenant)

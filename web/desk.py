@@ -207,7 +207,8 @@ class DeskController(Controller):
             return self._new_application(request, user, code, domain)
         reader = request.app.state.get("db_reader")
         if reader is not None:  # PostgreSQL: the stale parts re-read on the loop
-            await refresh_item(house_of(request), reader, house_of(request).settings.tenant, code)
+            house = house_of(request)
+            await refresh_item(house, reader, house.settings.tenant, code)
             if self._in_memory(request, code):
                 return self._new_application(request, user, code, domain)
         return await run_blocking(

@@ -22,6 +22,18 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import ClauseElement
+
+_DIALECT = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+
+
+def psycopg_sql(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """What :class:`AsyncReader` runs for a Core statement: its SQL in psycopg's
+    ``%(name)s`` style, and the values the statement binds itself (a LIMIT), to be passed
+    with the caller's."""
+    compiled = statement.compile(dialect=_DIALECT)
+    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
 
 
 class _LoopConnections:

@@ -17,31 +17,15 @@ to a worker thread as before, where that work is done."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql
-
 from house.wiring import House
-from rbac.tables import OrgPolicyVersion
+from rbac.policy import POLICY_VERSION
 from runtime.publishing import NEWEST_VERSION
-from runtime.retirement import ItemRetirement
-from web.kv_async import AsyncReader
+from runtime.retirement import RETIRED_CODES
+from web.kv_async import AsyncReader, psycopg_sql
 
-_DIALECT = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
-
-
-def _sql(statement: Any) -> tuple[str, dict[str, Any]]:
-    """psycopg's SQL of ``statement`` and the values it binds itself (a LIMIT)."""
-    compiled = statement.compile(dialect=_DIALECT)
-    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
-
-
-POLICY_VERSION_SQL, _ = _sql(
-    select(OrgPolicyVersion.version).where(OrgPolicyVersion.tenant == bindparam("t"))
-)
-NEWEST_SQL, NEWEST_CONSTANTS = _sql(NEWEST_VERSION)
-RETIRED_SQL, _ = _sql(select(ItemRetirement.code).where(ItemRetirement.tenant == bindparam("t")))
+POLICY_VERSION_SQL, _ = psycopg_sql(POLICY_VERSION)
+NEWEST_SQL, NEWEST_CONSTANTS = psycopg_sql(NEWEST_VERSION)
+RETIRED_SQL, _ = psycopg_sql(RETIRED_CODES)
 
 
 async def poll_policy(house: House, reader: AsyncReader, tenant: str) -> bool:
@@ -65,7 +49,7 @@ async def refresh_item(house: House, reader: AsyncReader, tenant: str, code: str
                 catalog.confirm_latest(tenant, code, None if row is None else int(row[0]))
     retired = catalog.retired
     if retired.cached(tenant) is None:
-        with retired.refreshing(tenant) as mine:
+        with retired.reading(tenant) as mine:
             if mine:
                 rows = await reader.all(RETIRED_SQL, {"t": tenant})
-                retired.confirm(tenant, frozenset(str(r[0]) for r in rows))
+                retired.put(tenant, frozenset(str(r[0]) for r in rows))

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from db.engine import driver_params, read_connection, write_transaction
 from db.kv_tables import KvEntry
 from db.prepared import Prepared
-from web.kv_async import AsyncReader
+from web.kv_async import AsyncReader, psycopg_sql
 from web.kv_held import HeldReader
 
 T = TypeVar("T")
@@ -48,7 +48,7 @@ KV_GET = Prepared(
 
 
 #: The same read as psycopg's own SQL, for the event loop's connections (web/kv_async.py).
-KV_GET_SQL = str(KV_GET.statement.compile(dialect=postgresql.psycopg.dialect()))  # type: ignore[no-untyped-call]
+KV_GET_SQL, _ = psycopg_sql(KV_GET.statement)
 
 
 @runtime_checkable

@@ -48,8 +48,8 @@ def _policy_due(house: House) -> None:
 
 
 def _expire_item_caches(house: House) -> None:
-    house.catalog._latest = {k: (v[0], 0.0) for k, v in house.catalog._latest.items()}
-    house.catalog.retired._seen = {k: (v[0], 0.0) for k, v in house.catalog.retired._seen.items()}
+    house.catalog._latest.expire()
+    house.catalog.retired.expire()
 
 
 def test_the_form_page_leaves_the_loop_only_for_what_is_not_in_memory(
@@ -112,8 +112,8 @@ def _refreshing_elsewhere(house: House, code: str) -> Iterator[None]:
     def refresher() -> None:
         with (
             house.policy._lock,
-            house.catalog._refreshing.claim((tenant, code)),
-            house.catalog.retired._refreshing.claim(tenant),
+            house.catalog.refreshing(tenant, code),
+            house.catalog.retired.reading(tenant),
         ):
             claimed.set()
             done.wait(HELD_S)
