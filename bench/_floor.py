@@ -10,18 +10,23 @@ service wrote during the warm-up (same widths, same indexes); only the keys chan
 No permission check, no rules, no hash, no ledger or supervision rows: the floor is what
 no implementation of the act can beat, so "within 2x of the floor" is a fair goal.
 
-Also here: a throwaway, migrated PostgreSQL database for the case benchmarks.
+Also here: :class:`DriverTime`, the time an engine's SQLite connections spend inside
+sqlite3 itself (what no change to our Python can remove), and a throwaway, migrated
+PostgreSQL database for the case benchmarks.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from bench._cases import Db
 from db.engine import make_engine, session_factory
@@ -137,3 +142,74 @@ class Floor:
     def close(self) -> None:
         self.cursor.close()
         self.proxy.close()
+
+
+class DriverTime:
+    """While entered, every connection of a SQLite ``engine`` is a sqlite3 connection that
+    adds up the wall time spent inside sqlite3's own ``execute``, ``executemany``,
+    ``fetchone``, ``fetchall`` and ``commit`` (the statements' work and the WAL writes).
+    Only the time inside those calls counts, not the timing wrapper around them. The pool
+    is emptied on entry and on exit, so connections opened before and after are ordinary.
+
+    What it tells: how much of an act is the database engine's own work for the rows the
+    act writes, the part no change to our Python can remove."""
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            raise ValueError("DriverTime measures sqlite3 connections only")
+        self.engine = engine
+        self.seconds = 0.0
+        self.statements = 0
+        clock = self
+
+        def timed(call: Any, *args: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return call(*args)
+            finally:
+                clock.seconds += time.perf_counter() - start
+
+        class Cursor(sqlite3.Cursor):
+            def execute(self, *args: Any) -> Any:
+                clock.statements += 1
+                return timed(super().execute, *args)
+
+            def executemany(self, *args: Any) -> Any:
+                clock.statements += 1
+                return timed(super().executemany, *args)
+
+            def fetchone(self) -> Any:
+                return timed(super().fetchone)
+
+            def fetchall(self) -> Any:
+                return timed(super().fetchall)
+
+        class Connection(sqlite3.Connection):
+            def cursor(self, factory: Any = Cursor) -> Any:
+                return super().cursor(factory)
+
+            def commit(self) -> None:
+                timed(super().commit)
+
+        self._connection = Connection
+
+    def reset(self) -> None:
+        self.seconds = 0.0
+        self.statements = 0
+
+    def _factory(self, _dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["factory"] = self._connection
+
+    def __enter__(self) -> DriverTime:
+        event.listen(self.engine, "do_connect", self._factory)
+        self.engine.dispose()
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        event.remove(self.engine, "do_connect", self._factory)
+        self.engine.dispose()
