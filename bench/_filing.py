@@ -22,11 +22,9 @@ from bench import Figure
 from bench._cases import FixedNow, case_service, fresh_sqlite, load_demo_org, publish
 from bench._floor import DriverTime
 from bench._handwritten import SUBMISSION, forty_field_item
+from bench.lifecycle import CLERK, HALL, WARMUP
 from renderer.parse import parse_form
-from runtime.service import Actor, Applicant
-
-HALL = "county.hall"
-WARMUP = 20
+from runtime.service import Applicant
 
 
 @dataclass(frozen=True)
@@ -51,13 +49,12 @@ def filing_cost(count: int = 300) -> FilingCost:
         values.setdefault(key, []).append(value)
     received = sorted(values["_received"])
     applicant = Applicant(values["_applicant_name"][0], values["_applicant_mobile"][0])
-    clerk = Actor(f"window_clerk@{HALL}")
     with fresh_sqlite("filing.sqlite3") as db:
         load_demo_org(db)
         clock = FixedNow(datetime(2026, 5, 6, 1, 30, tzinfo=UTC))
         service = case_service(db, clock)
         pub = publish(db, service, forty_field_item())
-        data, problems = parse_form(pub.compiled, values, 50)
+        data, problems = parse_form(pub.compiled, values)
         evaluation = pub.compiled.evaluate(data)
         if problems or evaluation.errors:  # pragma: no cover - the submission is valid
             raise RuntimeError(f"the bench submission is invalid: {problems or evaluation.errors}")
@@ -67,7 +64,7 @@ def filing_cost(count: int = 300) -> FilingCost:
             start = time.perf_counter()
             for _ in range(n):
                 case = service.submit(
-                    clerk,
+                    CLERK,
                     pub.code,
                     evaluation,
                     accepting_domain=HALL,
